@@ -1,0 +1,1 @@
+"""xDSL dialects of inrarch: `inr` and `dataflow`."""

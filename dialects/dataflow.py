@@ -1,0 +1,764 @@
+"""The `dataflow` dialect: kernels connected by FIFO streams, the form a design takes before HLS C++ is printed.
+
+A `dataflow.graph` is one DATAFLOW region. Its arguments are the top-level arrays (`memref<N x ...>`); its body holds
+`dataflow.fifo` ops, each defining one stream, and kernel ops, which name the streams they read (`ins`) and write
+(`outs`). Samples are the streaming dimension: a stream carries, for every one of the N samples, `per_sample`
+tokens, each a scalar or a small vector (`tensor<V x f32>`) of consecutive features of that sample.
+
+Every stream has exactly one producer and one consumer (Vitis requires it); `dataflow.fork` duplicates a stream.
+Kernels carry their initiation interval `ii` (cycles between loop iterations) and pipeline `latency`; FIFOs carry
+their `depth` in tokens. How each kernel moves tokens per sample is given by its `schedule()` (see `KernelSchedule`),
+which the cycle model and the FIFO-depth pass read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from math import ceil
+
+from xdsl.dialects.builtin import (
+    I64,
+    AnyFloat,
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FunctionType,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    SymbolNameConstraint,
+    TensorType,
+    i64,
+)
+from xdsl.dialects.utils import parse_func_op_like, print_func_op_like
+from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@irdl_attr_definition
+class StreamType(ParametrizedAttribute, TypeAttribute):
+    """A FIFO stream: `!dataflow.stream<tensor<8xf32>, 32>` carries 32 tokens of 8 floats per sample."""
+
+    name = "dataflow.stream"
+
+    token: Attribute
+    per_sample: IntegerAttr[I64]
+
+    def __init__(self, token: Attribute, per_sample: int):
+        super().__init__(token, IntegerAttr(per_sample, i64))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[Attribute, IntegerAttr]:
+        with parser.in_angle_brackets():
+            token = parser.parse_type()
+            parser.parse_punctuation(",")
+            count = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        return (token, IntegerAttr(count, i64))
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_attribute(self.token)
+            printer.print_string(f", {self.count}")
+
+    def verify(self) -> None:
+        token = self.token
+        if isinstance(token, TensorType):
+            if token.get_num_dims() != 1 or token.get_shape()[0] < 1 or not isinstance(token.element_type, AnyFloat):
+                raise VerifyException(f"stream token must be a float or a 1-D float tensor, got {token}")
+        elif not isinstance(token, AnyFloat):
+            raise VerifyException(f"stream token must be a float or a 1-D float tensor, got {token}")
+        if self.per_sample.value.data < 1:
+            raise VerifyException("a stream carries at least one token per sample")
+
+    @property
+    def count(self) -> int:
+        """Tokens per sample."""
+        return self.per_sample.value.data
+
+    @property
+    def width(self) -> int:
+        """Elements per token (1 for a scalar token)."""
+        return self.token.get_shape()[0] if isinstance(self.token, TensorType) else 1
+
+    @property
+    def element_type(self) -> Attribute:
+        return self.token.element_type if isinstance(self.token, TensorType) else self.token
+
+    @property
+    def elements(self) -> int:
+        """Elements per sample."""
+        return self.count * self.width
+
+
+def stream_type(element_type: Attribute, elements: int, width: int) -> StreamType:
+    """The stream carrying `elements` values per sample in tokens of `width` elements."""
+    if elements % width:
+        raise ValueError(f"token width {width} does not divide {elements} elements")
+    token = element_type if width == 1 else TensorType(element_type, [width])
+    return StreamType(token, elements // width)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Kernel access schedules (read by the cycle model and the FIFO-depth pass)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KernelSchedule:
+    """How a kernel's pipelined loop touches its streams, per sample.
+
+    The kernel runs one loop of `steps` iterations per sample, one iteration every `ii` cycles when nothing
+    blocks; sample s occupies iterations s*steps .. s*steps+steps-1. `reads[k]` / `writes[k]` list, for the k-th
+    input / output stream, the iteration offsets (relative to the sample's first iteration) of its token accesses,
+    in token order. Offsets of writes may reach past `steps`: results leave the pipeline `latency` later, while
+    the next sample is already entering. The pipeline stalls as a whole when one access of an iteration blocks.
+    """
+
+    steps: int
+    ii: int
+    reads: list[list[int]] = field(default_factory=list)
+    writes: list[list[int]] = field(default_factory=list)
+
+    @property
+    def tail(self) -> int:
+        """Iterations past the last sample's loop needed to drain its writes."""
+        last = max((offs[-1] for offs in self.writes if offs), default=self.steps - 1)
+        return max(0, last + 1 - self.steps)
+
+
+def pipeline_steps(latency: int, ii: int) -> int:
+    """Loop iterations between a token's read and the write of its result in a pipeline of `latency` cycles."""
+    return ceil(latency / ii)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Graph and FIFOs
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class GraphOp(IRDLOperation):
+    """A dataflow design: one DATAFLOW region whose arguments are the top-level arrays."""
+
+    name = "dataflow.graph"
+
+    body = region_def("single_block")
+    sym_name = prop_def(SymbolNameConstraint())
+    function_type = prop_def(FunctionType)
+
+    traits = traits_def(IsolatedFromAbove(), SymbolOpInterface(), NoTerminator())
+
+    def __init__(self, name: str, arg_types: Sequence[Attribute], region: Region | None = None):
+        function_type = FunctionType.from_lists(list(arg_types), [])
+        if region is None:
+            region = Region(Block(arg_types=arg_types))
+        super().__init__(
+            properties={"sym_name": StringAttr(name), "function_type": function_type}, regions=[region]
+        )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> GraphOp:
+        name, input_types, return_types, region, extra_attrs, _, _ = parse_func_op_like(
+            parser, reserved_attr_names=("sym_name", "function_type")
+        )
+        if return_types:
+            parser.raise_error("a dataflow.graph returns nothing: its outputs are written to its array arguments")
+        op = GraphOp(name, input_types, region)
+        if extra_attrs is not None:
+            op.attributes |= extra_attrs.data
+        return op
+
+    def print(self, printer: Printer):
+        print_func_op_like(
+            printer,
+            self.sym_name,
+            self.function_type,
+            self.body,
+            self.attributes,
+            reserved_attr_names=("sym_name", "function_type"),
+        )
+
+    @property
+    def block(self) -> Block:
+        return self.body.block
+
+    @property
+    def samples(self) -> int:
+        arg = self.block.args[0]
+        assert isinstance(arg.type, MemRefType)
+        return arg.type.get_shape()[0]
+
+    def kernels(self) -> Iterator[KernelOp]:
+        for op in self.block.ops:
+            if isinstance(op, KernelOp):
+                yield op
+
+    def fifos(self) -> Iterator[FifoOp]:
+        for op in self.block.ops:
+            if isinstance(op, FifoOp):
+                yield op
+
+    def verify_(self) -> None:
+        args = self.block.args
+        if tuple(a.type for a in args) != self.function_type.inputs.data:
+            raise VerifyException("dataflow.graph block arguments must match its function type")
+        if not args:
+            raise VerifyException("dataflow.graph needs at least one array argument")
+        samples = None
+        for arg in args:
+            if not isinstance(arg.type, MemRefType) or arg.type.get_num_dims() != 2:
+                raise VerifyException(f"dataflow.graph arguments must be 2-D memrefs (samples x values), got {arg.type}")
+            if samples is None:
+                samples = arg.type.get_shape()[0]
+            elif arg.type.get_shape()[0] != samples:
+                raise VerifyException("dataflow.graph arguments must all have the same number of samples")
+            users = [use.operation for use in arg.uses]
+            if len(users) != 1 or not isinstance(users[0], ReadOp | WriteOp):
+                raise VerifyException(
+                    f"array argument #{arg.index} must be used by exactly one dataflow.read or dataflow.write"
+                )
+        for op in self.block.ops:
+            if not isinstance(op, FifoOp | KernelOp):
+                raise VerifyException(f"dataflow.graph holds only FIFOs and kernels, found {op.name}")
+        producers: dict[SSAValue, int] = {}
+        consumers: dict[SSAValue, int] = {}
+        for kernel in self.kernels():
+            for v in kernel.stream_outputs:
+                producers[v] = producers.get(v, 0) + 1
+            for v in kernel.stream_inputs:
+                consumers[v] = consumers.get(v, 0) + 1
+        for fifo in self.fifos():
+            p, c = producers.get(fifo.stream, 0), consumers.get(fifo.stream, 0)
+            if p != 1 or c != 1:
+                name = f"%{fifo.stream.name_hint} " if fifo.stream.name_hint else ""
+                raise VerifyException(
+                    f"stream {name}must have exactly one producer and one consumer, it has {p} and {c}"
+                )
+
+
+@irdl_op_definition
+class FifoOp(IRDLOperation):
+    """A FIFO channel of `depth` tokens; its result is the stream."""
+
+    name = "dataflow.fifo"
+
+    depth = prop_def(IntegerAttr[I64])
+    stream = result_def(StreamType)
+
+    traits = traits_def(HasParent(GraphOp))
+    assembly_format = "`depth` $depth attr-dict `:` type($stream)"
+
+    def __init__(self, type: StreamType, depth: int = 2):
+        super().__init__(properties={"depth": IntegerAttr(depth, i64)}, result_types=[type])
+
+    @property
+    def depth_value(self) -> int:
+        return self.depth.value.data
+
+    def verify_(self) -> None:
+        if self.depth_value < 1:
+            raise VerifyException(f"FIFO depth must be at least 1, got {self.depth_value}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Kernels
+# ---------------------------------------------------------------------------------------------------------------------
+
+_KERNEL_OPTIONS = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+_IO_FORMAT = "`ins` `(` $inputs `:` type($inputs) `)` `outs` `(` $outputs `:` type($outputs) `)`"
+
+
+class KernelOp(IRDLOperation):
+    """A dataflow process. Subclasses name the streams they read and write (`stream_inputs`, `stream_outputs`)."""
+
+    ii = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    latency = prop_def(IntegerAttr[I64], default_value=IntegerAttr(0, i64))
+
+    traits = traits_def(HasParent(GraphOp))
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return self.operands[:0]
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return self.operands[:0]
+
+    @property
+    def ii_value(self) -> int:
+        return self.ii.value.data
+
+    @property
+    def latency_value(self) -> int:
+        return self.latency.value.data
+
+    def input_types(self) -> list[StreamType]:
+        return [_stream(v) for v in self.stream_inputs]
+
+    def output_types(self) -> list[StreamType]:
+        return [_stream(v) for v in self.stream_outputs]
+
+    def schedule(self) -> KernelSchedule:
+        raise NotImplementedError(f"{self.name} has no schedule")
+
+    def verify_kernel(self) -> None:
+        """Kernel-specific checks of stream types and properties."""
+
+    def verify_(self) -> None:
+        if self.ii_value < 1:
+            raise VerifyException(f"{self.name} ii must be at least 1, got {self.ii_value}")
+        if self.latency_value < 0:
+            raise VerifyException(f"{self.name} latency must be non-negative, got {self.latency_value}")
+        for v in (*self.stream_inputs, *self.stream_outputs):
+            if not isinstance(v.owner, FifoOp):
+                raise VerifyException(f"{self.name} streams must be defined by dataflow.fifo")
+        self.verify_kernel()
+
+
+def _stream(value: SSAValue) -> StreamType:
+    assert isinstance(value.type, StreamType)
+    return value.type
+
+
+def _sequential_offsets(types: Sequence[StreamType], start: int = 0) -> list[list[int]]:
+    """Offsets when a kernel visits the streams one after another, one token per iteration."""
+    offsets, step = [], start
+    for t in types:
+        offsets.append(list(range(step, step + t.count)))
+        step += t.count
+    return offsets
+
+
+def _same_types(op: KernelOp, types: Sequence[StreamType], what: str) -> None:
+    if any(t != types[0] for t in types):
+        raise VerifyException(f"{op.name} {what} streams must all have the same type, got {', '.join(map(str, types))}")
+
+
+@irdl_op_definition
+class ReadOp(KernelOp):
+    """Reads each sample's row of `source` (`memref<N x d>`) and sends it on one stream."""
+
+    name = "dataflow.read"
+
+    source = operand_def(MemRefType)
+    output = operand_def(StreamType)
+
+    assembly_format = "$source `->` $output attr-dict `:` type($source) `->` type($output)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, source: SSAValue, output: SSAValue, latency: int = 0):
+        super().__init__(operands=[source, output], properties={"latency": IntegerAttr(latency, i64)})
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return (self.output,)
+
+    def verify_kernel(self) -> None:
+        out = self.output_types()[0]
+        mem = self.source.type
+        assert isinstance(mem, MemRefType)
+        if mem.get_num_dims() != 2 or mem.get_shape()[1] != out.elements:
+            raise VerifyException(
+                f"dataflow.read of {mem} must send {mem.get_shape()[-1]} elements per sample, its stream carries "
+                f"{out.elements}"
+            )
+        if mem.element_type != out.element_type:
+            raise VerifyException(f"dataflow.read element types differ: {mem.element_type} and {out.element_type}")
+
+    def schedule(self) -> KernelSchedule:
+        out = self.output_types()[0]
+        lag = pipeline_steps(self.latency_value, self.ii_value)
+        return KernelSchedule(out.count, self.ii_value, [], [[k + lag for k in range(out.count)]])
+
+
+@irdl_op_definition
+class WriteOp(KernelOp):
+    """Writes each sample's row of `dest` (`memref<N x M>`): the elements of its streams, in operand order."""
+
+    name = "dataflow.write"
+
+    inputs = var_operand_def(StreamType)
+    dest = operand_def(MemRefType)
+
+    assembly_format = "$inputs `->` $dest attr-dict `:` type($inputs) `->` type($dest)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, inputs: Sequence[SSAValue], dest: SSAValue):
+        super().__init__(operands=[list(inputs), dest])
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.inputs)
+
+    def verify_kernel(self) -> None:
+        mem = self.dest.type
+        assert isinstance(mem, MemRefType)
+        types = self.input_types()
+        if not types:
+            raise VerifyException("dataflow.write needs at least one input stream")
+        total = sum(t.elements for t in types)
+        if mem.get_num_dims() != 2 or mem.get_shape()[1] != total:
+            raise VerifyException(
+                f"dataflow.write to {mem} must receive {mem.get_shape()[-1]} elements per sample, its streams carry "
+                f"{total}"
+            )
+        if any(t.element_type != mem.element_type for t in types):
+            raise VerifyException("dataflow.write element types must match the destination's")
+
+    def schedule(self) -> KernelSchedule:
+        types = self.input_types()
+        return KernelSchedule(sum(t.count for t in types), self.ii_value, _sequential_offsets(types), [])
+
+
+@irdl_op_definition
+class ForkOp(KernelOp):
+    """Copies every token of one stream onto each of its output streams."""
+
+    name = "dataflow.fork"
+
+    input = operand_def(StreamType)
+    outputs = var_operand_def(StreamType)
+
+    assembly_format = "$input `->` $outputs attr-dict `:` type($input) `->` type($outputs)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, input: SSAValue, outputs: Sequence[SSAValue]):
+        super().__init__(operands=[input, list(outputs)])
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return (self.input,)
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return tuple(self.outputs)
+
+    def verify_kernel(self) -> None:
+        if len(self.outputs) < 2:
+            raise VerifyException("dataflow.fork needs at least two output streams")
+        for t in self.output_types():
+            if t != self.input.type:
+                raise VerifyException(f"dataflow.fork output type {t} differs from its input type {self.input.type}")
+
+    def schedule(self) -> KernelSchedule:
+        count = _stream(self.input).count
+        lag = pipeline_steps(self.latency_value, self.ii_value)
+        writes = [[k + lag for k in range(count)] for _ in self.outputs]
+        return KernelSchedule(count, self.ii_value, [list(range(count))], writes)
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends a `dataflow.map` body: the output elements, one per output stream."""
+
+    name = "dataflow.yield"
+
+    values = var_operand_def()
+    assembly_format = "($values^ `:` type($values))? attr-dict"
+    traits = traits_def(IsTerminator())
+
+    def __init__(self, *values: SSAValue):
+        super().__init__(operands=[values])
+
+
+@irdl_op_definition
+class MapOp(KernelOp):
+    """An elementwise kernel: its body maps the elements at one feature position of every input stream (and of
+    each column constant) to one element of every output stream. All its streams have the same type.
+
+    `consts` are per-feature constant rows (one value per element of a sample), read by the body as extra block
+    arguments after the inputs."""
+
+    name = "dataflow.map"
+
+    inputs = var_operand_def(StreamType)
+    outputs = var_operand_def(StreamType)
+    consts = opt_prop_def(ArrayAttr[DenseIntOrFPElementsAttr])
+    body = region_def("single_block")
+
+    assembly_format = _IO_FORMAT + " (`consts` $consts^)? attr-dict-with-keyword $body"
+    irdl_options = _KERNEL_OPTIONS
+
+    def __init__(
+        self,
+        inputs: Sequence[SSAValue],
+        outputs: Sequence[SSAValue],
+        body: Region,
+        consts: Sequence[DenseIntOrFPElementsAttr] = (),
+        latency: int = 0,
+        ii: int = 1,
+    ):
+        props: dict[str, Attribute] = {"latency": IntegerAttr(latency, i64), "ii": IntegerAttr(ii, i64)}
+        if consts:
+            props["consts"] = ArrayAttr(consts)
+        super().__init__(operands=[list(inputs), list(outputs)], regions=[body], properties=props)
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.inputs)
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return tuple(self.outputs)
+
+    @property
+    def const_rows(self) -> tuple[DenseIntOrFPElementsAttr, ...]:
+        return self.consts.data if self.consts is not None else ()
+
+    @property
+    def stream(self) -> StreamType:
+        """The type shared by every stream of the map."""
+        return _stream((*self.inputs, *self.outputs)[0])
+
+    def verify_kernel(self) -> None:
+        types = self.input_types() + self.output_types()
+        if not self.outputs:
+            raise VerifyException("dataflow.map needs at least one output stream")
+        _same_types(self, types, "input and output")
+        stream = types[0]
+        for row in self.const_rows:
+            shape = row.get_type().get_shape()
+            if len(shape) != 1 or shape[0] != stream.elements:
+                raise VerifyException(
+                    f"dataflow.map column constants must have one value per element of a sample ({stream.elements}), "
+                    f"got shape {list(shape)}"
+                )
+        block = self.body.block
+        expected = [stream.element_type] * (len(self.inputs) + len(self.const_rows))
+        if list(block.arg_types) != expected:
+            raise VerifyException(
+                f"dataflow.map body must take {len(expected)} arguments of type {stream.element_type} "
+                f"(one per input stream, then one per column constant)"
+            )
+        yield_op = block.last_op
+        if not isinstance(yield_op, YieldOp):
+            raise VerifyException("dataflow.map body must end with dataflow.yield")
+        if [v.type for v in yield_op.values] != [stream.element_type] * len(self.outputs):
+            raise VerifyException(
+                f"dataflow.map body must yield {len(self.outputs)} values of type {stream.element_type}, "
+                "one per output stream"
+            )
+
+    def schedule(self) -> KernelSchedule:
+        count = self.stream.count
+        lag = pipeline_steps(self.latency_value, self.ii_value)
+        reads = [list(range(count)) for _ in self.inputs]
+        writes = [[k + lag for k in range(count)] for _ in self.outputs]
+        return KernelSchedule(count, self.ii_value, reads, writes)
+
+
+@irdl_op_definition
+class MatVecOp(KernelOp):
+    """Matrix-vector products with stationary constant weights, shared by a group of G stream pairs.
+
+    For each sample, output stream g receives x_g @ weights (+ bias where `bias_on[g]`), x_g being the sample's
+    row on input stream g. The kernel performs `par_in` x `par_out` multiply-adds per loop iteration: for each
+    input token, for each of its `par_in`-element slices, for each member g, for each `par_out`-column block of
+    the output. Results of a sample leave, token by token (output block major, member minor), while the next
+    sample is computed."""
+
+    name = "dataflow.matvec"
+
+    inputs = var_operand_def(StreamType)
+    outputs = var_operand_def(StreamType)
+    weights = prop_def(DenseIntOrFPElementsAttr)
+    bias = opt_prop_def(DenseIntOrFPElementsAttr)
+    bias_on = opt_prop_def(DenseArrayBase)
+    par_in = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    par_out = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+
+    assembly_format = _IO_FORMAT + " `weights` `(` $weights `)` (`bias` `(` $bias^ `)`)? attr-dict"
+    irdl_options = _KERNEL_OPTIONS
+
+    def __init__(
+        self,
+        inputs: Sequence[SSAValue],
+        outputs: Sequence[SSAValue],
+        weights: DenseIntOrFPElementsAttr,
+        bias: DenseIntOrFPElementsAttr | None = None,
+        bias_on: Sequence[bool] | None = None,
+        par_in: int = 1,
+        par_out: int = 1,
+        latency: int = 0,
+        ii: int = 1,
+    ):
+        props: dict[str, Attribute] = {
+            "weights": weights,
+            "par_in": IntegerAttr(par_in, i64),
+            "par_out": IntegerAttr(par_out, i64),
+            "latency": IntegerAttr(latency, i64),
+            "ii": IntegerAttr(ii, i64),
+        }
+        if bias is not None:
+            props["bias"] = bias
+            props["bias_on"] = DenseArrayBase.from_list(i64, [int(b) for b in (bias_on or [True] * len(inputs))])
+        super().__init__(operands=[list(inputs), list(outputs)], properties=props)
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.inputs)
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return tuple(self.outputs)
+
+    @property
+    def members(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def par_in_value(self) -> int:
+        return self.par_in.value.data
+
+    @property
+    def par_out_value(self) -> int:
+        return self.par_out.value.data
+
+    @property
+    def parallelism(self) -> int:
+        """Multiply-adds per loop iteration."""
+        return self.par_in_value * self.par_out_value
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows, cols = self.weights.get_type().get_shape()
+        return rows, cols
+
+    def bias_members(self) -> list[bool]:
+        if self.bias is None:
+            return [False] * self.members
+        assert self.bias_on is not None
+        return [bool(v) for v in self.bias_on.get_values()]
+
+    def macs_per_sample(self) -> int:
+        rows, cols = self.shape
+        return self.members * rows * cols
+
+    def accumulator_distance(self) -> int:
+        """Loop iterations between two updates of the same accumulator."""
+        return self.members * (self.shape[1] // self.par_out_value)
+
+    def verify_kernel(self) -> None:
+        ins, outs = self.input_types(), self.output_types()
+        if not ins or len(ins) != len(outs):
+            raise VerifyException("dataflow.matvec needs as many output streams as input streams, at least one")
+        _same_types(self, ins, "input")
+        _same_types(self, outs, "output")
+        wtype = self.weights.get_type()
+        if len(wtype.get_shape()) != 2:
+            raise VerifyException("dataflow.matvec weights must be a 2-D tensor (inputs x outputs)")
+        rows, cols = wtype.get_shape()
+        if ins[0].elements != rows or outs[0].elements != cols:
+            raise VerifyException(
+                f"dataflow.matvec weights {rows}x{cols} do not match streams of {ins[0].elements} input and "
+                f"{outs[0].elements} output elements per sample"
+            )
+        if self.bias is not None:
+            if list(self.bias.get_type().get_shape()) != [cols]:
+                raise VerifyException(f"dataflow.matvec bias must have {cols} elements")
+            if self.bias_on is None or len(self.bias_on.get_values()) != len(ins):
+                raise VerifyException("dataflow.matvec bias_on must give one flag per input stream")
+        if self.par_in_value < 1 or ins[0].width % self.par_in_value:
+            raise VerifyException(
+                f"dataflow.matvec par_in ({self.par_in_value}) must divide the input token width ({ins[0].width})"
+            )
+        if self.par_out_value < 1 or cols % self.par_out_value:
+            raise VerifyException(
+                f"dataflow.matvec par_out ({self.par_out_value}) must divide the output columns ({cols})"
+            )
+
+    def schedule(self) -> KernelSchedule:
+        ins, outs = self.input_types(), self.output_types()
+        g_count, (rows, cols) = self.members, self.shape
+        col_blocks = cols // self.par_out_value
+        slices = ins[0].width // self.par_in_value
+        compute = (rows // self.par_in_value) * g_count * col_blocks
+        reads = [[((ib * slices) * g_count + g) * col_blocks for ib in range(ins[0].count)] for g in range(g_count)]
+        lag = compute + pipeline_steps(self.latency_value, self.ii_value)
+        writes = [[lag + ob * g_count + g for ob in range(outs[0].count)] for g in range(g_count)]
+        steps = max(compute, g_count * outs[0].count)
+        return KernelSchedule(steps, self.ii_value, reads, writes)
+
+
+@irdl_op_definition
+class ShuffleOp(KernelOp):
+    """Rearranges the elements of a sample: output element e (counting over the output streams in order) is the
+    input element `select[e]` (counting over the input streams in order). Concatenations, slices, copies and
+    permutations of features are shuffles. A shuffle holds one sample: it reads all of it before writing."""
+
+    name = "dataflow.shuffle"
+
+    inputs = var_operand_def(StreamType)
+    outputs = var_operand_def(StreamType)
+    select = prop_def(DenseArrayBase)
+
+    assembly_format = _IO_FORMAT + " attr-dict"
+    irdl_options = _KERNEL_OPTIONS
+
+    def __init__(self, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], select: Sequence[int]):
+        super().__init__(
+            operands=[list(inputs), list(outputs)], properties={"select": DenseArrayBase.from_list(i64, list(select))}
+        )
+
+    @property
+    def stream_inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.inputs)
+
+    @property
+    def stream_outputs(self) -> Sequence[SSAValue]:
+        return tuple(self.outputs)
+
+    def selection(self) -> list[int]:
+        return [int(v) for v in self.select.get_values()]
+
+    def verify_kernel(self) -> None:
+        ins, outs = self.input_types(), self.output_types()
+        if not ins or not outs:
+            raise VerifyException("dataflow.shuffle needs input and output streams")
+        n_in = sum(t.elements for t in ins)
+        n_out = sum(t.elements for t in outs)
+        sel = self.selection()
+        if len(sel) != n_out:
+            raise VerifyException(f"dataflow.shuffle select must have one entry per output element ({n_out}), got {len(sel)}")
+        if any(not 0 <= s < n_in for s in sel):
+            raise VerifyException(f"dataflow.shuffle select entries must lie in [0, {n_in})")
+        if len({t.element_type for t in ins + outs}) != 1:
+            raise VerifyException("dataflow.shuffle streams must share one element type")
+
+    def schedule(self) -> KernelSchedule:
+        ins, outs = self.input_types(), self.output_types()
+        n_reads = sum(t.count for t in ins)
+        n_writes = sum(t.count for t in outs)
+        lag = pipeline_steps(self.latency_value, self.ii_value)
+        return KernelSchedule(
+            max(n_reads, n_writes), self.ii_value, _sequential_offsets(ins), _sequential_offsets(outs, n_reads + lag)
+        )
+
+
+DATAFLOW = Dialect(
+    "dataflow",
+    [GraphOp, FifoOp, ReadOp, WriteOp, ForkOp, MapOp, YieldOp, MatVecOp, ShuffleOp],
+    [StreamType],
+)

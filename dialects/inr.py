@@ -1,0 +1,258 @@
+"""The `inr` dialect: derivatives of implicit neural representations w.r.t. their input coordinates.
+
+`inr.grad @f(%x) order 2 layout insp` stands for every partial derivative of order 0..n of the outputs of
+`f : tensor<N x d> -> tensor<N x m>` w.r.t. the d input coordinates, per sample. The `inr-autodiff` pass expands it
+into a derivative program in linalg / arith / math / tensor.
+
+Layouts (see `derivative_outputs`):
+- `insp`: INSP-Net's list order. L0 = [y_0 .. y_{m-1}]; L_k = for each t in L_{k-1}: [dt/dx_0 .. dt/dx_{d-1}].
+  The results are L0 + L1 + ... + Ln; mixed partials appear once per ordering of their derivatives.
+- `unique`: the same order with repeated partials dropped: for each order k, for each output channel, every
+  multi-index a with |a| = k in descending lexicographic order ((2,0), (1,1), (0,2) for d = 2, k = 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import comb
+
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    Float64Type,
+    FlatSymbolRefAttrConstr,
+    FloatAttr,
+    I64,
+    IntegerAttr,
+    StringAttr,
+    SymbolRefAttr,
+    TensorType,
+    f64,
+    i64,
+)
+from xdsl.dialects.func import FuncOp
+from xdsl.dialects.utils.enum_attribute import EnumAttribute
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    traits_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import SymbolTable, SymbolUserOpInterface
+from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.str_enum import StrEnum
+
+
+class Layout(StrEnum):
+    INSP = "insp"
+    UNIQUE = "unique"
+
+
+@irdl_attr_definition
+class LayoutAttr(EnumAttribute[Layout]):
+    """Order of the derivative outputs of `inr.grad`: `insp` or `unique`."""
+
+    name = "inr.layout"
+
+    @classmethod
+    def parse_parameter(cls, parser: AttrParser) -> Layout:
+        with parser.in_angle_brackets():
+            return super().parse_parameter(parser)
+
+    def print_parameter(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            super().print_parameter(printer)
+
+
+MultiIndex = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DerivativeOutput:
+    """One result of `inr.grad`: d^|index| y_channel / dx^index, named by the derivative sequence it came from."""
+
+    channel: int
+    index: MultiIndex
+    sequence: tuple[int, ...]  # coordinates differentiated, in order (INSP's path); empty for order 0
+
+    @property
+    def order(self) -> int:
+        return len(self.sequence)
+
+
+def multi_indices(dims: int, order: int) -> list[MultiIndex]:
+    """All multi-indices a of `dims` entries with |a| == order, in descending lexicographic order."""
+    if dims == 1:
+        return [(order,)]
+    return [(first, *rest) for first in range(order, -1, -1) for rest in multi_indices(dims - 1, order - first)]
+
+
+def all_multi_indices(dims: int, order: int) -> list[MultiIndex]:
+    """All multi-indices with |a| <= order, graded (by |a|), each grade in descending lexicographic order."""
+    return [a for k in range(order + 1) for a in multi_indices(dims, k)]
+
+
+def derivative_outputs(dims: int, channels: int, order: int, layout: Layout | str) -> list[DerivativeOutput]:
+    """The outputs of `inr.grad` in the order of its results."""
+    level = [DerivativeOutput(c, (0,) * dims, ()) for c in range(channels)]
+    outputs = list(level)
+    for _ in range(order):
+        next_level: list[DerivativeOutput] = []
+        for t in level:
+            for i in range(dims):
+                index = tuple(a + (j == i) for j, a in enumerate(t.index))
+                next_level.append(DerivativeOutput(t.channel, index, t.sequence + (i,)))
+        outputs += next_level
+        level = next_level
+    if Layout(layout) == Layout.UNIQUE:
+        seen: set[tuple[int, MultiIndex]] = set()
+        unique = []
+        for out in outputs:
+            if (out.channel, out.index) not in seen:
+                seen.add((out.channel, out.index))
+                unique.append(out)
+        outputs = unique
+    return outputs
+
+
+def derivative_output_count(dims: int, channels: int, order: int, layout: Layout | str) -> int:
+    if Layout(layout) == Layout.UNIQUE:
+        return channels * comb(order + dims, dims)
+    return channels * sum(dims**k for k in range(order + 1))
+
+
+class GradSymbolUser(SymbolUserOpInterface):
+    """Checks the callee of `inr.grad` against the op's input and results."""
+
+    def verify(self, op: Operation) -> None:
+        assert isinstance(op, GradOp)
+        op.verify_local()  # the callee checks rely on the local ones
+        op.verify_callee()
+
+
+@irdl_op_definition
+class GradOp(IRDLOperation):
+    """Every partial derivative of order 0..n of `callee`'s outputs w.r.t. its input coordinates, per sample.
+
+    The callee maps a batch of samples to a batch of outputs, `tensor<N x d x f> -> tensor<N x m x f>`, treating
+    samples independently. Each result is one derivative for all N samples, `tensor<N x f>`, in the order the
+    layout defines. Derivatives of order k are multiplied by `scale`**k when `scale` is given (INSP-Net scales its
+    derivative features).
+    """
+
+    name = "inr.grad"
+
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    order = prop_def(IntegerAttr[I64])
+    layout = prop_def(LayoutAttr)
+    scale = opt_prop_def(FloatAttr[Float64Type])
+
+    input = operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+
+    traits = traits_def(GradSymbolUser())
+
+    assembly_format = (
+        "$callee `(` $input `)` `order` $order `layout` $layout (`scale` $scale^)? attr-dict "
+        "`:` functional-type($input, $outputs)"
+    )
+
+    def __init__(
+        self,
+        callee: str | SymbolRefAttr,
+        input: SSAValue,
+        order: int,
+        layout: Layout | str,
+        result_types: Sequence[Attribute],
+        scale: float | None = None,
+    ):
+        props: dict[str, Attribute] = {
+            "callee": SymbolRefAttr(callee) if isinstance(callee, str) else callee,
+            "order": IntegerAttr(order, i64),
+            "layout": LayoutAttr(Layout(layout)),
+        }
+        if scale is not None:
+            props["scale"] = FloatAttr(scale, f64)
+        super().__init__(operands=[input], result_types=[list(result_types)], properties=props)
+
+    @property
+    def order_value(self) -> int:
+        return self.order.value.data
+
+    @property
+    def layout_value(self) -> Layout:
+        return self.layout.data
+
+    def verify_(self) -> None:
+        self.verify_local()
+
+    def verify_local(self) -> None:
+        if self.order_value < 1:
+            raise VerifyException(f"'inr.grad' order must be >= 1, got {self.order_value}")
+        input_type = self.input.type
+        assert isinstance(input_type, TensorType)
+        if input_type.get_num_dims() != 2 or not isinstance(input_type.element_type, AnyFloat):
+            raise VerifyException(
+                f"'inr.grad' input must be a 2-D float tensor (samples x coordinates), got {input_type}"
+            )
+
+    def verify_callee(self) -> None:
+        input_type = self.input.type
+        assert isinstance(input_type, TensorType)
+        samples, dims = input_type.get_shape()
+        callee = SymbolTable.lookup_symbol(self, self.callee)
+        if callee is None:
+            raise VerifyException(f"'inr.grad' callee {self.callee} does not exist")
+        if not isinstance(callee, FuncOp):
+            raise VerifyException(f"'inr.grad' callee {self.callee} is not a func.func")
+        ftype = callee.function_type
+        if tuple(ftype.inputs) != (input_type,):
+            raise VerifyException(
+                f"'inr.grad' callee {self.callee} must take one argument of the input type {input_type}, "
+                f"it takes ({', '.join(str(t) for t in ftype.inputs)})"
+            )
+        if len(ftype.outputs) != 1:
+            raise VerifyException(f"'inr.grad' callee {self.callee} must return one tensor<N x m>")
+        out_type = ftype.outputs.data[0]
+        if (
+            not isinstance(out_type, TensorType)
+            or out_type.get_num_dims() != 2
+            or out_type.get_shape()[0] != samples
+            or out_type.element_type != input_type.element_type
+        ):
+            raise VerifyException(
+                f"'inr.grad' callee {self.callee} must return tensor<{samples}xMx{input_type.element_type}>, "
+                f"it returns {out_type}"
+            )
+        channels = out_type.get_shape()[1]
+        expected = derivative_output_count(dims, channels, self.order_value, self.layout_value)
+        if len(self.outputs) != expected:
+            raise VerifyException(
+                f"'inr.grad' with {channels} channels, {dims} coordinates, order {self.order_value} and layout "
+                f"{self.layout_value} has {expected} results, got {len(self.outputs)}"
+            )
+        result_type = TensorType(input_type.element_type, [samples])
+        for i, res in enumerate(self.outputs):
+            if res.type != result_type:
+                raise VerifyException(f"'inr.grad' result #{i} must be {result_type}, got {res.type}")
+
+    def output_descriptions(self) -> list[DerivativeOutput]:
+        input_type = self.input.type
+        assert isinstance(input_type, TensorType)
+        callee_type = SymbolTable.lookup_symbol(self, self.callee)
+        assert isinstance(callee_type, FuncOp)
+        out_type = callee_type.function_type.outputs.data[0]
+        assert isinstance(out_type, TensorType)
+        return derivative_outputs(
+            input_type.get_shape()[1], out_type.get_shape()[1], self.order_value, self.layout_value
+        )
+
+
+INR = Dialect("inr", [GradOp], [LayoutAttr])

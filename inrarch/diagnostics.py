@@ -1,0 +1,96 @@
+"""One-line diagnostics for bad input: `FILE:LINE:COL: error: message`, never a traceback."""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr
+from xdsl.ir import Attribute, Operation
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import VerifyException
+
+
+class CompileError(Exception):
+    """An error in the user's input or request. `where` is an op (its location is used) or a location string."""
+
+    def __init__(self, message: str, where: Operation | str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = where if isinstance(where, str) or where is None else op_location(where)
+
+    def diagnostic(self) -> str:
+        return format_diagnostic(self.message, self.location)
+
+
+def format_diagnostic(message: str, location: str | None = None) -> str:
+    message = " ".join(message.strip().split("\n")[0].split())
+    return f"{location}: error: {message}" if location else f"error: {message}"
+
+
+def location_string(loc: Attribute) -> str | None:
+    """file:line:col of a location attribute; for call sites the innermost user frame."""
+    match loc:
+        case FileLineColLoc():
+            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+        case NameLoc():
+            inner = location_string(loc.child_loc)
+            return f"{loc.name_loc.data}" if inner is None else inner
+        case CallSiteLoc():
+            return location_string(loc.callee) or location_string(loc.caller)
+        case FusedLoc():
+            for sub in loc.locations:
+                if (text := location_string(sub)) is not None:
+                    return text
+    return None
+
+
+def op_location(op: Operation) -> str | None:
+    """The location of `op`, or of its closest ancestor that has one."""
+    current: Operation | None = op
+    while current is not None:
+        if (text := location_string(current.location)) is not None:
+            return text
+        current = current.parent_op()
+    return None
+
+
+def file_location(filename: str, line: int, column: int) -> FileLineColLoc:
+    return FileLineColLoc(StringAttr(filename), IntAttr(line), IntAttr(column))
+
+
+class LocatingParser(Parser):
+    """An MLIR parser that gives every op without an explicit `loc(...)` its position in the source text,
+    as MLIR does, so later diagnostics can point at it."""
+
+    def __init__(self, ctx, input: str | bytes, name: str = "<unknown>", line_offset: int = 0):
+        super().__init__(ctx, input, name)
+        self._line_offset = line_offset
+        self._source_name = name
+
+    def _parse_extended_type_or_attribute(self, *args, **kwargs):
+        # Dialect types and attributes verify when built: report their errors at their source position.
+        start = self._current_token.span
+        try:
+            return super()._parse_extended_type_or_attribute(*args, **kwargs)
+        except VerifyException as err:
+            self.raise_error(str(err), at_position=start)
+
+    def parse_operation(self) -> Operation:
+        span = self._current_token.span
+        op = super().parse_operation()
+        if location_string(op.location) is None:
+            where = span.get_location()
+            op.location = file_location(self._source_name, where.line + self._line_offset, where.col)
+        return op
+
+
+def verify_with_locations(op: Operation) -> None:
+    """Verifies `op` and everything nested, raising CompileError located at the first op that fails."""
+    for inner in op.walk(region_first=True):  # nested ops first, as MLIR does
+        try:
+            inner.verify(verify_nested_ops=False)
+        except CompileError:
+            raise
+        except Exception as err:  # xDSL raises VerifyException or DiagnosticException
+            cause = err.__cause__ if err.__cause__ is not None else err
+            message = str(cause.args[0]) if cause.args else str(cause)
+            message = message.removeprefix("Operation does not verify: ")
+            raise CompileError(message, inner) from err

@@ -1,0 +1,42 @@
+"""Registry of inrarch's dialects, passes and targets, seen by `inrarch-opt` and, through the `xdsl.universe`
+entry point, by plain `xdsl-opt`. Entries are factories so that nothing is imported until it is used."""
+
+from collections.abc import Callable
+
+from xdsl.dialects.builtin import ModuleOp  # noqa: F401  (keeps xDSL's builtin loaded first)
+from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+from xdsl.utils.target import Target
+
+
+def _inr() -> Dialect:
+    from inrarch.dialects.inr import INR
+
+    return INR
+
+
+def _dataflow() -> Dialect:
+    from inrarch.dialects.dataflow import DATAFLOW
+
+    return DATAFLOW
+
+
+def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
+    return {"inr": _inr, "dataflow": _dataflow}
+
+
+def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Pass name -> factory. One pass a file in `passes/` (installed as `inrarch.passes`)."""
+    return {}
+
+
+def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
+    return {}
+
+
+INRARCH_UNIVERSE = Universe(
+    all_dialects=get_all_dialects(),
+    all_passes=get_all_passes(),
+    all_targets=get_all_targets(),
+)

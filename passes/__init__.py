@@ -1,0 +1,1 @@
+"""Passes of inrarch, one pass a file."""

@@ -1,0 +1,101 @@
+// RUN: inrarch-opt %s --split-input-file --verify-diagnostics | filecheck %s
+// One case per verifier error of inr.grad.
+
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 0 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: diagnostics.mlir:9:3: error: 'inr.grad' order must be >= 1, got 0
+
+// -----
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @missing(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: diagnostics.mlir:16:3: error: 'inr.grad' callee @missing does not exist
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<4x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 1 layout <insp> : (tensor<4x2xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' callee @f must take one argument of the input type tensor<4x2xf32>, it takes (tensor<8x2xf32>)
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<4x1xf32> {
+  %e = tensor.empty() : tensor<4x1xf32>
+  func.return %e : tensor<4x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' callee @f must return tensor<8xMxf32>, it returns tensor<4x1xf32>
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> (tensor<8x1xf32>, tensor<8x1xf32>) {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e, %e : tensor<8x1xf32>, tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' callee @f must return one tensor<N x m>
+
+// -----
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @h(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+dataflow.graph @h(%in: memref<8x2xf32>) {
+}
+// CHECK: error: 'inr.grad' callee @h is not a func.func
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:2 = inr.grad @f(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' with 1 channels, 2 coordinates, order 1 and layout insp has 3 results, got 2
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:6 = inr.grad @f(%x) order 2 layout <unique> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8x1xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' result #5 must be tensor<8xf32>, got tensor<8x1xf32>
+
+// -----
+func.func @f(%x: tensor<8xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8xf32>) {
+  %d:3 = inr.grad @f(%x) order 1 layout <insp> : (tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' input must be a 2-D float tensor (samples x coordinates), got tensor<8xf32>
+
+// -----
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 1 layout <sideways> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: diagnostics.mlir:{{[0-9]+}}:{{[0-9]+}}: error: Expected `insp`, or `unique`.

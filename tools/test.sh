@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# README command 2: sets up .venv (pinned, see constraints.txt) and runs every test: lit (FileCheck) and pytest.
+# Ends with one line `N passed, N failed` covering both.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash tools/setup.sh || exit 1
+reports="$root/build/reports"
+mkdir -p "$reports"
+rm -f "$reports"/*.xml
+echo "[test] lit test/"
+.venv/bin/lit test --xunit-xml-output "$reports/lit.xml" -sv "$@"
+echo "[test] pytest test/python"
+.venv/bin/pytest test/python -q --junitxml "$reports/pytest.xml" -p no:cacheprovider
+.venv/bin/python tools/count_results.py "$reports/lit.xml" "$reports/pytest.xml"
