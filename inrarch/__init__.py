@@ -1,1 +1,23 @@
-"""inrarch: nth-order input gradients of implicit neural representations, compiled to FPGA dataflow designs."""
+"""inrarch: nth-order input gradients of implicit neural representations, compiled to FPGA dataflow designs.
+
+Python API (each imported on first use, so `inrarch-opt` does not pay for torch):
+
+- `import_model(model, example_input)` -> xDSL module of the model's forward function (linalg on tensors)
+- `evaluate(module, *inputs, dtype=np.float64)` -> list of numpy arrays
+"""
+
+from importlib import import_module
+
+_API = {
+    "import_model": "inrarch.importer",
+    "evaluate": "inrarch.evaluator",
+    "CompileError": "inrarch.diagnostics",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'inrarch' has no attribute {name!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
@@ -25,21 +27,32 @@ def format_diagnostic(message: str, location: str | None = None) -> str:
     return f"{location}: error: {message}" if location else f"error: {message}"
 
 
-def location_string(loc: Attribute) -> str | None:
-    """file:line:col of a location attribute; for call sites the innermost user frame."""
+def _frames(loc: Attribute) -> list[FileLineColLoc]:
+    """The file locations in `loc`, innermost call first."""
     match loc:
         case FileLineColLoc():
-            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+            return [loc]
         case NameLoc():
-            inner = location_string(loc.child_loc)
-            return f"{loc.name_loc.data}" if inner is None else inner
+            return _frames(loc.child_loc)
         case CallSiteLoc():
-            return location_string(loc.callee) or location_string(loc.caller)
+            return _frames(loc.callee) + _frames(loc.caller)
         case FusedLoc():
-            for sub in loc.locations:
-                if (text := location_string(sub)) is not None:
-                    return text
-    return None
+            return [f for sub in loc.locations for f in _frames(sub)]
+    return []
+
+
+def _is_library_frame(path: str) -> bool:
+    return f"{os.sep}site-packages{os.sep}torch{os.sep}" in path or f"{os.sep}torch{os.sep}nn{os.sep}" in path
+
+
+def location_string(loc: Attribute) -> str | None:
+    """file:line:col of a location; of a call stack (models imported from PyTorch), the innermost frame outside
+    torch's own sources, which is where the user wrote the op."""
+    frames = _frames(loc)
+    if not frames:
+        return None
+    frame = next((f for f in frames if not _is_library_frame(f.filename.data)), frames[0])
+    return f"{frame.filename.data}:{frame.line.data}:{frame.column.data}"
 
 
 def op_location(op: Operation) -> str | None:

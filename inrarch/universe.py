@@ -28,7 +28,13 @@ def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
 
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     """Pass name -> factory. One pass a file in `passes/` (installed as `inrarch.passes`)."""
-    return {}
+
+    def fold_constants():
+        from inrarch.passes.fold_constants import FoldConstantsPass
+
+        return FoldConstantsPass
+
+    return {"inr-fold-constants": fold_constants}
 
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:

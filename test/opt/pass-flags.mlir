@@ -16,3 +16,8 @@ func.func @twice(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %c = arith.addf %a, %b : tensor<4x3xf32>
   func.return %c : tensor<4x3xf32>
 }
+
+// The help lists inrarch's own passes.
+// RUN: inrarch-opt --help | filecheck %s --check-prefix=HELP
+// HELP: inrarch passes
+// HELP: --inr-fold-constants

@@ -1,0 +1,183 @@
+"""`inrarch`: the command-line front end.
+
+    inrarch import FILE.py:FACTORY --input-shape 64,2 -o forward.mlir
+    inrarch eval forward.mlir --input x.npy [--dtype float32] [-o outputs.npz]
+
+FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
+path works too: `inrarch.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import runpy
+import sys
+from collections.abc import Callable, Sequence
+
+from inrarch.diagnostics import CompileError
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        raise CompileError(message)
+
+
+def load_factory(spec: str) -> Callable[[], object]:
+    """`path/to/file.py:name` or `package.module:name` -> the callable it names."""
+    source, sep, name = spec.rpartition(":")
+    if not sep or not source or not name:
+        raise CompileError(f"expected FILE.py:FACTORY or module:FACTORY, got '{spec}'")
+    if source.endswith(".py") or os.path.sep in source:
+        if not os.path.exists(source):
+            raise CompileError(f"cannot open {source}: No such file or directory")
+        try:
+            namespace = runpy.run_path(source)
+        except Exception as err:
+            raise CompileError(f"{source} failed to load: {type(err).__name__}: {err}") from err
+    else:
+        try:
+            namespace = vars(importlib.import_module(source))
+        except ImportError as err:
+            raise CompileError(f"cannot import module {source}: {err}") from err
+    factory = namespace.get(name)
+    if not callable(factory):
+        raise CompileError(f"{source} has no callable named {name}")
+    return factory
+
+
+def parse_shape(text: str) -> list[int]:
+    parts = [p.strip() for p in text.split(",")]
+    if any(p in ("?", "-1", "") or p.startswith("-") for p in parts):
+        raise CompileError(f"dynamic shapes are not supported: give a fixed shape such as 64,2 (got '{text}')")
+    try:
+        shape = [int(p) for p in parts]
+    except ValueError:
+        raise CompileError(f"--input-shape must be integers separated by commas, got '{text}'") from None
+    if len(shape) != 2 or min(shape) < 1:
+        raise CompileError(f"--input-shape must be N,d (samples, coordinates), got '{text}'")
+    return shape
+
+
+def make_model(spec: str, seed: int | None):
+    import torch
+
+    if seed is not None:
+        torch.manual_seed(seed)
+    factory = load_factory(spec)
+    try:
+        model = factory()
+    except Exception as err:
+        raise CompileError(f"{spec} raised {type(err).__name__}: {err}") from err
+    if not isinstance(model, torch.nn.Module):
+        raise CompileError(f"{spec} must return a torch.nn.Module, it returned {type(model).__name__}")
+    return model
+
+
+def _write_text(path: str | None, text: str) -> None:
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise CompileError(f"cannot write {path}: directory {parent} does not exist")
+    tmp = path + ".partial"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    import torch
+
+    from inrarch.importer import import_model
+
+    shape = parse_shape(args.input_shape)
+    model = make_model(args.model, args.seed)
+    dtype = {"float32": torch.float32, "float64": torch.float64}[args.dtype]
+    model = model.to(dtype)
+    generator = torch.Generator().manual_seed(0)
+    example = torch.rand(shape, generator=generator, dtype=dtype) * 2 - 1
+    module = import_model(model, example, func_name=args.func)
+    _write_text(args.output, str(module) + "\n")
+
+
+def _load_module(path: str):
+    from inrarch.context import parse_module
+
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as err:
+        raise CompileError(f"cannot open {path}: {err.strerror}") from err
+    return parse_module(text, path)
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from inrarch.evaluator import evaluate
+
+    module = _load_module(args.file)
+    inputs = []
+    for path in args.input:
+        try:
+            inputs.append(np.load(path))
+        except (OSError, ValueError) as err:
+            raise CompileError(f"cannot read {path} as a .npy array: {err}") from err
+    dtype = {"float32": np.float32, "float64": np.float64}[args.dtype]
+    outputs = evaluate(module, *inputs, dtype=dtype, func=args.func)
+    if args.output:
+        np.savez(args.output, **{f"output{i}": out for i, out in enumerate(outputs)})
+        print(f"wrote {len(outputs)} outputs to {args.output}")
+        return
+    with np.printoptions(precision=6, threshold=40, edgeitems=3):
+        for i, out in enumerate(outputs):
+            print(f"output {i}: shape {list(out.shape)} {out.dtype}")
+            print(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(prog="inrarch", description="INR derivatives to FPGA dataflow designs")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+
+    p = sub.add_parser("import", help="import a PyTorch model through torch-mlir (linalg on tensors)")
+    p.add_argument("model", help="FILE.py:FACTORY or module:FACTORY; FACTORY() returns the torch.nn.Module")
+    p.add_argument("--input-shape", required=True, help="N,d: samples and input coordinates, e.g. 64,2")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--seed", type=int, default=0, help="torch seed set before FACTORY() is called")
+    p.add_argument("--func", default="forward", help="name of the imported function")
+    p.add_argument("-o", "--output", help="output .mlir file (default: stdout)")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("eval", help="evaluate a function of an MLIR file on .npy inputs")
+    p.add_argument("file")
+    p.add_argument("--input", action="append", default=[], help=".npy file, one per function argument")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float64")
+    p.add_argument("--func", help="function to run (default: @forward, @main or the only one)")
+    p.add_argument("-o", "--output", help="write the outputs to an .npz file")
+    p.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        args = build_parser().parse_args(argv)
+        args.run(args)
+    except CompileError as err:
+        print(err.diagnostic(), file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:
+        if os.environ.get("INRARCH_DEBUG"):
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"inrarch: internal error: {type(err).__name__}: {first} (set INRARCH_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Import of PyTorch INR models into xDSL through torch-mlir's FX importer (linalg on tensors).
+
+    module = inrarch.import_model(model, example_input)      # func.func @forward(tensor<N x d>) -> tensor<N x m>
+
+Weights are inlined as dense literals (xDSL keeps `dense_resource` blobs in process-wide storage, so a second
+module parsed in one process would lose them). Source locations survive: every op carries the call-site location
+torch-mlir gives it, and diagnostics name the innermost frame outside torch itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+
+import numpy as np
+import torch
+from xdsl.dialects.builtin import ModuleOp
+
+from inrarch.context import make_context, parse_module
+from inrarch.diagnostics import CompileError
+
+# The ATen ops (as torch.export records them, before decomposition) of the supported model kinds: SIRENs, MLPs
+# with the usual activations, elementwise arithmetic, residual connections, Fourier features, feature concatenation.
+SUPPORTED_ATEN_OPS = {
+    "aten.linear.default", "aten.matmul.default", "aten.mm.default", "aten.addmm.default",
+    "aten.t.default", "aten.transpose.int", "aten.permute.default",
+    "aten.sin.default", "aten.cos.default", "aten.tanh.default", "aten.sigmoid.default", "aten.exp.default",
+    "aten.log.default", "aten.log1p.default", "aten.sqrt.default", "aten.abs.default", "aten.neg.default",
+    "aten.softplus.default", "aten.gelu.default", "aten.relu.default", "aten.silu.default", "aten.elu.default",
+    "aten.leaky_relu.default",
+    "aten.add.Tensor", "aten.add.Scalar", "aten.sub.Tensor", "aten.sub.Scalar", "aten.rsub.Scalar",
+    "aten.mul.Tensor", "aten.mul.Scalar", "aten.div.Tensor", "aten.div.Scalar", "aten.pow.Tensor_Scalar",
+    "aten.cat.default", "aten.slice.Tensor", "aten.clone.default", "aten.alias.default",
+}  # fmt: skip
+
+_TORCH_DIR = os.path.dirname(torch.__file__)
+
+
+def _user_frame(node) -> str | None:
+    """file:line of the innermost frame of `node`'s stack trace outside torch's own sources."""
+    trace = node.meta.get("stack_trace") or ""
+    frames = []
+    for line in trace.splitlines():
+        line = line.strip()
+        if line.startswith('File "'):
+            path, _, rest = line[6:].partition('", line ')
+            frames.append((path, rest.split(",")[0]))
+    for path, lineno in reversed(frames):
+        if not path.startswith(_TORCH_DIR):
+            return f"{path}:{lineno}"
+    if frames:
+        return f"{frames[-1][0]}:{frames[-1][1]}"
+    module_stack = node.meta.get("nn_module_stack")
+    if module_stack:
+        path, cls = list(module_stack.values())[-1]
+        return f"module {path or '<root>'} ({getattr(cls, '__name__', cls)})"
+    return None
+
+
+def _check_input(model: torch.nn.Module, example_input) -> torch.Tensor:
+    if not isinstance(model, torch.nn.Module):
+        raise CompileError(f"import_model needs a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(example_input, tuple | list):
+        raise CompileError(
+            f"models with several inputs are not supported: inrarch imports forward(x) with one tensor x of shape "
+            f"[N, d], got {len(example_input)} inputs"
+        )
+    if not isinstance(example_input, torch.Tensor):
+        raise CompileError(f"the example input must be a torch.Tensor of shape [N, d], got {type(example_input).__name__}")
+    if example_input.dtype not in (torch.float32, torch.float64):
+        raise CompileError(
+            f"non-float inputs are not supported: the example input is {example_input.dtype}, "
+            "use torch.float32 or torch.float64"
+        )
+    if example_input.dim() != 2:
+        raise CompileError(
+            f"the example input must have shape [N, d] (samples x coordinates), got {list(example_input.shape)}"
+        )
+    params = [
+        p for p in inspect.signature(model.forward).parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]  # fmt: skip
+    if len(params) > 1:
+        names = ", ".join(p.name for p in params)
+        raise CompileError(
+            f"models with several inputs are not supported: forward takes ({names}); inrarch imports forward(x) "
+            "with one tensor x of shape [N, d]"
+        )
+    for name, p in list(model.named_parameters()) + list(model.named_buffers()):
+        if p.dtype not in (torch.float32, torch.float64):
+            raise CompileError(f"non-float parameters are not supported: {name} is {p.dtype}")
+    return example_input
+
+
+def _inline_literal_hooks():
+    from torch_mlir.extras.fx_importer import FxImporterHooks
+    from torch_mlir.ir import DenseElementsAttr, Operation
+
+    class InlineLiterals(FxImporterHooks):
+        """Weights become inline dense attributes instead of dense_resource blobs."""
+
+        def resolve_literal(self, gni, literal, info):
+            if not isinstance(literal, torch.Tensor) or literal.dtype not in (torch.float32, torch.float64):
+                return None
+            dtype = np.float32 if literal.dtype == torch.float32 else np.float64
+            array = np.asarray(literal.tolist(), dtype=dtype).reshape(tuple(literal.shape))
+            attr = DenseElementsAttr.get(array)
+            vtensor = gni._cc.tensor_to_vtensor_type(literal)
+            return Operation.create("torch.vtensor.literal", results=[vtensor], attributes={"value": attr}).result
+
+    return InlineLiterals()
+
+
+def import_model(model: torch.nn.Module, example_input: torch.Tensor, func_name: str = "forward") -> ModuleOp:
+    """The forward function of `model` at the shape of `example_input`, as an xDSL module in linalg on tensors."""
+    example_input = _check_input(model, example_input)
+    model = model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            program = torch.export.export(model, (example_input,))
+        except Exception as err:  # torch.export explains what it could not trace
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise CompileError(f"torch.export could not trace the model: {first}") from err
+        for node in program.graph.nodes:
+            if node.op == "call_function" and str(node.target) not in SUPPORTED_ATEN_OPS:
+                name = "torch." + str(node.target).rsplit(".", 1)[0] if "aten." in str(node.target) else str(node.target)
+                where = _user_frame(node)
+                raise CompileError(f"unsupported op {name}" + (f" at {where}" if where else ""))
+        out_meta = [n for n in program.graph.nodes if n.op == "output"][0].args[0]
+        if len(out_meta) != 1:
+            raise CompileError(f"models with several outputs are not supported: forward returns {len(out_meta)} values")
+
+        from torch_mlir import fx
+
+        try:
+            mlir_module = fx.export_and_import(
+                program, output_type="linalg-on-tensors", hooks=_inline_literal_hooks(), func_name=func_name
+            )
+        except Exception as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise CompileError(f"torch-mlir could not lower the model to linalg: {first}") from err
+    # Local scope prints locations and affine maps inline (no trailing aliases), which xDSL parses.
+    text = mlir_module.operation.get_asm(enable_debug_info=True, use_local_scope=True)
+    return parse_module(text, f"<torch-mlir import of {type(model).__name__}>", make_context())
