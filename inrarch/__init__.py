@@ -4,6 +4,8 @@ Python API (each imported on first use, so `inrarch-opt` does not pay for torch)
 
 - `import_model(model, example_input)` -> xDSL module of the model's forward function (linalg on tensors)
 - `evaluate(module, *inputs, dtype=np.float64)` -> list of numpy arrays
+- `differentiate(model_or_module, example_input=None, order=n, layout="insp", mode="taylor")` -> module whose
+  public function returns every derivative of orders 0..n
 """
 
 from importlib import import_module
@@ -12,6 +14,7 @@ _API = {
     "import_model": "inrarch.importer",
     "evaluate": "inrarch.evaluator",
     "CompileError": "inrarch.diagnostics",
+    "differentiate": "inrarch.api",
 }
 
 __all__ = sorted(_API)

@@ -88,7 +88,10 @@ class LocatingParser(Parser):
 
     def parse_operation(self) -> Operation:
         span = self._current_token.span
-        op = super().parse_operation()
+        try:
+            op = super().parse_operation()
+        except VerifyException as err:  # an op whose operands break its constraints while parsing
+            self.raise_error(str(err), at_position=span)
         if location_string(op.location) is None:
             where = span.get_location()
             op.location = file_location(self._source_name, where.line + self._line_offset, where.col)

@@ -416,21 +416,22 @@ def _grad(ev, op, args, env):
 
 
 def find_function(module: Operation, name: str | None = None) -> func.FuncOp:
-    """The function to run: `name`, else @forward / @main, else the only public function, else the last one."""
+    """The function to run: `name`; else among the public functions @forward or @main, else the last one."""
     functions = [op for op in module.walk() if isinstance(op, func.FuncOp) and op.body.blocks]
     if name is not None:
         for f in functions:
             if f.sym_name.data == name:
                 return f
-        raise CompileError(f"no function @{name} in the module (it has {', '.join('@' + f.sym_name.data for f in functions)})")
+        names = ", ".join("@" + f.sym_name.data for f in functions)
+        raise CompileError(f"no function @{name} in the module (it has {names})")
     if not functions:
         raise CompileError("the module has no function with a body")
+    public = [f for f in functions if f.sym_visibility is None or f.sym_visibility.data == "public"] or functions
     for preferred in ("forward", "main"):
-        for f in functions:
+        for f in public:
             if f.sym_name.data == preferred:
                 return f
-    public = [f for f in functions if f.sym_visibility is None or f.sym_visibility.data == "public"]
-    return public[-1] if public else functions[-1]
+    return public[-1]
 
 
 def evaluate(module: ModuleOp | Operation, *inputs, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:

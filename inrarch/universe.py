@@ -34,7 +34,17 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return FoldConstantsPass
 
-    return {"inr-fold-constants": fold_constants}
+    def autodiff():
+        from inrarch.passes.inr_autodiff import InrAutodiffPass
+
+        return InrAutodiffPass
+
+    def stats():
+        from inrarch.passes.inr_stats import InrStatsPass
+
+        return InrStatsPass
+
+    return {"inr-fold-constants": fold_constants, "inr-autodiff": autodiff, "inr-stats": stats}
 
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
