@@ -138,6 +138,26 @@ def cmd_eval(args: argparse.Namespace) -> None:
             print(out)
 
 
+def _orders(text: str) -> list[int]:
+    try:
+        if "-" in text:
+            lo, hi = text.split("-", 1)
+            return list(range(int(lo), int(hi) + 1))
+        return [int(t) for t in text.split(",")]
+    except ValueError:
+        raise CompileError(f"orders must look like 1-4 or 1,2,3, got '{text}'") from None
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from inrarch import bench
+
+    print(f"[bench] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, 64 samples)")
+    rows = bench.work_section(orders=args.work_orders, reverse_orders=[o for o in args.orders if o <= 4])
+    print()
+    print("Matrix-product multiply-adds of the derivatives (INSP layout); PyTorch counted in this run:")
+    print(bench.work_table(rows))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="inrarch", description="INR derivatives to FPGA dataflow designs")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
@@ -158,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--func", help="function to run (default: @forward, @main or the only one)")
     p.add_argument("-o", "--output", help="write the outputs to an .npz file")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("bench", help="inrarch beside PyTorch and INR-Arch on the benchmark SIREN")
+    p.add_argument("--orders", type=_orders, default=[1, 2, 3, 4], help="orders to build and time, e.g. 1-4")
+    p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
+    p.set_defaults(run=cmd_bench)
     return parser
 
 

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 from xdsl.builder import Builder as IRBuilder
 from xdsl.builder import InsertPoint
-from xdsl.dialects import arith, linalg, math, tensor
+from xdsl.dialects import arith, math, tensor
 from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, DenseArrayBase, IntegerAttr, TensorType, i64
-from xdsl.dialects.linalg.ops import BroadcastOp, GenericOp, MatmulOp
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
+from xdsl.dialects.linalg.ops import BroadcastOp, GenericOp, MatmulOp, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 
@@ -93,7 +94,7 @@ class Lowerer:
                 return self.constant(node.value, rtype)
             case "ew":
                 op_cls = _EW_OPS[node.op]
-                return self.ir.insert(op_cls.create(operands=args, result_types=[rtype], properties=_fastmath(op_cls))).results[0]
+                return self.ir.insert(op_cls.create(operands=args, result_types=[rtype])).results[0]
             case "where":
                 return self._where(node.attrs[0], args, rtype)
             case "matmul":
@@ -121,7 +122,7 @@ class Lowerer:
         p, q, a, b, _ = block.args
         cond = arith.CmpfOp(p, q, predicate)
         sel = arith.SelectOp(cond.result, a, b)
-        block.add_ops([cond, sel, linalg.YieldOp(sel.result)])
+        block.add_ops([cond, sel, YieldOp(sel.result)])
         rank = len(rtype.get_shape())
         identity = AffineMapAttr(AffineMap.identity(rank))
         empty = self.ir.insert(tensor.EmptyOp([], rtype)).tensor
@@ -130,11 +131,7 @@ class Lowerer:
             [empty],
             Region(block),
             [identity] * 5,
-            [linalg.IteratorTypeAttr.parallel()] * rank,
+            [IteratorTypeAttr.parallel()] * rank,
             [rtype],
         )
         return self.ir.insert(op).results[0]
-
-
-def _fastmath(op_cls: type[Operation]) -> dict[str, Attribute]:
-    return {}
