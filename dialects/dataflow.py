@@ -29,6 +29,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     SymbolNameConstraint,
     TensorType,
+    f64,
     i64,
 )
 from xdsl.dialects.utils import parse_func_op_like, print_func_op_like
@@ -705,22 +706,31 @@ class MatVecOp(KernelOp):
 @irdl_op_definition
 class ShuffleOp(KernelOp):
     """Rearranges the elements of a sample: output element e (counting over the output streams in order) is the
-    input element `select[e]` (counting over the input streams in order). Concatenations, slices, copies and
-    permutations of features are shuffles. A shuffle holds one sample: it reads all of it before writing."""
+    input element `select[e]` (counting over the input streams in order), or, where `select[e]` is -1, the
+    constant `fill[e]`. Concatenations, slices, copies and permutations of features are shuffles. A shuffle holds
+    one sample: it reads all of it before writing."""
 
     name = "dataflow.shuffle"
 
     inputs = var_operand_def(StreamType)
     outputs = var_operand_def(StreamType)
     select = prop_def(DenseArrayBase)
+    fill = opt_prop_def(DenseArrayBase)
 
     assembly_format = _IO_FORMAT + " attr-dict"
     irdl_options = _KERNEL_OPTIONS
 
-    def __init__(self, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], select: Sequence[int]):
-        super().__init__(
-            operands=[list(inputs), list(outputs)], properties={"select": DenseArrayBase.from_list(i64, list(select))}
-        )
+    def __init__(
+        self,
+        inputs: Sequence[SSAValue],
+        outputs: Sequence[SSAValue],
+        select: Sequence[int],
+        fill: Sequence[float] | None = None,
+    ):
+        props: dict[str, Attribute] = {"select": DenseArrayBase.from_list(i64, list(select))}
+        if fill is not None:
+            props["fill"] = DenseArrayBase.from_list(f64, [float(v) for v in fill])
+        super().__init__(operands=[list(inputs), list(outputs)], properties=props)
 
     @property
     def stream_inputs(self) -> Sequence[SSAValue]:
@@ -733,6 +743,9 @@ class ShuffleOp(KernelOp):
     def selection(self) -> list[int]:
         return [int(v) for v in self.select.get_values()]
 
+    def fill_values(self) -> list[float]:
+        return [float(v) for v in self.fill.get_values()] if self.fill is not None else []
+
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
         if not ins or not outs:
@@ -742,8 +755,12 @@ class ShuffleOp(KernelOp):
         sel = self.selection()
         if len(sel) != n_out:
             raise VerifyException(f"dataflow.shuffle select must have one entry per output element ({n_out}), got {len(sel)}")
-        if any(not 0 <= s < n_in for s in sel):
-            raise VerifyException(f"dataflow.shuffle select entries must lie in [0, {n_in})")
+        if any(not -1 <= s < n_in for s in sel):
+            raise VerifyException(f"dataflow.shuffle select entries must lie in [0, {n_in}), or be -1 (a constant)")
+        if self.fill is not None and len(self.fill_values()) != n_out:
+            raise VerifyException(f"dataflow.shuffle fill must have one value per output element ({n_out})")
+        if -1 in sel and self.fill is None:
+            raise VerifyException("dataflow.shuffle select entries of -1 need a fill")
         if len({t.element_type for t in ins + outs}) != 1:
             raise VerifyException("dataflow.shuffle streams must share one element type")
 

@@ -435,8 +435,18 @@ def find_function(module: Operation, name: str | None = None) -> func.FuncOp:
 
 
 def evaluate(module: ModuleOp | Operation, *inputs, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:
-    """Runs a function of `module` on numpy (or torch) inputs; returns its results as arrays of `dtype`."""
+    """Runs a function of `module` on numpy (or torch) inputs; returns its results as arrays of `dtype`. A module
+    holding a `dataflow.graph` runs the graph: one input array [N, d], one result, the written array [N, M]."""
     arrays = [np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x) for x in inputs]
+    graphs = [op for op in module.walk() if op.name == "dataflow.graph"]
+    if graphs and (func is None or any(g.sym_name.data == func for g in graphs)):
+        from inrarch.dataflow.functional import run_graph
+
+        graph = next(g for g in graphs if func is None or g.sym_name.data == func)
+        if len(arrays) != 1:
+            raise CompileError(f"@{graph.sym_name.data} takes one input array, {len(arrays)} given", graph)
+        with np.errstate(all="ignore"):
+            return [run_graph(graph, arrays[0], dtype)]
     ev = _Evaluator(module, dtype)
     function = find_function(module, func)
     with np.errstate(all="ignore"):

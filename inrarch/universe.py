@@ -44,7 +44,21 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return InrStatsPass
 
-    return {"inr-fold-constants": fold_constants, "inr-autodiff": autodiff, "inr-stats": stats}
+    def lazy(module: str, cls: str):
+        def factory():
+            from importlib import import_module
+
+            return getattr(import_module(f"inrarch.passes.{module}"), cls)
+
+        return factory
+
+    return {
+        "inr-fold-constants": fold_constants,
+        "inr-autodiff": autodiff,
+        "inr-stats": stats,
+        "dataflow-convert": lazy("dataflow_convert", "DataflowConvertPass"),
+        "dataflow-fuse": lazy("dataflow_fuse", "DataflowFusePass"),
+    }
 
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:

@@ -327,7 +327,27 @@ dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
   dataflow.shuffle ins(%a : !dataflow.stream<f32, 2>) outs(%b : !dataflow.stream<f32, 2>) {select = array<i64: 0, 2>}
   dataflow.write %b -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
 }
-// CHECK: error: dataflow.shuffle select entries must lie in [0, 2)
+// CHECK: error: dataflow.shuffle select entries must lie in [0, 2), or be -1 (a constant)
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
+  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  %b = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.shuffle ins(%a : !dataflow.stream<f32, 2>) outs(%b : !dataflow.stream<f32, 2>) {select = array<i64: 0, -1>}
+  dataflow.write %b -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: dataflow.shuffle select entries of -1 need a fill
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
+  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  %b = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.shuffle ins(%a : !dataflow.stream<f32, 2>) outs(%b : !dataflow.stream<f32, 2>) {select = array<i64: 0, -1>, fill = array<f64: 0.0>}
+  dataflow.write %b -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: dataflow.shuffle fill must have one value per output element (2)
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {

@@ -1,0 +1,1 @@
+"""Dataflow design utilities: cycle model, hardware model, design model, reports."""

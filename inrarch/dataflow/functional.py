@@ -1,0 +1,67 @@
+"""Functional semantics of a `dataflow.graph`: what it computes, on whole batches, without timing. The reference
+against which the dataflow passes (and the C-simulation) are checked."""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.ir import SSAValue
+
+from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import ForkOp, GraphOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
+from inrarch.evaluator import _Evaluator
+from inrarch.ir_utils import dense_to_numpy
+
+
+def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """The array the graph writes (`[N, M]`) for the input array `x` (`[N, d]`)."""
+    ev = _Evaluator(graph, dtype)
+    x = np.asarray(x, dtype=dtype)
+    if x.shape != (graph.samples, graph.function_type.inputs.data[0].get_shape()[1]):
+        raise CompileError(f"@{graph.sym_name.data} reads an array of shape "
+                           f"{list(graph.function_type.inputs.data[0].get_shape())}, got {list(x.shape)}")  # fmt: skip
+    values: dict[SSAValue, np.ndarray] = {}
+    result = None
+    pending = list(graph.kernels())
+    while pending:
+        progress = False
+        for kernel in list(pending):
+            if not all(v in values for v in kernel.stream_inputs):
+                continue
+            ins = [values[v] for v in kernel.stream_inputs]
+            match kernel:
+                case ReadOp():
+                    outs = [x]
+                case WriteOp():
+                    result = np.concatenate(ins, axis=1)
+                    outs = []
+                case ForkOp():
+                    outs = [ins[0]] * len(kernel.outputs)
+                case MapOp():
+                    cols = [dense_to_numpy(c).astype(dtype)[None, :] for c in kernel.const_rows]
+                    env = {arg: val for arg, val in zip(kernel.body.block.args, [*ins, *cols], strict=True)}
+                    outs = [np.broadcast_to(np.asarray(o, dtype=dtype), ins[0].shape).copy()
+                            for o in ev.run_block(kernel.body.block, env)]  # fmt: skip
+                case MatVecOp():
+                    w = dense_to_numpy(kernel.weights).astype(dtype)
+                    bias = dense_to_numpy(kernel.bias).astype(dtype) if kernel.bias is not None else None
+                    outs = [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
+                case ShuffleOp():
+                    flat = np.concatenate(ins, axis=1)
+                    sel = kernel.selection()
+                    fill = kernel.fill_values()
+                    picked = np.stack([flat[:, s] if s >= 0 else np.full(flat.shape[0], fill[e], dtype=dtype)
+                                       for e, s in enumerate(sel)], axis=1)  # fmt: skip
+                    outs, start = [], 0
+                    for t in kernel.output_types():
+                        outs.append(picked[:, start : start + t.elements])
+                        start += t.elements
+                case _:
+                    raise CompileError(f"no functional semantics for {kernel.name}", kernel)
+            for v, val in zip(kernel.stream_outputs, outs, strict=True):
+                values[v] = np.asarray(val, dtype=dtype)
+            pending.remove(kernel)
+            progress = True
+        if not progress:
+            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
+    assert result is not None
+    return result

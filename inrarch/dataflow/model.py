@@ -1,0 +1,412 @@
+"""A Python model of a dataflow design, for the passes that restructure it (lowering, fusion).
+
+`from_graph` reads a `dataflow.graph` into a `Design` (forks dissolve: a stream may have several consumers);
+`to_graph` writes a Design back as a graph, inserting a `dataflow.fork` for every stream read more than once.
+Map bodies are expression DAGs (`Expr`), hash-consed by `BodyBuilder`, so merged maps share common work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, TensorType, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from inrarch.autodiff.lower import _CMPF, _EW_OPS
+from inrarch.dialects.dataflow import (
+    FifoOp,
+    ForkOp,
+    GraphOp,
+    KernelOp,
+    MapOp,
+    MatVecOp,
+    ReadOp,
+    ShuffleOp,
+    WriteOp,
+    YieldOp,
+    stream_type,
+)
+from inrarch.hardware import OPERATORS
+from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Map bodies
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Expr:
+    """A scalar expression of a map body: `in` (input k), `col` (column constant k), `const` (value), `op`
+    (an elementwise op by name), `where` (select(p <pred> q, a, b))."""
+
+    kind: str
+    args: tuple[Expr, ...] = ()
+    attr: object = None
+    uid: int = 0
+
+
+class BodyBuilder:
+    def __init__(self):
+        self._cache: dict[tuple, Expr] = {}
+
+    def make(self, kind: str, args: Sequence[Expr] = (), attr: object = None) -> Expr:
+        key = (kind, tuple(a.uid for a in args), attr)
+        if key not in self._cache:
+            self._cache[key] = Expr(kind, tuple(args), attr, len(self._cache) + 1)
+        return self._cache[key]
+
+    def input(self, k: int) -> Expr:
+        return self.make("in", (), k)
+
+    def col(self, k: int) -> Expr:
+        return self.make("col", (), k)
+
+    def const(self, value: float) -> Expr:
+        return self.make("const", (), float(value))
+
+    def op(self, name: str, *args: Expr) -> Expr:
+        return self.make("op", args, name)
+
+    def where(self, predicate: str, p: Expr, q: Expr, a: Expr, b: Expr) -> Expr:
+        return self.make("where", (p, q, a, b), predicate)
+
+    def rebuild(self, expr: Expr, inputs: Sequence[Expr], cols: Sequence[Expr], memo: dict[int, Expr]) -> Expr:
+        """`expr` with its inputs and column constants replaced."""
+        if expr.uid in memo:
+            return memo[expr.uid]
+        match expr.kind:
+            case "in":
+                out = inputs[expr.attr]
+            case "col":
+                out = cols[expr.attr]
+            case "const":
+                out = self.const(expr.attr)
+            case _:
+                out = self.make(expr.kind, [self.rebuild(a, inputs, cols, memo) for a in expr.args], expr.attr)
+        memo[expr.uid] = out
+        return out
+
+
+def expr_nodes(outputs: Sequence[Expr]) -> list[Expr]:
+    """The op and where nodes reachable from outputs, operands first."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+
+    def visit(e: Expr) -> None:
+        stack = [(e, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node.uid in seen:
+                continue
+            seen.add(node.uid)
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args))
+
+    for o in outputs:
+        visit(o)
+    return order
+
+
+def body_latency(outputs: Sequence[Expr]) -> int:
+    """Critical path of the body in cycles (operator latencies of the hardware table)."""
+    finish: dict[int, int] = {}
+    for e in expr_nodes(outputs):
+        start = max((finish[a.uid] for a in e.args), default=0)
+        if e.kind == "op":
+            finish[e.uid] = start + OPERATORS[e.attr].latency
+        elif e.kind == "where":
+            finish[e.uid] = start + OPERATORS["arith.cmpf"].latency
+        else:
+            finish[e.uid] = 0
+    return max((finish[o.uid] for o in outputs), default=0)
+
+
+def body_op_counts(outputs: Sequence[Expr]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in expr_nodes(outputs):
+        name = e.attr if e.kind == "op" else "arith.cmpf" if e.kind == "where" else None
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+        if e.kind == "where":
+            counts["arith.select"] = counts.get("arith.select", 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Design
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Stream:
+    elements: int  # per sample
+    width: int = 1  # elements per token
+    depth: int = 2
+    name: str | None = None
+
+
+@dataclass(eq=False)
+class Kernel:
+    kind: str  # read, write, map, matvec, shuffle
+    ins: list[Stream] = field(default_factory=list)
+    outs: list[Stream] = field(default_factory=list)
+    ii: int = 1
+    latency: int = 0
+    # map
+    body: BodyBuilder | None = None
+    results: list[Expr] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    # matvec
+    weights: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    bias_on: list[bool] = field(default_factory=list)
+    par_in: int = 1
+    par_out: int = 1
+    # shuffle
+    select: list[int] = field(default_factory=list)
+    fill: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Design:
+    name: str
+    samples: int
+    element_type: Attribute
+    in_elements: int
+    out_elements: int
+    kernels: list[Kernel] = field(default_factory=list)
+
+    def consumers(self) -> dict[int, list[Kernel]]:
+        out: dict[int, list[Kernel]] = {}
+        for k in self.kernels:
+            for s in k.ins:
+                out.setdefault(id(s), []).append(k)
+        return out
+
+    def producer(self) -> dict[int, Kernel]:
+        return {id(s): k for k in self.kernels for s in k.outs}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IR -> Design
+# ---------------------------------------------------------------------------------------------------------------------
+
+_CMPF_NAMES = {v: k for k, v in _CMPF.items()}
+
+
+def _body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr]]:
+    from inrarch.evaluator import _Evaluator
+
+    b = BodyBuilder()
+    env: dict[SSAValue, Expr] = {}
+    conds: dict[SSAValue, tuple[str, Expr, Expr]] = {}
+    for i, arg in enumerate(block.args):
+        env[arg] = b.input(i) if i < n_inputs else b.col(i - n_inputs)
+    for op in block.ops:
+        if isinstance(op, YieldOp):
+            return b, [env[v] for v in op.values]
+        if isinstance(op, arith.ConstantOp):
+            env[op.result] = b.const(float(_Evaluator(op, np.float64).attr_value(op.value, op.result.type)))
+        elif isinstance(op, arith.CmpfOp):
+            conds[op.result] = (_CMPF_NAMES[op.predicate.value.data], env[op.lhs], env[op.rhs])
+        elif isinstance(op, arith.SelectOp):
+            pred, p, q = conds[op.cond]
+            env[op.result] = b.where(pred, p, q, env[op.lhs], env[op.rhs])
+        else:
+            env[op.results[0]] = b.op(op.name, *(env[v] for v in op.operands))
+    raise ValueError("map body without dataflow.yield")
+
+
+def from_graph(graph: GraphOp) -> Design:
+    in_type = graph.function_type.inputs.data[0]
+    out_type = graph.function_type.inputs.data[-1]
+    assert isinstance(in_type, MemRefType) and isinstance(out_type, MemRefType)
+    design = Design(graph.sym_name.data, graph.samples, in_type.element_type, in_type.get_shape()[1],
+                    out_type.get_shape()[1])  # fmt: skip
+    streams: dict[SSAValue, Stream] = {}
+    for fifo in graph.fifos():
+        t = fifo.stream.type
+        streams[fifo.stream] = Stream(t.elements, t.width, fifo.depth_value, fifo.stream.name_hint)
+    # Forks dissolve: their outputs are their input.
+    alias: dict[SSAValue, SSAValue] = {}
+    for kernel in graph.kernels():
+        if isinstance(kernel, ForkOp):
+            for o in kernel.outputs:
+                alias[o] = kernel.input
+
+    def resolve(v: SSAValue) -> Stream:
+        while v in alias:
+            v = alias[v]
+        return streams[v]
+
+    for op in graph.kernels():
+        if isinstance(op, ForkOp):
+            continue
+        k = Kernel(op.name.split(".")[1], [resolve(v) for v in op.stream_inputs], [streams[v] for v in op.stream_outputs],
+                   op.ii_value, op.latency_value)  # fmt: skip
+        if isinstance(op, MapOp):
+            k.body, k.results = _body_from_block(op.body.block, len(op.inputs))
+            k.cols = [dense_to_numpy(c).astype(np.float64) for c in op.const_rows]
+        elif isinstance(op, MatVecOp):
+            k.weights = dense_to_numpy(op.weights).astype(np.float64)
+            k.bias = dense_to_numpy(op.bias).astype(np.float64) if op.bias is not None else None
+            k.bias_on = op.bias_members()
+            k.par_in, k.par_out = op.par_in_value, op.par_out_value
+        elif isinstance(op, ShuffleOp):
+            k.select = op.selection()
+            k.fill = op.fill_values()
+        design.kernels.append(k)
+    return design
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Design -> IR
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _emit_body(kernel: Kernel, element_type: Attribute) -> Region:
+    block = Block(arg_types=[element_type] * (len(kernel.ins) + len(kernel.cols)))
+    values: dict[int, SSAValue] = {}
+    consts: dict[float, SSAValue] = {}
+    ops: list[Operation] = []
+
+    def value(e: Expr) -> SSAValue:
+        if e.kind == "in":
+            return block.args[e.attr]
+        if e.kind == "col":
+            return block.args[len(kernel.ins) + e.attr]
+        if e.kind == "const":
+            if e.attr not in consts:
+                c = arith.ConstantOp(FloatAttr(e.attr, element_type))
+                ops.append(c)
+                consts[e.attr] = c.result
+            return consts[e.attr]
+        return values[e.uid]
+
+    for e in expr_nodes(kernel.results):
+        if e.kind == "op":
+            op = _EW_OPS[e.attr].create(operands=[value(a) for a in e.args], result_types=[element_type])
+            ops.append(op)
+            values[e.uid] = op.results[0]
+        elif e.kind == "where":
+            p, q, a, b = (value(x) for x in e.args)
+            cmp = arith.CmpfOp(p, q, e.attr)
+            sel = arith.SelectOp(cmp.result, a, b)
+            ops += [cmp, sel]
+            values[e.uid] = sel.result
+    # Constants and inputs yielded directly are fine too.
+    results = [value(r) for r in kernel.results]
+    block.add_ops([*ops, YieldOp(*results)])
+    return Region(block)
+
+
+def to_graph(design: Design) -> GraphOp:
+    etype = design.element_type
+    in_mem = MemRefType(etype, [design.samples, design.in_elements])
+    out_mem = MemRefType(etype, [design.samples, design.out_elements])
+    graph = GraphOp(design.name, [in_mem, out_mem])
+    block = graph.block
+    block.args[0].name_hint = "in"
+    block.args[1].name_hint = "out"
+    consumers = design.consumers()
+    fifo_ops: list[Operation] = []
+    kernel_ops: list[Operation] = []
+    produced: dict[int, SSAValue] = {}  # stream -> value its producer writes
+    read_by: dict[tuple[int, int], SSAValue] = {}  # (stream, consumer kernel index) -> value it reads
+    counter = 0
+
+    def new_fifo(s: Stream, hint: str | None) -> SSAValue:
+        nonlocal counter
+        counter += 1
+        fifo = FifoOp(stream_type(etype, s.elements, s.width), s.depth)
+        fifo.stream.name_hint = hint or f"s{counter}"
+        fifo_ops.append(fifo)
+        return fifo.stream
+
+    kernel_index = {id(k): i for i, k in enumerate(design.kernels)}
+    for k in design.kernels:
+        for s in k.outs:
+            produced[id(s)] = new_fifo(s, s.name)
+    forks: list[Operation] = []
+    for k in design.kernels:
+        for s in k.outs:
+            users = consumers.get(id(s), [])
+            if len(users) > 1:
+                outs = [new_fifo(Stream(s.elements, s.width, 2), None) for _ in users]
+                forks.append(ForkOp(produced[id(s)], outs))
+                for u, o in zip(users, outs, strict=True):
+                    read_by[(id(s), kernel_index[id(u)])] = o
+            elif users:
+                read_by[(id(s), kernel_index[id(users[0])])] = produced[id(s)]
+    for i, k in enumerate(design.kernels):
+        ins = [read_by[(id(s), i)] for s in k.ins]
+        outs = [produced[id(s)] for s in k.outs]
+        kernel_ops.append(_emit_kernel(k, ins, outs, block, etype))
+    block.add_ops(fifo_ops + kernel_ops + forks)
+    _order_kernels(block)
+    return graph
+
+
+def _order_kernels(block: Block) -> None:
+    """Puts FIFOs first and kernels in dataflow (topological) order, for readable IR."""
+    fifos = [op for op in block.ops if isinstance(op, FifoOp)]
+    kernels = [op for op in block.ops if isinstance(op, KernelOp)]
+    producer = {v: k for k in kernels for v in k.stream_outputs}
+    ordered: list[KernelOp] = []
+    placed: set[int] = set()
+
+    def place(k: KernelOp) -> None:
+        stack = [(k, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                if id(node) not in placed:
+                    placed.add(id(node))
+                    ordered.append(node)
+                continue
+            if id(node) in placed:
+                continue
+            stack.append((node, True))
+            for v in node.stream_inputs:
+                p = producer.get(v)
+                if p is not None and id(p) not in placed:
+                    stack.append((p, False))
+
+    for k in kernels:
+        place(k)
+    for op in [*fifos, *kernels]:
+        op.detach()
+    block.add_ops([*fifos, *ordered])
+
+
+def _emit_kernel(k: Kernel, ins: list[SSAValue], outs: list[SSAValue], block: Block, etype: Attribute) -> KernelOp:
+    match k.kind:
+        case "read":
+            op: KernelOp = ReadOp(block.args[0], outs[0], k.latency)
+        case "write":
+            op = WriteOp(ins, block.args[1])
+        case "map":
+            cols = [numpy_to_dense(c, etype) for c in k.cols]
+            op = MapOp(ins, outs, _emit_body(k, etype), cols, k.latency, k.ii)
+        case "matvec":
+            bias = numpy_to_dense(k.bias, etype) if k.bias is not None else None
+            op = MatVecOp(ins, outs, numpy_to_dense(k.weights, etype), bias, k.bias_on or None, k.par_in, k.par_out,
+                          k.latency, k.ii)  # fmt: skip
+        case "shuffle":
+            op = ShuffleOp(ins, outs, k.select, k.fill or None)
+        case _:
+            raise AssertionError(k.kind)
+    op.properties["ii"] = IntegerAttr(k.ii, i64)
+    op.properties["latency"] = IntegerAttr(k.latency, i64)
+    return op
+
+
+def token_type(design: Design, s: Stream) -> Attribute:
+    return design.element_type if s.width == 1 else TensorType(design.element_type, [s.width])
+

@@ -1,0 +1,41 @@
+"""Runs the cycle model on a `dataflow.graph`."""
+
+from __future__ import annotations
+
+from xdsl.ir import SSAValue
+
+from inrarch.dataflow.cycle_model import SimKernel, SimResult, SimStream, simulate
+from inrarch.dialects.dataflow import FifoOp, GraphOp, KernelOp
+
+
+def stream_name(value: SSAValue, index: int) -> str:
+    return f"%{value.name_hint}" if value.name_hint else f"fifo#{index}"
+
+
+def kernel_name(kernel: KernelOp, index: int) -> str:
+    return f"{kernel.name.split('.')[-1]}#{index}"
+
+
+def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tuple[list[SimKernel], list[SimStream], list[SSAValue]]:
+    fifos = list(graph.fifos())
+    index = {f.stream: i for i, f in enumerate(fifos)}
+    streams = []
+    for i, f in enumerate(fifos):
+        depth = depths.get(f.stream, f.depth_value) if depths else f.depth_value
+        streams.append(SimStream(stream_name(f.stream, i), depth, f.stream.type.count))
+    kernels = []
+    for k, kernel in enumerate(graph.kernels()):
+        sched = kernel.schedule()
+        reads = [(index[v], offs) for v, offs in zip(kernel.stream_inputs, sched.reads, strict=True)]
+        writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, sched.writes, strict=True)]
+        kernels.append(SimKernel(kernel_name(kernel, k), sched.steps, sched.ii, reads, writes, sched.tail))
+    return kernels, streams, [f.stream for f in fifos]
+
+
+def simulate_graph(graph: GraphOp, samples: int | None = None, depths: dict[SSAValue, int] | None = None) -> SimResult:
+    kernels, streams, _ = sim_model(graph, depths)
+    return simulate(kernels, streams, samples or graph.samples)
+
+
+def fifo_ops(graph: GraphOp) -> list[FifoOp]:
+    return list(graph.fifos())

@@ -1,0 +1,121 @@
+"""The hardware model: targets, and one table of operator latencies and costs.
+
+Every cycle and resource figure inrarch prints is modeled from this table, not measured. The latencies are
+pipeline depths in cycles at the target clock (300 MHz by default) for single-precision floating point on an
+AMD UltraScale+ part as Vitis HLS implements it with DSP blocks; they are estimates of this model. An fp32
+multiply-add costs 5 DSP (fmul 3, fadd 2), the figure INR-Arch's comparison uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inrarch.diagnostics import CompileError
+
+
+@dataclass(frozen=True)
+class Operator:
+    latency: int  # cycles from operands to result
+    dsp: int  # DSP slices of one fully pipelined unit
+    lut: int = 0  # a rough LUT count, for ops built from logic
+
+
+# fp32, UltraScale+, 300 MHz (modeled estimates).
+OPERATORS: dict[str, Operator] = {
+    "arith.addf": Operator(4, 2, 200),
+    "arith.subf": Operator(4, 2, 200),
+    "arith.mulf": Operator(3, 3, 100),
+    "arith.divf": Operator(12, 0, 800),
+    "arith.negf": Operator(0, 0, 0),
+    "arith.cmpf": Operator(1, 0, 70),
+    "arith.select": Operator(0, 0, 32),
+    "arith.maximumf": Operator(1, 0, 100),
+    "arith.minimumf": Operator(1, 0, 100),
+    "arith.constant": Operator(0, 0, 0),
+    "math.sin": Operator(20, 8, 1500),
+    "math.cos": Operator(20, 8, 1500),
+    "math.exp": Operator(12, 7, 600),
+    "math.expm1": Operator(14, 7, 700),
+    "math.log": Operator(14, 6, 900),
+    "math.log1p": Operator(16, 6, 1000),
+    "math.tanh": Operator(20, 9, 1200),
+    "math.erf": Operator(22, 10, 1400),
+    "math.sqrt": Operator(12, 0, 700),
+    "math.rsqrt": Operator(14, 0, 900),
+    "math.absf": Operator(0, 0, 0),
+    "math.powf": Operator(30, 13, 1800),
+}
+MAC_DSP = OPERATORS["arith.mulf"].dsp + OPERATORS["arith.addf"].dsp  # 5
+MEMORY_READ_LATENCY = 64  # cycles from an m_axi read request to its data (modeled)
+FIFO_LATENCY = 1  # cycles from a write to the token being readable
+SRL_MAX_WORDS = 1024  # FIFOs up to this many 32-bit words are built from LUTs (SRL), larger ones from BRAM
+BRAM18_WORDS = 512  # 32-bit words in one BRAM18 (half a BRAM36)
+URAM_WORDS = 8192  # 32-bit words in one URAM (4K x 72 bits)
+
+
+def operator(name: str) -> Operator:
+    try:
+        return OPERATORS[name]
+    except KeyError:
+        raise CompileError(f"the hardware model has no operator {name}") from None
+
+
+def mac_latency(par_in: int) -> int:
+    """Pipeline depth of a matrix-vector lane group: multiply, adder tree over par_in products, accumulate, plus
+    the read of the weights."""
+    add = OPERATORS["arith.addf"].latency
+    tree = (par_in - 1).bit_length()
+    return 1 + OPERATORS["arith.mulf"].latency + tree * add + add
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    part: str
+    dsp: int
+    bram36: int
+    uram: int
+    lut: int
+    clock_mhz: float = 300.0
+
+    def describe(self) -> str:
+        return (
+            f"{self.name} ({self.part}): {self.dsp} DSP, {self.bram36} BRAM36, {self.uram} URAM, "
+            f"{self.lut // 1000}K LUT, {self.clock_mhz:g} MHz"
+        )
+
+
+TARGETS = {
+    "u50": Target("u50", "xcu50-fsvh2104-2-e", dsp=5952, bram36=1344, uram=640, lut=872_000),
+    "u280": Target("u280", "xcu280-fsvh2892-2L-e", dsp=9024, bram36=2016, uram=960, lut=1_304_000),
+}
+
+
+def make_target(
+    name: str = "u50",
+    dsp: int | None = None,
+    bram: int | None = None,
+    uram: int | None = None,
+    clock_mhz: float | None = None,
+) -> Target:
+    """A named target, with any of its budgets (or the clock) replaced."""
+    base = TARGETS.get(name)
+    if base is None:
+        if name != "custom":
+            raise CompileError(f"unknown target '{name}' (choose {', '.join(TARGETS)} or custom)")
+        base = Target("custom", "custom", dsp=dsp or 0, bram36=bram or 0, uram=uram or 0, lut=10**9)
+    return Target(
+        base.name if dsp is None and bram is None and uram is None else f"{base.name}-budget",
+        base.part,
+        dsp if dsp is not None else base.dsp,
+        bram if bram is not None else base.bram36,
+        uram if uram is not None else base.uram,
+        base.lut,
+        clock_mhz if clock_mhz is not None else base.clock_mhz,
+    )
+
+
+def operator_table_text() -> str:
+    rows = [f"{name:<16} latency {op.latency:>2} cycles, {op.dsp:>2} DSP" for name, op in OPERATORS.items()
+            if op.latency or op.dsp]  # fmt: skip
+    return "\n".join(rows)
