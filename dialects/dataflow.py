@@ -576,9 +576,9 @@ class MatVecOp(KernelOp):
 
     For each sample, output stream g receives x_g @ weights (+ bias where `bias_on[g]`), x_g being the sample's
     row on input stream g. The kernel performs `par_in` x `par_out` multiply-adds per loop iteration: for each
-    input token, for each of its `par_in`-element slices, for each member g, for each `par_out`-column block of
-    the output. Results of a sample leave, token by token (output block major, member minor), while the next
-    sample is computed."""
+    input token, for each of its `par_in`-element slices, for each member g, for each of the
+    ceil(columns / par_out) column blocks of the output. Results of a sample leave, token by token (output token
+    major, member minor), while the next sample is computed."""
 
     name = "dataflow.matvec"
 
@@ -659,7 +659,7 @@ class MatVecOp(KernelOp):
 
     def accumulator_distance(self) -> int:
         """Loop iterations between two updates of the same accumulator."""
-        return self.members * (self.shape[1] // self.par_out_value)
+        return self.members * ceil(self.shape[1] / self.par_out_value)
 
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
@@ -685,15 +685,13 @@ class MatVecOp(KernelOp):
             raise VerifyException(
                 f"dataflow.matvec par_in ({self.par_in_value}) must divide the input token width ({ins[0].width})"
             )
-        if self.par_out_value < 1 or cols % self.par_out_value:
-            raise VerifyException(
-                f"dataflow.matvec par_out ({self.par_out_value}) must divide the output columns ({cols})"
-            )
+        if not 1 <= self.par_out_value <= cols:
+            raise VerifyException(f"dataflow.matvec par_out ({self.par_out_value}) must lie in [1, {cols}]")
 
     def schedule(self) -> KernelSchedule:
         ins, outs = self.input_types(), self.output_types()
         g_count, (rows, cols) = self.members, self.shape
-        col_blocks = cols // self.par_out_value
+        col_blocks = ceil(cols / self.par_out_value)
         slices = ins[0].width // self.par_in_value
         compute = (rows // self.par_in_value) * g_count * col_blocks
         reads = [[((ib * slices) * g_count + g) * col_blocks for ib in range(ins[0].count)] for g in range(g_count)]

@@ -58,6 +58,10 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "inr-stats": stats,
         "dataflow-convert": lazy("dataflow_convert", "DataflowConvertPass"),
         "dataflow-fuse": lazy("dataflow_fuse", "DataflowFusePass"),
+        "dataflow-parallelize": lazy("dataflow_parallelize", "DataflowParallelizePass"),
+        "dataflow-fifo-depth": lazy("dataflow_fifo_depth", "DataflowFifoDepthPass"),
+        "dataflow-report": lazy("dataflow_report", "DataflowReportPass"),
+        "dataflow-lower": lazy("dataflow_lower", "DataflowLowerPass"),
     }
 
 

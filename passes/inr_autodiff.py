@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from xdsl.builder import InsertPoint
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType, i64
 from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 from xdsl.traits import SymbolTable
@@ -130,6 +130,11 @@ def expand_grad(grad: GradOp, mode: str, share: bool = True) -> None:
     x, (y,) = lift_function(builder, callee)
     scale = grad.scale.value.data if grad.scale is not None else None
     _, nodes = derivative_nodes(builder, x, y, grad.order_value, grad.layout_value.value, mode, scale, share)
+    parent = grad.parent_op()
+    if isinstance(parent, func.FuncOp):  # what was differentiated, for reports downstream
+        parent.attributes["inr.order"] = IntegerAttr(grad.order_value, i64)
+        parent.attributes["inr.layout"] = StringAttr(grad.layout_value.value)
+        parent.attributes["inr.mode"] = StringAttr(mode)
     lowerer = Lowerer(samples, in_type.element_type, InsertPoint.before(grad), grad.input)
     values = lowerer.emit(nodes)
     for result, value in zip(grad.outputs, values, strict=True):

@@ -35,6 +35,7 @@ class SimStream:
     name: str
     depth: int
     tokens_per_sample: int
+    width: int = 1  # elements per token
 
 
 @dataclass
@@ -81,86 +82,112 @@ def _expand(kernel: SimKernel, samples: int) -> list[tuple[int, list[tuple[int, 
     return sorted(events.items())
 
 
-def simulate(kernels: Sequence[SimKernel], streams: Sequence[SimStream], samples: int) -> SimResult:
-    n_streams = len(streams)
-    write_t: list[list[int | None]] = [[None] * (s.tokens_per_sample * samples) for s in streams]
-    read_t: list[list[int | None]] = [[None] * (s.tokens_per_sample * samples) for s in streams]
-    producer = [-1] * n_streams
-    consumer = [-1] * n_streams
-    for k, kernel in enumerate(kernels):
-        for stream, _ in kernel.writes:
-            producer[stream] = k
-        for stream, _ in kernel.reads:
-            consumer[stream] = k
-    plans = [_expand(k, samples) for k in kernels]
-    position = [0] * len(kernels)
-    last_time = [-(10**18)] * len(kernels)
-    last_iter = [0] * len(kernels)
-    depth = [s.depth for s in streams]
-    blocked_writes = [0] * n_streams
+class Simulator:
+    """The cycle model of one design; runs it for any FIFO depths (the access plans are built once)."""
 
-    progress = True
-    remaining = sum(len(p) for p in plans)
-    while progress and remaining:
-        progress = False
-        for k, plan in enumerate(plans):
-            pos = position[k]
-            ii = kernels[k].ii
-            t_prev, g_prev = last_time[k], last_iter[k]
-            while pos < len(plan):
-                g, accesses = plan[pos]
-                t = g * ii if pos == 0 else t_prev + (g - g_prev) * ii
-                pace = t
-                ready = True
-                for stream, is_write, token in accesses:
-                    if is_write:
-                        if token >= depth[stream]:
-                            freed = read_t[stream][token - depth[stream]]
-                            if freed is None:
+    def __init__(self, kernels: Sequence[SimKernel], streams: Sequence[SimStream]):
+        self.kernels = list(kernels)
+        self.streams = list(streams)
+        self._plans: dict[int, list] = {}
+        n = len(streams)
+        self.producer = [-1] * n
+        self.consumer = [-1] * n
+        for k, kernel in enumerate(kernels):
+            for stream, _ in kernel.writes:
+                self.producer[stream] = k
+            for stream, _ in kernel.reads:
+                self.consumer[stream] = k
+
+    def plans(self, samples: int) -> list:
+        if samples not in self._plans:
+            self._plans[samples] = [_expand(k, samples) for k in self.kernels]
+        return self._plans[samples]
+
+    def run(self, samples: int, depths: Sequence[int] | None = None, occupancy: bool = False) -> SimResult:
+        kernels, streams = self.kernels, self.streams
+        depth = list(depths) if depths is not None else [s.depth for s in streams]
+        n_streams = len(streams)
+        write_t: list[list[int | None]] = [[None] * (s.tokens_per_sample * samples) for s in streams]
+        read_t: list[list[int | None]] = [[None] * (s.tokens_per_sample * samples) for s in streams]
+        plans = self.plans(samples)
+        position = [0] * len(kernels)
+        last_time = [0] * len(kernels)
+        last_iter = [0] * len(kernels)
+        blocked_writes = [0] * n_streams
+        remaining = sum(len(p) for p in plans)
+        progress = True
+        while progress and remaining:
+            progress = False
+            for k, plan in enumerate(plans):
+                pos = position[k]
+                if pos >= len(plan):
+                    continue
+                ii = kernels[k].ii
+                t_prev, g_prev = last_time[k], last_iter[k]
+                first = pos == 0
+                while pos < len(plan):
+                    g, accesses = plan[pos]
+                    t = g * ii if first else t_prev + (g - g_prev) * ii
+                    pace = t
+                    ready = True
+                    for stream, is_write, token in accesses:
+                        if is_write:
+                            d = depth[stream]
+                            if token >= d:
+                                freed = read_t[stream][token - d]
+                                if freed is None:
+                                    ready = False
+                                    break
+                                if freed + 1 > t:
+                                    t = freed + 1
+                        else:
+                            written = write_t[stream][token]
+                            if written is None:
                                 ready = False
                                 break
-                            if freed + 1 > t:
-                                t = freed + 1
-                    else:
-                        written = write_t[stream][token]
-                        if written is None:
-                            ready = False
-                            break
-                        if written + 1 > t:
-                            t = written + 1
-                if not ready:
-                    break
-                for stream, is_write, token in accesses:
-                    if is_write:
-                        write_t[stream][token] = t
-                        if t > pace and token >= depth[stream] and read_t[stream][token - depth[stream]] + 1 == t:
-                            blocked_writes[stream] += 1
-                    else:
-                        read_t[stream][token] = t
-                t_prev, g_prev = t, g
-                pos += 1
-                remaining -= 1
-                progress = True
-            position[k], last_time[k], last_iter[k] = pos, t_prev, g_prev
+                            if written + 1 > t:
+                                t = written + 1
+                    if not ready:
+                        break
+                    for stream, is_write, token in accesses:
+                        if is_write:
+                            write_t[stream][token] = t
+                            d = depth[stream]
+                            if t > pace and token >= d and read_t[stream][token - d] + 1 == t:
+                                blocked_writes[stream] += 1
+                        else:
+                            read_t[stream][token] = t
+                    t_prev, g_prev, first = t, g, False
+                    pos += 1
+                    remaining -= 1
+                    progress = True
+                position[k], last_time[k], last_iter[k] = pos, t_prev, g_prev
 
-    result = SimResult(samples, None)
-    result.blocked_writes = {streams[i].name: c for i, c in enumerate(blocked_writes) if c}
-    if remaining:
-        result.deadlock = _find_deadlock(kernels, streams, plans, position, write_t, read_t, producer, consumer)
+        result = SimResult(samples, None)
+        result.blocked_writes = {streams[i].name: c for i, c in enumerate(blocked_writes) if c}
+        if remaining:
+            result.deadlock = _find_deadlock(kernels, streams, plans, position, write_t, read_t, self.producer,
+                                             self.consumer, depth)  # fmt: skip
+            return result
+        end = 0
+        for k, plan in enumerate(plans):
+            if plan:
+                result.kernel_first[kernels[k].name] = _first_time(plan, kernels[k])
+                result.kernel_last[kernels[k].name] = last_time[k] + kernels[k].tail * kernels[k].ii
+                end = max(end, result.kernel_last[kernels[k].name])
+        result.cycles = end + 1
+        result.write_times = write_t  # type: ignore[assignment]
+        result.read_times = read_t  # type: ignore[assignment]
+        if occupancy:
+            for i, s in enumerate(streams):
+                result.max_occupancy[s.name] = _max_occupancy(write_t[i], read_t[i])  # type: ignore[arg-type]
+        result._interval = _interval(kernels, plans, write_t, read_t, samples)
         return result
-    end = 0
-    for k, plan in enumerate(plans):
-        if plan:
-            result.kernel_first[kernels[k].name] = _first_time(plan, kernels[k])
-            result.kernel_last[kernels[k].name] = last_time[k] + kernels[k].tail * kernels[k].ii
-            end = max(end, result.kernel_last[kernels[k].name])
-    result.cycles = end + 1
-    result.write_times = write_t  # type: ignore[assignment]
-    result.read_times = read_t  # type: ignore[assignment]
-    for i, s in enumerate(streams):
-        result.max_occupancy[s.name] = _max_occupancy(write_t[i], read_t[i])  # type: ignore[arg-type]
-    result._interval = _interval(kernels, plans, write_t, read_t, samples)
-    return result
+
+
+def simulate(kernels: Sequence[SimKernel], streams: Sequence[SimStream], samples: int) -> SimResult:
+    """Runs the cycle model once, with the streams' own depths."""
+    return Simulator(kernels, streams).run(samples, occupancy=True)
 
 
 def _first_time(plan, kernel) -> int:
@@ -196,7 +223,7 @@ def _interval(kernels, plans, write_t, read_t, samples: int) -> float | None:
     return best
 
 
-def _find_deadlock(kernels, streams, plans, position, write_t, read_t, producer, consumer) -> Deadlock:
+def _find_deadlock(kernels, streams, plans, position, write_t, read_t, producer, consumer, depth) -> Deadlock:
     waits: dict[int, tuple[int, int, str]] = {}  # kernel -> (kernel it waits on, stream, state)
     for k, plan in enumerate(plans):
         if position[k] >= len(plan):
@@ -204,7 +231,7 @@ def _find_deadlock(kernels, streams, plans, position, write_t, read_t, producer,
         _, accesses = plan[position[k]]
         for stream, is_write, token in accesses:
             if is_write:
-                d = streams[stream].depth
+                d = depth[stream]
                 if token >= d and read_t[stream][token - d] is None:
                     waits[k] = (consumer[stream], stream, "full")
                     break

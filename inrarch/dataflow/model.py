@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, TensorType, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, StringAttr, TensorType, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from inrarch.autodiff.lower import _CMPF, _EW_OPS
@@ -168,6 +168,7 @@ class Kernel:
     bias_on: list[bool] = field(default_factory=list)
     par_in: int = 1
     par_out: int = 1
+    storage: str = "bram"  # where the weights live: bram or uram
     # shuffle
     select: list[int] = field(default_factory=list)
     fill: list[float] = field(default_factory=list)
@@ -258,6 +259,8 @@ def from_graph(graph: GraphOp) -> Design:
             k.bias = dense_to_numpy(op.bias).astype(np.float64) if op.bias is not None else None
             k.bias_on = op.bias_members()
             k.par_in, k.par_out = op.par_in_value, op.par_out_value
+            storage = op.attributes.get("storage")
+            k.storage = storage.data if storage is not None else "bram"
         elif isinstance(op, ShuffleOp):
             k.select = op.selection()
             k.fill = op.fill_values()
@@ -353,6 +356,16 @@ def to_graph(design: Design) -> GraphOp:
     return graph
 
 
+def replace_graph(old: GraphOp, new: GraphOp) -> None:
+    """Puts `new` in place of `old`, keeping its location and attributes (design parameters)."""
+    new.location = old.location
+    for name, attr in old.attributes.items():
+        new.attributes.setdefault(name, attr)
+    old.parent_block().insert_op_before(new, old)
+    old.detach()
+    old.erase()
+
+
 def _order_kernels(block: Block) -> None:
     """Puts FIFOs first and kernels in dataflow (topological) order, for readable IR."""
     fifos = [op for op in block.ops if isinstance(op, FifoOp)]
@@ -398,6 +411,8 @@ def _emit_kernel(k: Kernel, ins: list[SSAValue], outs: list[SSAValue], block: Bl
             bias = numpy_to_dense(k.bias, etype) if k.bias is not None else None
             op = MatVecOp(ins, outs, numpy_to_dense(k.weights, etype), bias, k.bias_on or None, k.par_in, k.par_out,
                           k.latency, k.ii)  # fmt: skip
+            if k.storage != "bram":
+                op.attributes["storage"] = StringAttr(k.storage)
         case "shuffle":
             op = ShuffleOp(ins, outs, k.select, k.fill or None)
         case _:

@@ -22,7 +22,7 @@ def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tupl
     streams = []
     for i, f in enumerate(fifos):
         depth = depths.get(f.stream, f.depth_value) if depths else f.depth_value
-        streams.append(SimStream(stream_name(f.stream, i), depth, f.stream.type.count))
+        streams.append(SimStream(stream_name(f.stream, i), depth, f.stream.type.count, f.stream.type.width))
     kernels = []
     for k, kernel in enumerate(graph.kernels()):
         sched = kernel.schedule()

@@ -293,7 +293,7 @@ dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
   dataflow.matvec ins(%a : !dataflow.stream<f32, 2>) outs(%b : !dataflow.stream<f32, 2>) weights(dense<1.0> : tensor<2x2xf32>) {par_out = 3}
   dataflow.write %b -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
 }
-// CHECK: error: dataflow.matvec par_out (3) must divide the output columns (2)
+// CHECK: error: dataflow.matvec par_out (3) must lie in [1, 2]
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x4xf32>) {

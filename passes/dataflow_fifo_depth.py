@@ -1,0 +1,202 @@
+"""`dataflow-fifo-depth`: FIFO depths for full throughput, deadlock-free, with little memory.
+
+1. Latency balancing as a difference-constraint LP (solved exactly with scipy's HiGHS; the constraint matrix is
+   totally unimodular, so the optimum is integral). Every kernel v gets a start offset S_v and runs its schedule
+   periodically at the design's sample interval T. For a stream u -> v, token i is written at S_u + w_i and read
+   at S_v + r_i, both known from the kernels' schedules (`KernelSchedule`) — which also captures the rate terms of
+   kernels that consume a whole token run before they emit (shuffles, matvecs). The data constraint is
+   S_v - S_u >= max_i(w_i - r_i) + 1; the depth a stream then needs is the most tokens it holds at once, which
+   grows with S_v - S_u at the stream's rate. The LP minimises sum(words per cycle * (S_v - S_u)) with the sink
+   at its earliest start.
+2. The cycle model checks the result against the latency the design reaches with unbounded FIFOs; where it
+   falls short (stalls the balanced schedule does not show), depths are raised to that run's occupancies.
+3. Each depth is then trimmed to the least that keeps that latency, until lowering any one depth by one would
+   deadlock or cost cycles.
+
+Options: `samples` trims with a shorter run (default: min(N, 24) samples) before the final check at N;
+`trim=false` keeps the LP's depths (still raised where the check needs it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+from xdsl.context import Context
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i64
+from xdsl.passes import ModulePass
+
+from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator
+from inrarch.dataflow.simulate import sim_model
+from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import GraphOp
+from inrarch.hardware import FIFO_LATENCY
+
+
+@dataclass(frozen=True)
+class DataflowFifoDepthPass(ModulePass):
+    """Sizes FIFOs by latency balancing (an LP) and trims them against the cycle model."""
+
+    name = "dataflow-fifo-depth"
+
+    samples: int | None = None
+    trim: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
+            result = size_fifos(graph, self.samples, self.trim)
+            for fifo, depth in zip(graph.fifos(), result.depths, strict=True):
+                fifo.properties["depth"] = IntegerAttr(depth, i64)
+            graph.attributes["lp_fifo_words"] = FloatAttr(result.lp_words, f64)
+            graph.attributes["lp_bound_words"] = FloatAttr(result.lp_bound_words, f64)
+            graph.attributes["modeled_cycles"] = IntegerAttr(result.cycles, i64)
+
+
+@dataclass
+class DepthResult:
+    depths: list[int]
+    lp_depths: list[int]
+    lp_words: float  # FIFO words of the LP's balanced schedule
+    lp_bound_words: float  # the LP optimum: a lower bound on FIFO words of any balanced schedule
+    cycles: int  # modeled cycles with the final depths
+    ideal_cycles: int  # modeled cycles with unbounded FIFOs
+
+
+def period(kernels: list[SimKernel]) -> int:
+    return max(k.steps * k.ii for k in kernels)
+
+
+def _token_times(offsets: list[int], ii: int, T: int, periods: int) -> np.ndarray:
+    base = np.asarray(offsets, dtype=np.int64) * ii
+    return np.concatenate([base + p * T for p in range(periods)])
+
+
+def depth_needed(writes: np.ndarray, reads: np.ndarray, delta: int) -> int:
+    """Least depth with which a write of token i never waits, when reads happen `delta` later than listed."""
+    r = reads + delta
+    # Token i may be written once token i - D has been read at least one cycle earlier.
+    j = np.searchsorted(r + FIFO_LATENCY, writes, side="right") - 1  # last token read in time for write i
+    need = np.arange(len(writes)) - j
+    return int(max(1, need.max()))
+
+
+def balance(kernels: list[SimKernel], streams: list[SimStream]) -> tuple[np.ndarray, list[int], float, float]:
+    """Solves the latency-balancing LP: (start offsets, depths, FIFO words of that schedule, lower bound in words
+    on the FIFO words of any schedule at this interval)."""
+    T = period(kernels)
+    n = len(kernels)
+    producer = {s: k for k, kernel in enumerate(kernels) for s, _ in kernel.writes}
+    edges = []
+    for v, kv in enumerate(kernels):
+        for stream, r_off in kv.reads:
+            u = producer[stream]
+            w_off = next(offs for s, offs in kernels[u].writes if s == stream)
+            w = _token_times(w_off, kernels[u].ii, T, 3)
+            r = _token_times(r_off, kv.ii, T, 3)
+            edges.append((u, v, stream, int(np.max(w - r)) + FIFO_LATENCY, w, r))
+    # Objective: words held per cycle of extra delay on each stream (its tokens per period times their width).
+    c = np.zeros(n)
+    A, b = [], []
+    for u, v, stream, lat, _, _ in edges:
+        weight = streams[stream].tokens_per_sample * streams[stream].width / T
+        c[v] += weight
+        c[u] -= weight
+        row = np.zeros(n)
+        row[u], row[v] = 1, -1  # S_u - S_v <= -lat
+        A.append(row)
+        b.append(-lat)
+    earliest = _longest_paths(n, [(u, v, lat) for u, v, _, lat, _, _ in edges])
+    bounds = [(0, earliest[v]) if not k.writes else (0, None) for v, k in enumerate(kernels)]
+    res = linprog(c, A_ub=np.array(A) if A else None, b_ub=np.array(b) if b else None, bounds=bounds, method="highs")
+    if res.status != 0:
+        raise CompileError(f"dataflow-fifo-depth: the balancing LP failed: {res.message}")
+    start = np.rint(res.x).astype(np.int64)
+    depths = [1] * len(streams)
+    words = bound = 0.0
+    for u, v, stream, lat, w, r in edges:
+        depths[stream] = depth_needed(w, r, int(start[v] - start[u]))
+        words += depths[stream] * streams[stream].width
+        bound += depth_needed(w, r, lat) * streams[stream].width  # depth only grows with the delay
+    return start, depths, words, bound
+
+
+def _longest_paths(n: int, edges: list[tuple[int, int, int]]) -> list[int]:
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    for u, v, lat in edges:
+        if g.has_edge(u, v):
+            g[u][v]["lat"] = max(g[u][v]["lat"], lat)
+        else:
+            g.add_edge(u, v, lat=lat)
+    if not nx.is_directed_acyclic_graph(g):
+        raise CompileError("dataflow-fifo-depth: the kernels form a cycle; only acyclic dataflow graphs are supported")
+    dist = [0] * n
+    for v in nx.topological_sort(g):
+        for u in g.predecessors(v):
+            dist[v] = max(dist[v], dist[u] + g[u][v]["lat"])
+    return dist
+
+
+def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True) -> DepthResult:
+    kernels, streams, _ = sim_model(graph)
+    n_samples = graph.samples
+    _, lp_depths, lp_words, lp_bound = balance(kernels, streams)
+    sim = Simulator(kernels, streams)
+    ideal = sim.run(n_samples, [s.tokens_per_sample * n_samples + 1 for s in streams], occupancy=True)
+    assert ideal.cycles is not None
+    occupancy = [max(1, ideal.max_occupancy[s.name]) for s in streams]
+    depths = list(lp_depths)
+    if sim.run(n_samples, depths).cycles != ideal.cycles:
+        depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
+    if trim:
+        depths = _trim(sim, depths, min(n_samples, samples or 24), n_samples, ideal.cycles, occupancy)
+    final = sim.run(n_samples, depths).cycles
+    assert final == ideal.cycles, (final, ideal.cycles)
+    return DepthResult(depths, lp_depths, lp_words, lp_bound, final, ideal.cycles)
+
+
+def _trim(sim: Simulator, depths: list[int], short: int, full: int, ideal_full: int, occupancy: list[int]) -> list[int]:
+    """Lowers depths while the latency holds: guided by a shorter run, then checked (and settled) on the full one."""
+    streams = sim.streams
+    ideal_short = sim.run(short, [s.tokens_per_sample * short + 1 for s in streams]).cycles
+    order = sorted(range(len(depths)), key=lambda i: -depths[i] * streams[i].width)
+
+    def minimal(depths: list[int], n: int, target: int, search: bool) -> list[int]:
+        depths = list(depths)
+        changed = True
+        while changed:
+            changed = False
+            for i in order:
+                lo, hi = 1, depths[i]
+                if not search:
+                    lo = max(1, hi - 1)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if sim.run(n, depths[:i] + [mid] + depths[i + 1 :]).cycles == target:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                if lo < depths[i]:
+                    depths[i] = lo
+                    changed = True
+            search = False
+        return depths
+
+    depths = minimal(depths, short, ideal_short, True)
+    while True:  # the full run may need more than the short one showed
+        result = sim.run(full, depths)
+        if result.cycles == ideal_full:
+            break
+        names = {s.name: k for k, s in enumerate(streams)}
+        grow = [names[n] for n in result.blocked_writes] if result.cycles is not None else range(len(depths))
+        grown = False
+        for k in grow:
+            if depths[k] < occupancy[k]:
+                depths[k] = min(occupancy[k], max(depths[k] + 1, depths[k] * 2))
+                grown = True
+        if not grown:
+            depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
+    return minimal(depths, full, ideal_full, False) if full == short else depths

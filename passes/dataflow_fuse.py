@@ -1,0 +1,275 @@
+"""`dataflow-fuse`: fewer processes and FIFOs, same results, same throughput.
+
+1. Epilogues join their matrix kernel: a map that only scales and/or offsets a matvec's output per feature
+   (`x * a + b`, the bias add, SIREN's omega) folds into the weights and bias. A scale folds only when every
+   matvec with the same weights takes it, so those can still share one weight store.
+2. Matvecs with identical weights and no path between them become one matvec whose members share the
+   stationary weights (in Taylor mode: one per layer, its members the Taylor coefficients).
+3. Chains and trees of elementwise maps become one map: a producer map merges into a consumer map, and maps
+   that read from the same kernel merge side by side, whenever the merge keeps the graph acyclic. Merged bodies
+   share common subexpressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from inrarch.dataflow.model import (
+    BodyBuilder,
+    Design,
+    Expr,
+    Kernel,
+    Stream,
+    body_latency,
+    from_graph,
+    replace_graph,
+    to_graph,
+)
+from inrarch.dialects.dataflow import GraphOp
+
+
+@dataclass(frozen=True)
+class DataflowFusePass(ModulePass):
+    """Folds affine epilogues into matvecs, shares weights across matvecs, and merges elementwise maps."""
+
+    name = "dataflow-fuse"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
+            design = from_graph(graph)
+            fuse(design)
+            replace_graph(graph, to_graph(design))
+
+
+def fuse(design: Design) -> None:
+    absorb_epilogues(design)
+    group_matvecs(design)
+    fuse_maps(design)
+    for k in design.kernels:
+        if k.kind == "map":
+            k.latency = body_latency(k.results) + 1
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Epilogues
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _affine(expr: Expr, cols: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(a, b) with expr = in0 * a + b per feature, or None if expr is not affine in its single input."""
+    match expr.kind:
+        case "in":
+            return np.ones(width), np.zeros(width)
+        case "const":
+            return np.zeros(width), np.full(width, expr.attr)
+        case "col":
+            return np.zeros(width), np.asarray(cols[expr.attr], dtype=np.float64)
+        case "op":
+            parts = [_affine(a, cols, width) for a in expr.args]
+            if any(p is None for p in parts):
+                return None
+            match expr.attr, parts:
+                case "arith.addf", [(a1, b1), (a2, b2)]:
+                    return a1 + a2, b1 + b2
+                case "arith.subf", [(a1, b1), (a2, b2)]:
+                    return a1 - a2, b1 - b2
+                case "arith.negf", [(a1, b1)]:
+                    return -a1, -b1
+                case "arith.mulf", [(a1, b1), (a2, b2)] if not np.any(a1) or not np.any(a2):
+                    return a1 * b2 + a2 * b1, b1 * b2
+    return None
+
+
+def _epilogue(design: Design, mv: Kernel, consumers) -> tuple[Kernel, np.ndarray, np.ndarray] | None:
+    """The map that alone reads `mv`'s output and computes an affine function of it, with (scale, offset)."""
+    out = mv.outs[0]
+    users = consumers.get(id(out), [])
+    if len(users) != 1:
+        return None
+    e = users[0]
+    if e.kind != "map" or len(e.ins) != 1 or len(e.outs) != 1 or e.ins[0] is not out:
+        return None
+    affine = _affine(e.results[0], e.cols, out.elements)
+    if affine is None:
+        return None
+    return e, affine[0], affine[1]
+
+
+def _replace_stream(design: Design, old: Stream, new: Stream) -> None:
+    for k in design.kernels:
+        k.ins = [new if s is old else s for s in k.ins]
+
+
+def absorb_epilogues(design: Design) -> None:
+    changed = True
+    while changed:
+        changed = False
+        consumers = design.consumers()
+        groups: dict[bytes, list[Kernel]] = {}
+        for k in design.kernels:
+            if k.kind == "matvec" and len(k.ins) == 1:
+                groups.setdefault(k.weights.tobytes() + str(k.weights.shape).encode(), []).append(k)
+        for members in groups.values():
+            epilogues = [_epilogue(design, mv, consumers) for mv in members]
+            scales = [e[1] for e in epilogues if e is not None]
+            uniform = len(scales) == len(members) and all(np.array_equal(s, scales[0]) for s in scales)
+            for mv, found in zip(members, epilogues, strict=True):
+                if found is None:
+                    continue
+                epilogue, scale, offset = found
+                if not uniform and not np.all(scale == 1):
+                    continue  # a per-member scale would split the shared weights
+                bias = mv.bias if mv.bias is not None else np.zeros(mv.weights.shape[1])
+                mv.weights = mv.weights * scale[None, :]
+                mv.bias = bias * scale + offset
+                if not np.any(mv.bias):
+                    mv.bias = None
+                mv.bias_on = [mv.bias is not None]
+                old_out, new_out = mv.outs[0], epilogue.outs[0]
+                mv.outs = [new_out]
+                design.kernels.remove(epilogue)
+                _replace_stream(design, old_out, new_out)
+                changed = True
+            if changed:
+                break
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Shared weights
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _kernel_graph(design: Design) -> nx.DiGraph:
+    g = nx.DiGraph()
+    producer = design.producer()
+    for k in design.kernels:
+        g.add_node(id(k))
+        for s in k.ins:
+            p = producer.get(id(s))
+            if p is not None:
+                g.add_edge(id(p), id(k))
+    return g
+
+
+def _independent(g: nx.DiGraph, a: Kernel, b: Kernel) -> bool:
+    return not nx.has_path(g, id(a), id(b)) and not nx.has_path(g, id(b), id(a))
+
+
+def group_matvecs(design: Design) -> None:
+    by_weights: dict[bytes, list[Kernel]] = {}
+    for k in design.kernels:
+        if k.kind == "matvec":
+            by_weights.setdefault(k.weights.tobytes() + str(k.weights.shape).encode(), []).append(k)
+    for members in by_weights.values():
+        heads: list[Kernel] = []
+        for m in members:
+            g = _kernel_graph(design)
+            for head in heads:
+                if _compatible_bias(head, m) and _independent(g, head, m):
+                    head_on = head.bias_on if head.bias is not None else [False] * len(head.ins)
+                    m_on = m.bias_on if m.bias is not None else [False] * len(m.ins)
+                    head.bias = head.bias if head.bias is not None else m.bias
+                    head.bias_on = head_on + m_on if head.bias is not None else []
+                    head.ins += m.ins
+                    head.outs += m.outs
+                    design.kernels.remove(m)
+                    break
+            else:
+                heads.append(m)
+
+
+def _compatible_bias(a: Kernel, b: Kernel) -> bool:
+    return a.bias is None or b.bias is None or np.array_equal(a.bias, b.bias)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Elementwise maps
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _merge_maps(design: Design, a: Kernel, b: Kernel) -> Kernel:
+    """One map computing both a and b; b's inputs produced by a come from a's body directly."""
+    consumers = design.consumers()
+    body = BodyBuilder()
+    ins: list[Stream] = []
+    cols: list[np.ndarray] = []
+
+    def input_expr(s: Stream) -> Expr:
+        for i, t in enumerate(ins):
+            if t is s:
+                return body.input(i)
+        ins.append(s)
+        return body.input(len(ins) - 1)
+
+    def col_exprs(kernel: Kernel) -> list[Expr]:
+        out = []
+        for c in kernel.cols:
+            for i, existing in enumerate(cols):
+                if np.array_equal(existing, c):
+                    out.append(body.col(i))
+                    break
+            else:
+                cols.append(c)
+                out.append(body.col(len(cols) - 1))
+        return out
+
+    a_results = [body.rebuild(r, [input_expr(s) for s in a.ins], col_exprs(a), {}) for r in a.results]
+    produced = {id(s): r for s, r in zip(a.outs, a_results, strict=True)}
+    b_inputs = [produced[id(s)] if id(s) in produced else input_expr(s) for s in b.ins]
+    b_results = [body.rebuild(r, b_inputs, col_exprs(b), {}) for r in b.results]
+    outs, results = [], []
+    for s, r in zip(a.outs, a_results, strict=True):
+        if any(u is not b for u in consumers.get(id(s), [])):
+            outs.append(s)
+            results.append(r)
+    outs += b.outs
+    results += b_results
+    return Kernel("map", ins, outs, body=body, results=results, cols=cols)
+
+
+def fuse_maps(design: Design) -> None:
+    changed = True
+    while changed:
+        changed = False
+        consumers = design.consumers()
+        g = _kernel_graph(design)
+        producer = design.producer()
+        for a in list(design.kernels):
+            if a.kind != "map":
+                continue
+            partners = []
+            for s in a.outs:  # vertical: a feeds b
+                partners += [b for b in consumers.get(id(s), []) if b.kind == "map" and b is not a]
+            siblings = {id(producer[id(s)]) for s in a.ins if id(s) in producer}
+            partners += [b for b in design.kernels if b.kind == "map" and b is not a
+                         and any(id(producer.get(id(s))) in siblings for s in b.ins if id(s) in producer)]  # fmt: skip
+            for b in partners:
+                if b.outs[0].elements != a.outs[0].elements:
+                    continue
+                if not _mergeable(g, a, b):
+                    continue
+                first, second = (a, b) if not nx.has_path(g, id(b), id(a)) else (b, a)
+                merged = _merge_maps(design, first, second)
+                index = min(design.kernels.index(first), design.kernels.index(second))
+                design.kernels.remove(first)
+                design.kernels.remove(second)
+                design.kernels.insert(index, merged)
+                changed = True
+                break
+            if changed:
+                break
+
+
+def _mergeable(g: nx.DiGraph, a: Kernel, b: Kernel) -> bool:
+    """Merging a and b keeps the graph acyclic: no path between them through a third kernel."""
+    for x, y in ((a, b), (b, a)):
+        for succ in g.successors(id(x)):
+            if succ != id(y) and nx.has_path(g, succ, id(y)):
+                return False
+    return True

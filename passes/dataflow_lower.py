@@ -1,0 +1,42 @@
+"""`dataflow-lower`: the whole dataflow pipeline with defaults, from a derivative program to a sized design:
+`dataflow-convert`, `dataflow-fuse`, `dataflow-parallelize`, `dataflow-fifo-depth`, `dataflow-report`.
+
+Options are those of the steps: `target` (u50, u280 or custom), `dsp`, `bram`, `uram`, `clock-mhz`, `func`,
+`report` (a JSON file for the report; the readable report goes to stderr unless `quiet`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from inrarch.passes.dataflow_convert import DataflowConvertPass
+from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass
+from inrarch.passes.dataflow_fuse import DataflowFusePass
+from inrarch.passes.dataflow_parallelize import DataflowParallelizePass
+from inrarch.passes.dataflow_report import DataflowReportPass
+
+
+@dataclass(frozen=True)
+class DataflowLowerPass(ModulePass):
+    """Lowers a derivative program to a sized dataflow design (convert, fuse, parallelize, FIFO depths, report)."""
+
+    name = "dataflow-lower"
+
+    target: str = "u50"
+    dsp: int | None = None
+    bram: int | None = None
+    uram: int | None = None
+    clock_mhz: float | None = None
+    func: str | None = None
+    report: str | None = None
+    quiet: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        DataflowConvertPass(self.func).apply(ctx, op)
+        DataflowFusePass().apply(ctx, op)
+        DataflowParallelizePass(self.target, self.dsp, self.bram, self.uram, self.clock_mhz).apply(ctx, op)
+        DataflowFifoDepthPass().apply(ctx, op)
+        DataflowReportPass(self.report, self.quiet).apply(ctx, op)
