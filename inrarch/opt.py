@@ -17,7 +17,8 @@ from io import StringIO
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
-from xdsl.utils.exceptions import ParseError
+from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.exceptions import ArgSpecParseError, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from inrarch.diagnostics import (
@@ -118,7 +119,12 @@ class InrarchOptMain(xDSLOptMain):
         self.register_all_arguments(arg_parser)
         self.args = arg_parser.parse_args(args=argv)
         self.args.passes = self.pipeline_spec
-        target = self.args.target.split("{", 1)[0]
+        try:
+            target = parse_spec(self.args.target).name
+        except (Exception, ArgSpecParseError) as err:
+            raise CompileError(
+                f"invalid target '{self.args.target}': {_spec_error(err)} (quote paths: -t 'hls{{out=\"dir/\"}}')"
+            ) from err
         if target not in self.available_targets:
             raise CompileError(f"unknown target '{target}' (choose from {', '.join(self.available_targets)})")
         self.ctx.allow_unregistered = self.args.allow_unregistered_dialect
@@ -138,8 +144,8 @@ class InrarchOptMain(xDSLOptMain):
             self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, verify_between)
         except CompileError:
             raise
-        except Exception as err:
-            raise CompileError(f"invalid pass pipeline: {_first_line(err)}") from err
+        except (Exception, ArgSpecParseError) as err:
+            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}") from err
 
     def _parse(self, text: bytes, line_offset: int) -> ModuleOp:
         name = self.get_input_name()
@@ -191,6 +197,16 @@ class InrarchOptMain(xDSLOptMain):
                     f.write(output.getvalue())
             except OSError as err:
                 raise CompileError(f"cannot write {self.args.output_file}: {err.strerror}") from err
+
+
+def _spec_error(err: BaseException) -> str:
+    """xDSL's spec errors span several lines (position, text, caret, message): keep the message and column."""
+    lines = [ln for ln in str(err).splitlines() if ln.strip()]
+    if isinstance(err, ArgSpecParseError) and len(lines) >= 2:
+        where = next((ln for ln in lines if ln.startswith("pass-pipeline:")), "")
+        column = where.rsplit(":", 1)[-1] if where else "?"
+        return f"{lines[-1].strip()} at column {column}"
+    return lines[0] if lines else type(err).__name__
 
 
 def _first_line(err: BaseException) -> str:

@@ -66,7 +66,12 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
-    return {}
+    def hls():
+        from inrarch.hls.target import HlsTarget
+
+        return HlsTarget
+
+    return {"hls": hls}
 
 
 INRARCH_UNIVERSE = Universe(

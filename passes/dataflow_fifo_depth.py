@@ -30,7 +30,7 @@ from xdsl.passes import ModulePass
 from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator
 from inrarch.dataflow.simulate import sim_model
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.dataflow import GraphOp
+from inrarch.dialects.dataflow import GraphOp, MatVecOp
 from inrarch.hardware import FIFO_LATENCY
 
 
@@ -140,62 +140,99 @@ def _longest_paths(n: int, edges: list[tuple[int, int, int]]) -> list[int]:
     return dist
 
 
+def fifo_groups(graph: GraphOp) -> list[list[int]]:
+    """FIFOs that share one depth: the member streams of a matvec port, which the HLS printer declares as one
+    array of streams (one C++ type, so one depth). Every other FIFO is a group of its own."""
+    index = {f.stream: i for i, f in enumerate(graph.fifos())}
+    grouped: set[int] = set()
+    groups: list[list[int]] = []
+    for kernel in graph.kernels():
+        if isinstance(kernel, MatVecOp):
+            for port in (kernel.inputs, kernel.outputs):
+                members = [index[v] for v in port if index[v] not in grouped]
+                if members:
+                    groups.append(members)
+                    grouped.update(members)
+    groups += [[i] for i in range(len(index)) if i not in grouped]
+    return groups
+
+
+def _tie(depths: list[int], groups: list[list[int]]) -> list[int]:
+    depths = list(depths)
+    for g in groups:
+        d = max(depths[i] for i in g)
+        for i in g:
+            depths[i] = d
+    return depths
+
+
 def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True) -> DepthResult:
     kernels, streams, _ = sim_model(graph)
+    groups = fifo_groups(graph)
     n_samples = graph.samples
     _, lp_depths, lp_words, lp_bound = balance(kernels, streams)
+    lp_depths = _tie(lp_depths, groups)
     sim = Simulator(kernels, streams)
     ideal = sim.run(n_samples, [s.tokens_per_sample * n_samples + 1 for s in streams], occupancy=True)
-    assert ideal.cycles is not None
-    occupancy = [max(1, ideal.max_occupancy[s.name]) for s in streams]
+    if ideal.cycles is None:
+        raise CompileError(f"dataflow-fifo-depth: the design deadlocks even with unbounded FIFOs: "
+                           f"{ideal.deadlock.describe()}")  # fmt: skip
+    occupancy = _tie([max(1, ideal.max_occupancy[s.name]) for s in streams], groups)
     depths = list(lp_depths)
     if sim.run(n_samples, depths).cycles != ideal.cycles:
         depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
     if trim:
-        depths = _trim(sim, depths, min(n_samples, samples or 24), n_samples, ideal.cycles, occupancy)
+        depths = _trim(sim, groups, depths, min(n_samples, samples or 24), n_samples, ideal.cycles, occupancy)
     final = sim.run(n_samples, depths).cycles
     assert final == ideal.cycles, (final, ideal.cycles)
     return DepthResult(depths, lp_depths, lp_words, lp_bound, final, ideal.cycles)
 
 
-def _trim(sim: Simulator, depths: list[int], short: int, full: int, ideal_full: int, occupancy: list[int]) -> list[int]:
-    """Lowers depths while the latency holds: guided by a shorter run, then checked (and settled) on the full one."""
+def _trim(sim: Simulator, groups: list[list[int]], depths: list[int], short: int, full: int, ideal_full: int,
+          occupancy: list[int]) -> list[int]:  # fmt: skip
+    """Lowers depths (a group at a time) while the latency holds: guided by a shorter run, then checked (and
+    settled) on the full one."""
     streams = sim.streams
     ideal_short = sim.run(short, [s.tokens_per_sample * short + 1 for s in streams]).cycles
-    order = sorted(range(len(depths)), key=lambda i: -depths[i] * streams[i].width)
+    order = sorted(groups, key=lambda g: -sum(depths[i] * streams[i].width for i in g))
+
+    def with_depth(depths: list[int], group: list[int], d: int) -> list[int]:
+        trial = list(depths)
+        for i in group:
+            trial[i] = d
+        return trial
 
     def minimal(depths: list[int], n: int, target: int, search: bool) -> list[int]:
-        depths = list(depths)
         changed = True
         while changed:
             changed = False
-            for i in order:
-                lo, hi = 1, depths[i]
-                if not search:
-                    lo = max(1, hi - 1)
+            for group in order:
+                current = depths[group[0]]
+                lo, hi = (1 if search else max(1, current - 1)), current
                 while lo < hi:
                     mid = (lo + hi) // 2
-                    if sim.run(n, depths[:i] + [mid] + depths[i + 1 :]).cycles == target:
+                    if sim.run(n, with_depth(depths, group, mid)).cycles == target:
                         hi = mid
                     else:
                         lo = mid + 1
-                if lo < depths[i]:
-                    depths[i] = lo
+                if lo < current:
+                    depths = with_depth(depths, group, lo)
                     changed = True
             search = False
         return depths
 
-    depths = minimal(depths, short, ideal_short, True)
+    depths = minimal(list(depths), short, ideal_short, True)
     while True:  # the full run may need more than the short one showed
         result = sim.run(full, depths)
         if result.cycles == ideal_full:
             break
         names = {s.name: k for k, s in enumerate(streams)}
-        grow = [names[n] for n in result.blocked_writes] if result.cycles is not None else range(len(depths))
+        blocked = {names[n] for n in result.blocked_writes} if result.cycles is not None else set(range(len(depths)))
         grown = False
-        for k in grow:
-            if depths[k] < occupancy[k]:
-                depths[k] = min(occupancy[k], max(depths[k] + 1, depths[k] * 2))
+        for group in groups:
+            if blocked & set(group) and depths[group[0]] < occupancy[group[0]]:
+                depths = with_depth(depths, group, min(occupancy[group[0]], max(depths[group[0]] + 1,
+                                                                                 depths[group[0]] * 2)))  # fmt: skip
                 grown = True
         if not grown:
             depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]

@@ -51,6 +51,7 @@ def fuse(design: Design) -> None:
     absorb_epilogues(design)
     group_matvecs(design)
     fuse_maps(design)
+    separate_matvec_ports(design)
     for k in design.kernels:
         if k.kind == "map":
             k.latency = body_latency(k.results) + 1
@@ -264,6 +265,22 @@ def fuse_maps(design: Design) -> None:
                 break
             if changed:
                 break
+
+
+def separate_matvec_ports(design: Design) -> None:
+    """A stream from one matvec straight into another gets a pass-through map between them: the member streams
+    of a matvec port are one array of streams in the printed C++, and a stream can belong to one array only."""
+    producer = design.producer()
+    for k in list(design.kernels):
+        if k.kind != "matvec":
+            continue
+        for i, s in enumerate(k.ins):
+            if producer.get(id(s)) is not None and producer[id(s)].kind == "matvec":
+                body = BodyBuilder()
+                copy = Stream(s.elements, s.width)
+                design.kernels.insert(design.kernels.index(k), Kernel("map", [s], [copy], body=body,
+                                                                       results=[body.input(0)]))  # fmt: skip
+                k.ins[i] = copy
 
 
 def _mergeable(g: nx.DiGraph, a: Kernel, b: Kernel) -> bool:

@@ -1,0 +1,74 @@
+// Dataflow processes of inrarch's printed designs. Under Vitis HLS (and in sequential C-simulation) a process
+// is a plain function call in the DATAFLOW region; with -DINRARCH_CSIM_THREADED (C-simulation with g++), every
+// process of the region becomes a thread, registered before any starts, and INRARCH_DATAFLOW_RUN() runs them
+// and waits for all.
+#ifndef INRARCH_DATAFLOW_H
+#define INRARCH_DATAFLOW_H
+
+#include <hls_stream.h>
+
+#include <string>
+
+#if defined(INRARCH_CSIM_THREADED) && !defined(__SYNTHESIS__)
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace inrarch {
+namespace csim {
+
+class Region {
+ public:
+  void add(const char* name, std::function<void()> body) { processes_.emplace_back(name, std::move(body)); }
+
+  void run() {
+    Scheduler& sched = Scheduler::get();
+    {
+      std::lock_guard<std::mutex> held(sched.lock);
+      sched.live = static_cast<int>(processes_.size());
+    }
+    std::vector<std::thread> threads;
+    for (auto& p : processes_) {
+      threads.emplace_back([&p, &sched] {
+        current_process = p.first;
+        p.second();
+        std::lock_guard<std::mutex> held(sched.lock);
+        --sched.live;
+        sched.check_deadlock();
+      });
+    }
+    for (auto& t : threads) t.join();
+    processes_.clear();
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::function<void()>>> processes_;
+};
+
+inline Region& region() {
+  static Region r;
+  return r;
+}
+
+}  // namespace csim
+}  // namespace inrarch
+
+#define INRARCH_PROCESS(name, call) ::inrarch::csim::region().add(name, [&]() { call; })
+#define INRARCH_DATAFLOW_RUN() ::inrarch::csim::region().run()
+#else
+#define INRARCH_PROCESS(name, call) call
+#define INRARCH_DATAFLOW_RUN()
+#endif
+
+// Names the elements of a stream array in C-simulation diagnostics (nothing under Vitis).
+#if defined(INRARCH_CSIM_HLS_STREAM_H) && !defined(__SYNTHESIS__)
+#define INRARCH_NAME_STREAMS(array, name)                                                  \
+  for (int inrarch_i = 0; inrarch_i < static_cast<int>(sizeof(array) / sizeof(array[0])); ++inrarch_i) \
+  array[inrarch_i].set_name(std::string(name) + "[" + std::to_string(inrarch_i) + "]")
+#else
+#define INRARCH_NAME_STREAMS(array, name)
+#endif
+
+#endif  // INRARCH_DATAFLOW_H

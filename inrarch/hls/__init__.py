@@ -1,0 +1,1 @@
+"""HLS C++ printing, Vitis project files and C-simulation."""
