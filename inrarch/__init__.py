@@ -6,6 +6,8 @@ Python API (each imported on first use, so `inrarch-opt` does not pay for torch)
 - `evaluate(module, *inputs, dtype=np.float64)` -> list of numpy arrays
 - `differentiate(model_or_module, example_input=None, order=n, layout="insp", mode="taylor")` -> module whose
   public function returns every derivative of orders 0..n
+- `compile(model, example_input, order=n, ..., out_dir=None)` -> `Design` (dataflow design, `.report`,
+  `.csim(x, threaded=False)`, Vitis project in `out_dir`)
 """
 
 from importlib import import_module
@@ -15,6 +17,8 @@ _API = {
     "evaluate": "inrarch.evaluator",
     "CompileError": "inrarch.diagnostics",
     "differentiate": "inrarch.api",
+    "compile": "inrarch.design",
+    "Design": "inrarch.design",
 }
 
 __all__ = sorted(_API)

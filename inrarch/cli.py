@@ -2,6 +2,8 @@
 
     inrarch import FILE.py:FACTORY --input-shape 64,2 -o forward.mlir
     inrarch eval forward.mlir --input x.npy [--dtype float32] [-o outputs.npz]
+    inrarch compile FILE.py:FACTORY --order 2 --input-shape 64,2 -o out/
+    inrarch csim out/ [--threaded]
 
 FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
 path works too: `inrarch.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
@@ -138,6 +140,38 @@ def cmd_eval(args: argparse.Namespace) -> None:
             print(out)
 
 
+def cmd_compile(args: argparse.Namespace) -> None:
+    import torch
+
+    from inrarch.dataflow.report import format_report
+    from inrarch.design import compile as compile_design
+
+    shape = parse_shape(args.input_shape)
+    model = make_model(args.model, args.seed)
+    generator = torch.Generator().manual_seed(args.seed or 0)
+    x = torch.rand(shape, generator=generator) * 2 - 1
+    print(f"[compile] {args.model}: derivatives of order {args.order} ({args.layout}, {args.mode}), {shape[0]} samples",
+          flush=True)  # fmt: skip
+    design = compile_design(model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target,
+                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output)  # fmt: skip
+    print(format_report(design.report))
+    print(f"[compile] wrote the Vitis project to {design.out_dir} (C-simulation: inrarch csim {args.output})")
+
+
+def cmd_csim(args: argparse.Namespace) -> None:
+    import subprocess
+
+    project = args.project
+    if not os.path.isfile(os.path.join(project, "Makefile")):
+        raise CompileError(f"{project} is not an inrarch project (no Makefile); write one with inrarch compile")
+    goal = "csim-threaded" if args.threaded else "csim"
+    proc = subprocess.run(["make", "-s", "-C", project, goal], capture_output=True, text=True)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode != 0:
+        message = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
+        raise CompileError(f"C-simulation failed: {message[0] if message else 'make exited ' + str(proc.returncode)}")
+
+
 def _orders(text: str) -> list[int]:
     try:
         if "-" in text:
@@ -178,6 +212,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--func", help="function to run (default: @forward, @main or the only one)")
     p.add_argument("-o", "--output", help="write the outputs to an .npz file")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("compile", help="compile a model's derivatives to a dataflow design and a Vitis project")
+    p.add_argument("model", help="FILE.py:FACTORY or module:FACTORY; FACTORY() returns the torch.nn.Module")
+    p.add_argument("--order", type=int, default=2)
+    p.add_argument("--input-shape", required=True, help="N,d: samples per call and input coordinates, e.g. 64,2")
+    p.add_argument("--layout", choices=["insp", "unique"], default="insp")
+    p.add_argument("--mode", choices=["taylor", "reverse"], default="taylor")
+    p.add_argument("--target", default="u50", help="u50, u280 or custom")
+    p.add_argument("--dsp", type=int, help="DSP budget (default: the target's)")
+    p.add_argument("--clock-mhz", type=float, default=300.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", required=True, help="project directory to write")
+    p.set_defaults(run=cmd_compile)
+
+    p = sub.add_parser("csim", help="build and run a project's C-simulation against its golden data")
+    p.add_argument("project")
+    p.add_argument("--threaded", action="store_true", help="one thread per process, bounded FIFOs, deadlock check")
+    p.set_defaults(run=cmd_csim)
 
     p = sub.add_parser("bench", help="inrarch beside PyTorch and INR-Arch on the benchmark SIREN")
     p.add_argument("--orders", type=_orders, default=[1, 2, 3, 4], help="orders to build and time, e.g. 1-4")

@@ -113,10 +113,10 @@ def format_report(r: dict) -> str:
     ]
     if r["modeled_cycles"]:
         lines += [
-            f"  latency     {r['modeled_cycles']:,} cycles = {r['modeled_latency_ms']:.4f} ms modeled at "
+            f"  latency     {r['modeled_cycles']:,} cycles = {r['modeled_latency_ms']:.4g} ms modeled at "
             f"{a['clock_mhz']:g} MHz; interval {r['interval_cycles']} cycles/sample; "
             f"{r['modeled_samples_per_s']:,.0f} samples/s modeled",
-            f"  DSP bound   {r['dsp_bound_ms']:.4f} ms (all multiply-adds on {r['budget']['dsp']} DSP at {a['mac_dsp']} "
+            f"  DSP bound   {r['dsp_bound_ms']:.4g} ms (all multiply-adds on {r['budget']['dsp']} DSP at {a['mac_dsp']} "
             f"DSP each); modeled latency / bound = {r['latency_over_dsp_bound']:.2f}",
             "  deadlock    none (cycle model with the printed FIFO depths)",
         ]

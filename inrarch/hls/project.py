@@ -23,7 +23,7 @@ def testbench(p: Printed) -> str:
     t = p.element
     return f"""// Testbench of {p.top}: reads inputs (and golden outputs) from binary files, runs the design in batches
 // of SAMPLES samples, writes the outputs, and compares them with the golden ones when given.
-//   csim [input.bin output.bin [golden.bin [tolerance]]]   (defaults: data/input.bin build/output.bin
+//   csim [input.bin output.bin [golden.bin [tolerance]]]   (defaults: data/input.bin csim_output.bin
 //                                                             data/golden.bin 1e-3)
 // A column passes when max|out - golden| <= tolerance * max|golden| over the samples. Exit status 0: pass.
 #include <cmath>
@@ -51,7 +51,7 @@ static std::vector<{t}> load(const char* path, bool required) {{
 
 int main(int argc, char** argv) {{
   const char* input_path = argc > 1 ? argv[1] : "data/input.bin";
-  const char* output_path = argc > 2 ? argv[2] : "build/output.bin";
+  const char* output_path = argc > 2 ? argv[2] : "csim_output.bin";
   const char* golden_path = argc > 3 ? argv[3] : (argc > 1 ? nullptr : "data/golden.bin");
   const double tolerance = argc > 4 ? std::atof(argv[4]) : 1e-3;
   std::vector<{t}> in = load(input_path, true);

@@ -1,0 +1,157 @@
+"""`inrarch.compile`: a PyTorch INR to a dataflow design, its report, its Vitis project and its C-simulation.
+
+    design = inrarch.compile(model, x, order=2, dsp=3200, out_dir="out/")
+    design.report["modeled_latency_ms"]
+    outputs = design.csim(x)            # list of [N] arrays, one per derivative output (layout order)
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from inrarch.context import make_context
+from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import GraphOp
+from inrarch.dialects.inr import DerivativeOutput, derivative_outputs
+
+CXX_FLAGS = ["-O2", "-std=c++17", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
+
+
+@dataclass
+class Design:
+    module: ModuleOp
+    report: dict
+    outputs: list[DerivativeOutput]
+    out_dir: str | None = None
+    _binaries: dict[bool, str] = field(default_factory=dict)
+    _scratch: str | None = None
+
+    @property
+    def graph(self) -> GraphOp:
+        return next(op for op in self.module.walk() if isinstance(op, GraphOp))
+
+    @property
+    def samples(self) -> int:
+        return self.graph.samples
+
+    def _project(self) -> str:
+        if self.out_dir is not None:
+            return self.out_dir
+        if self._scratch is None:
+            from inrarch.hls.printer import HlsPrinter
+            from inrarch.hls.project import write_project
+
+            self._scratch = tempfile.mkdtemp(prefix="inrarch-csim-")
+            printed = HlsPrinter(self.graph).print()
+            write_project(os.path.join(self._scratch, "project"), printed,
+                          np.zeros((printed.samples, printed.in_cols)), None, "", 300.0)  # fmt: skip
+        return os.path.join(self._scratch, "project")
+
+    def build(self, threaded: bool = False, cxx_flags: list[str] | None = None) -> str:
+        """Builds the C-simulation binary once (per mode) with g++; returns its path."""
+        if threaded in self._binaries and cxx_flags is None:
+            return self._binaries[threaded]
+        project = self._project()
+        top = self.graph.sym_name.data
+        binary = os.path.join(project, "build", "csim-threaded" if threaded else "csim")
+        os.makedirs(os.path.dirname(binary), exist_ok=True)
+        command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS)]
+        if threaded:
+            command += ["-DINRARCH_CSIM_THREADED", "-pthread"]
+        command += ["-Ihls_lib/csim", "-Ihls_lib", f"{top}.cpp", "testbench.cpp", "-o", binary]
+        try:
+            proc = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        except FileNotFoundError as err:
+            raise CompileError("g++ is needed for the C-simulation and was not found") from err
+        if proc.returncode != 0:
+            first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
+            raise CompileError(f"g++ failed to build the C-simulation: {first}")
+        if cxx_flags is None:
+            self._binaries[threaded] = binary
+        return binary
+
+    def csim(self, x, threaded: bool = False) -> list[np.ndarray]:
+        """Runs the C-simulation on x ([B*N, d], any multiple of the design's N samples); returns one array of
+        B*N values per output, in layout order."""
+        x = np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
+        n, d = self.samples, self.graph.function_type.inputs.data[0].get_shape()[1]
+        if x.ndim != 2 or x.shape[1] != d or x.shape[0] % n:
+            raise CompileError(f"csim needs inputs of shape [B*{n}, {d}], got {list(x.shape)}")
+        binary = self.build(threaded)
+        double = self.report.get("element") == "f64"
+        dtype = np.float64 if double else np.float32
+        with tempfile.TemporaryDirectory(prefix="inrarch-run-") as tmp:
+            in_path, out_path = os.path.join(tmp, "in.bin"), os.path.join(tmp, "out.bin")
+            np.asarray(x, dtype=dtype).tofile(in_path)
+            proc = subprocess.run([binary, in_path, out_path], capture_output=True, text=True)
+            if proc.returncode != 0:
+                message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+                raise CompileError(f"C-simulation failed: {message[0] if message else proc.returncode}")
+            out = np.fromfile(out_path, dtype=dtype).reshape(x.shape[0], -1)
+        return [out[:, i] for i in range(out.shape[1])]
+
+
+def compile(
+    model,
+    example_input,
+    order: int = 2,
+    layout: str = "insp",
+    mode: str = "taylor",
+    target: str = "u50",
+    dsp: int | None = None,
+    clock_mhz: float = 300.0,
+    out_dir: str | None = None,
+    scale: float | None = None,
+    golden: bool = True,
+) -> Design:
+    """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design. With
+    `out_dir`, writes the Vitis project there, with the example input and PyTorch's nested-autograd derivatives
+    (float64) as the testbench's golden data."""
+    from inrarch.api import differentiate
+    from inrarch.dataflow.report import design_report, format_report
+    from inrarch.passes.dataflow_lower import DataflowLowerPass
+
+    if out_dir is not None and not os.path.isdir(os.path.dirname(os.path.abspath(out_dir))):
+        parent = os.path.dirname(os.path.abspath(out_dir))
+        raise CompileError(f"cannot write {out_dir}: its parent directory {parent} does not exist")
+
+    module = differentiate(model, example_input, order=order, layout=layout, mode=mode, scale=scale)
+    DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True).apply(make_context(), module)
+    graph = next(op for op in module.walk() if isinstance(op, GraphOp))
+    report = design_report(graph)
+    in_type = graph.function_type.inputs.data[0]
+    report["element"] = "f64" if "f64" in str(in_type.element_type) else "f32"
+    dims = in_type.get_shape()[1]
+    n_out = graph.function_type.inputs.data[-1].get_shape()[1]
+    outputs = _outputs(dims, n_out, order, layout)
+    design = Design(module, report, outputs)
+    if out_dir is not None:
+        from inrarch.hls.printer import HlsPrinter
+        from inrarch.hls.project import write_project
+        import torch
+
+        from inrarch.reference import insp_derivatives
+
+        x = example_input.detach() if hasattr(example_input, "detach") else torch.as_tensor(example_input)
+        reference = None
+        if golden:
+            ref = insp_derivatives(copy.deepcopy(model).double(), x.double(), order, layout, scale)
+            reference = np.stack([r.numpy() for r in ref], axis=1)
+        printed = HlsPrinter(graph).print()
+        design.out_dir = write_project(out_dir, printed, x.numpy(), reference, report["assumptions"]["part"],
+                                       report["assumptions"]["clock_mhz"], format_report(report))  # fmt: skip
+    return design
+
+
+def _outputs(dims: int, n_out: int, order: int, layout: str) -> list[DerivativeOutput]:
+    """The derivative outputs of a design with n_out output columns."""
+    per_channel = len(derivative_outputs(dims, 1, order, layout))
+    return derivative_outputs(dims, n_out // per_channel, order, layout)
