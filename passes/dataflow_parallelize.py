@@ -162,9 +162,10 @@ def configure(design: Design, interval: int) -> bool:
         if k.kind == "map":
             tokens = k.outs[0].elements // k.outs[0].width
             k.ii = max(1, interval // tokens)
-        if k.kind in ("shuffle", "write", "read"):
-            tokens = sum(s.elements // s.width for s in [*k.ins, *k.outs])
-            if tokens > interval and k.kind == "shuffle":
+        if k.kind in ("shuffle", "write", "read"):  # one token per iteration; a shuffle overlaps reads and writes
+            reads = sum(s.elements // s.width for s in k.ins)
+            writes = sum(s.elements // s.width for s in k.outs)
+            if max(reads, writes) > interval:
                 return False
     for k in design.kernels:
         if k.kind == "matvec":
@@ -183,7 +184,7 @@ def parallelize(design: Design, target: Target) -> Plan:
         raise CompileError(f"dataflow-parallelize: the DSP budget must be positive, got {target.dsp}")
     slowest = max(
         [matvec_cycles(len(k.ins), *k.weights.shape, 1, 1) for k in design.kernels if k.kind == "matvec"]
-        + [sum(s.elements for s in k.ins) + sum(s.elements for s in k.outs) for k in design.kernels]
+        + [max(sum(s.elements for s in k.ins), sum(s.elements for s in k.outs)) for k in design.kernels]
     )
     configure(design, slowest)
     least = design_resources(design).dsp
