@@ -173,7 +173,7 @@ class Simulator:
         for k, plan in enumerate(plans):
             if plan:
                 result.kernel_first[kernels[k].name] = _first_time(plan, kernels[k])
-                result.kernel_last[kernels[k].name] = last_time[k] + kernels[k].tail * kernels[k].ii
+                result.kernel_last[kernels[k].name] = last_time[k]
                 end = max(end, result.kernel_last[kernels[k].name])
         result.cycles = end + 1
         result.write_times = write_t  # type: ignore[assignment]

@@ -1,10 +1,10 @@
 // RUN: inrarch-opt %s --dataflow-fifo-depth --dataflow-report 2>%t.report | filecheck %s
 // RUN: filecheck %s --check-prefix=REPORT < %t.report
 
-// x -> fork -> { matvec, skip } -> map(matvec + skip) -> write: a reconvergent graph. The matvec needs a sample's
-// 4 features before it emits any result, so the skip FIFO must hold the 4 features of a sample at least — with
-// fewer the fork stalls on it and never delivers the last feature to the matvec: a deadlock. The depth pass
-// gives the skip FIFO at least that (more where the next sample streams in meanwhile).
+// x -> fork -> { matvec, skip } -> map(matvec + skip) -> write: a reconvergent graph. The matvec (one lane, 16
+// iterations per sample) emits a sample's first result 8 iterations after its last, at iteration 24, in the same
+// pipeline step as it reads the third feature of the next sample (iterations 16, 20, 24). So the skip FIFO must
+// hold 4 + 3 features: with fewer the fork stalls on it and the matvec never gets its input, a deadlock.
 !s = !dataflow.stream<f32, 4>
 dataflow.graph @g(%in: memref<16x4xf32>, %out: memref<16x4xf32>) attributes {interval = 16 : i64} {
   %x = dataflow.fifo depth 2 : !s
@@ -26,7 +26,7 @@ dataflow.graph @g(%in: memref<16x4xf32>, %out: memref<16x4xf32>) attributes {int
 // CHECK-LABEL: dataflow.graph @g
 // CHECK-SAME:    lp_bound_words
 // CHECK-SAME:    modeled_cycles
-// CHECK:         %skip = dataflow.fifo depth {{([4-9]|[1-9][0-9]+)}} : !dataflow.stream<f32, 4>
+// CHECK:         %skip = dataflow.fifo depth {{([7-9]|[1-9][0-9]+)}} : !dataflow.stream<f32, 4>
 
 // REPORT: streams     5 FIFOs
 // REPORT: deadlock    none (cycle model with the printed FIFO depths)

@@ -1,0 +1,224 @@
+"""The printed HLS C++ under C-simulation (g++), against PyTorch's nested autograd in float64; the C-simulation
+headers' own checks (deadlock, empty reads, leftover tokens); strict compilation; errors of the printer."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import inrarch
+from inrarch import models
+from inrarch.context import parse_module
+from inrarch.diagnostics import CompileError
+from inrarch.hls_lib import HLS_LIB_DIR
+from inrarch.reference import insp_derivatives
+from model_kinds import MODEL_KINDS, sample_input
+
+STRICT = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-O1"]
+
+
+def check_csim(design, model, x, order, layout="insp", threaded_too=True):
+    reference = [r.numpy() for r in insp_derivatives(model.double(), x.double(), order, layout)]
+    for threaded in (False, True) if threaded_too else (False,):
+        outputs = design.csim(x, threaded=threaded)
+        assert len(outputs) == len(reference)
+        for k, (out, ref) in enumerate(zip(outputs, reference, strict=True)):
+            assert np.abs(out - ref).max() <= 1e-3 * np.abs(ref).max() + 1e-30, f"output {k}, threaded={threaded}"
+
+
+@pytest.fixture(scope="module")
+def benchmark():
+    model = models.benchmark_siren()
+    return model, sample_input(64, 2)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_benchmark_siren(benchmark, order):
+    model, x = benchmark
+    design = inrarch.compile(model, x, order=order, dsp=3200)
+    check_csim(design, model, x, order)
+
+
+@pytest.mark.parametrize("name,factory,d", MODEL_KINDS, ids=[k[0] for k in MODEL_KINDS])
+@pytest.mark.parametrize("order", [1, 2])
+def test_model_kinds(name, factory, d, order):
+    model = factory()
+    x = sample_input(16, d)
+    check_csim(inrarch.compile(model, x, order=order), model, x, order)
+
+
+def test_reverse_mode_design_and_unique_layout():
+    model = models.siren(2, 12, 2, 2, omega=10.0)
+    x = sample_input(16, 2)
+    design = inrarch.compile(model, x, order=2, mode="reverse", layout="unique")
+    check_csim(design, model, x, 2, layout="unique", threaded_too=False)
+
+
+def test_batches_of_samples_run_through_one_binary():
+    model = models.siren(2, 8, 2, 1)
+    x = sample_input(16 * 3, 2)
+    design = inrarch.compile(model, x[:16], order=1)
+    check_csim(design, model, x, 1, threaded_too=False)
+
+
+@pytest.mark.parametrize(
+    "model,d", [(models.benchmark_siren(), 2), (models.ElementwiseZoo(), 2), (models.FourierFeatureMLP(), 2)],
+    ids=["benchmark", "elementwise", "fourier"],
+)
+def test_printed_cpp_compiles_with_strict_warnings(model, d):
+    design = inrarch.compile(model, sample_input(64, d), order=2)
+    design.build(threaded=False, cxx_flags=STRICT)
+    design.build(threaded=True, cxx_flags=STRICT)
+
+
+def test_project_files(tmp_path):
+    model = models.siren(2, 8, 2, 3)
+    x = sample_input(16, 2)
+    out = tmp_path / "prj"
+    design = inrarch.compile(model, x, order=2, out_dir=str(out))
+    names = set(os.listdir(out))
+    assert {"forward_grad.cpp", "forward_grad.h", "forward_grad_constants.h", "testbench.cpp", "Makefile",
+            "run_hls.tcl", "hls_config.cfg", "data", "hls_lib", "report.txt"} <= names  # fmt: skip
+    assert "set_top forward_grad" in (out / "run_hls.tcl").read_text()
+    assert "syn.top=forward_grad" in (out / "hls_config.cfg").read_text()
+    assert design.out_dir == str(out)
+    # The testbench compares with PyTorch's golden data itself.
+    proc = subprocess.run(["make", "-s", "-C", str(out), "csim-threaded"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("PASS: 21 outputs x 16 samples")
+    proc = subprocess.run([sys.executable, "-m", "inrarch.cli", "csim", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "PASS" in proc.stdout
+
+
+DEADLOCK = r"""
+#include <hls_stream.h>
+#include "inrarch/dataflow.h"
+// producer fills `a` (depth 2) before it writes `b`; consumer reads `b` before it reads `a`: each waits for the
+// other as soon as `a` is full.
+static void producer(hls::stream<int, 2>& a, hls::stream<int>& b) {
+  for (int i = 0; i < 3; ++i) a.write(i);
+  b.write(0);
+}
+static void consumer(hls::stream<int, 2>& a, hls::stream<int>& b) {
+  (void)b.read();
+  for (int i = 0; i < 3; ++i) (void)a.read();
+}
+static void top() {
+#pragma HLS DATAFLOW
+  hls::stream<int, 2> a("a");
+  hls::stream<int> b("b");
+  INRARCH_PROCESS("producer", producer(a, b));
+  INRARCH_PROCESS("consumer", consumer(a, b));
+  INRARCH_DATAFLOW_RUN();
+}
+int main() {
+  top();
+  return 0;
+}
+"""
+
+
+def build_and_run(tmp_path, source: str, threaded: bool):
+    src = tmp_path / "design.cpp"
+    src.write_text(source)
+    binary = tmp_path / ("threaded" if threaded else "sequential")
+    flags = ["-DINRARCH_CSIM_THREADED", "-pthread"] if threaded else []
+    subprocess.run(["g++", *STRICT, *flags, f"-I{HLS_LIB_DIR / 'csim'}", f"-I{HLS_LIB_DIR}", str(src), "-o",
+                    str(binary)], check=True)  # fmt: skip
+    return subprocess.run([str(binary)], capture_output=True, text=True, timeout=60)
+
+
+def test_threaded_mode_reports_a_deadlock_naming_the_fifos(tmp_path):
+    proc = build_and_run(tmp_path, DEADLOCK, threaded=True)
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("csim error: deadlock: every process is blocked:")
+    assert "producer waits on FIFO a (full)" in proc.stderr
+    assert "consumer waits on FIFO b (empty)" in proc.stderr
+
+
+def test_sequential_mode_does_not_see_that_deadlock(tmp_path):
+    """Why the threaded mode exists: run one after another over unbounded streams, as Vitis C-simulation runs
+    processes, the same design completes."""
+    proc = build_and_run(tmp_path, DEADLOCK, threaded=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+SEQUENTIAL_ERRORS = r"""
+#include <hls_stream.h>
+int main(int argc, char**) {
+  hls::stream<float> s("s");
+  if (argc > 1) {
+    s.write(1.0f);  // left in the stream at the end
+    return 0;
+  }
+  return static_cast<int>(s.read());  // read from an empty stream
+}
+"""
+
+
+def test_sequential_mode_rejects_empty_reads_and_leftover_tokens(tmp_path):
+    src = tmp_path / "seq.cpp"
+    src.write_text(SEQUENTIAL_ERRORS)
+    binary = tmp_path / "seq"
+    subprocess.run(["g++", *STRICT, f"-I{HLS_LIB_DIR / 'csim'}", str(src), "-o", str(binary)], check=True)
+    empty = subprocess.run([str(binary)], capture_output=True, text=True)
+    assert empty.returncode == 2 and "read from empty FIFO s" in empty.stderr
+    left = subprocess.run([str(binary), "x"], capture_output=True, text=True)
+    assert left.returncode == 2 and "FIFO s holds 1 token(s) at the end" in left.stderr
+
+
+def test_printer_rejects_an_op_it_cannot_print_and_writes_nothing(tmp_path):
+    text = """
+!s = !dataflow.stream<f32, 1>
+dataflow.graph @g(%in: memref<2x1xf32>, %out: memref<2x1xf32>) {
+  %a = dataflow.fifo depth 2 : !s
+  %b = dataflow.fifo depth 2 : !s
+  dataflow.read %in -> %a : memref<2x1xf32> -> !s
+  dataflow.map ins(%a : !s) outs(%b : !s) {
+  ^bb0(%v: f32):
+    %r = math.cbrt %v : f32
+    dataflow.yield %r : f32
+  }
+  dataflow.write %b -> %out : !s -> memref<2x1xf32>
+}
+"""
+    (tmp_path / "g.mlir").write_text(text)
+    out = tmp_path / "prj"
+    proc = subprocess.run([sys.executable, "-m", "inrarch.opt", str(tmp_path / "g.mlir"), "-t", f'hls{{out="{out}"}}'],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "error: the HLS printer has no C++ for math.cbrt"
+    assert not out.exists() and os.listdir(tmp_path) == ["g.mlir"]
+
+
+def test_missing_output_parent_is_an_error(tmp_path):
+    with pytest.raises(CompileError, match="its parent directory .* does not exist"):
+        inrarch.compile(models.siren(2, 4, 1, 1), sample_input(4, 2), order=1, out_dir=str(tmp_path / "no" / "prj"))
+
+
+def test_gxx_failure_is_one_line(tmp_path):
+    design = inrarch.compile(models.siren(2, 4, 1, 1), sample_input(4, 2), order=1)
+    with pytest.raises(CompileError, match="^g\\+\\+ failed to build the C-simulation: "):
+        design.build(cxx_flags=["--no-such-flag"])
+
+
+def test_csim_rejects_inputs_of_the_wrong_shape():
+    design = inrarch.compile(models.siren(2, 4, 1, 1), sample_input(4, 2), order=1)
+    with pytest.raises(CompileError, match=r"csim needs inputs of shape \[B\*4, 2\], got \[5, 2\]"):
+        design.csim(np.zeros((5, 2)))
+
+
+def test_inrarch_opt_writes_a_project_whose_csim_passes(tmp_path):
+    module_text = str(inrarch.differentiate(models.siren(2, 8, 2, 2), sample_input(8, 2), order=1))
+    (tmp_path / "d.mlir").write_text(module_text)
+    out = tmp_path / "prj"
+    proc = subprocess.run([sys.executable, "-m", "inrarch.opt", str(tmp_path / "d.mlir"), "--dataflow-lower=quiet=true",
+                           "-t", f'hls{{out="{out}"}}', "-o", str(tmp_path / "main.cpp")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "main.cpp").read_text() == (out / "forward_grad.cpp").read_text()
+    run = subprocess.run(["make", "-s", "-C", str(out), "csim"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.startswith("PASS"), run.stdout + run.stderr
+

@@ -1,0 +1,83 @@
+"""The dataflow pipeline: it computes what the derivative program computes, and the benchmark design meets the
+modeled targets (the figures are the deterministic output of the cycle model, not timings of this machine)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from inrarch import models
+from inrarch.api import differentiate
+from inrarch.context import make_context
+from inrarch.dataflow.report import design_report
+from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import GraphOp
+from inrarch.evaluator import evaluate
+from inrarch.importer import import_model
+from inrarch.passes.dataflow_convert import DataflowConvertPass
+from inrarch.passes.dataflow_fuse import DataflowFusePass
+from inrarch.passes.dataflow_lower import DataflowLowerPass
+from model_kinds import MODEL_KINDS, sample_input
+
+
+def graph_of(module) -> GraphOp:
+    return next(op for op in module.walk() if isinstance(op, GraphOp))
+
+
+@pytest.mark.parametrize("name,factory,d", MODEL_KINDS, ids=[k[0] for k in MODEL_KINDS])
+def test_dataflow_design_computes_the_derivatives(name, factory, d):
+    model = factory().double()
+    x = sample_input(12, d, dtype=torch.float64)
+    module = differentiate(model, x, order=2)
+    expected = evaluate(module, x.numpy())
+    DataflowLowerPass(quiet=True).apply(make_context(), module)
+    module.verify()
+    (written,) = evaluate(module, x.numpy())
+    assert written.shape == (12, len(expected))
+    for i, e in enumerate(expected):
+        assert np.abs(written[:, i] - e).max() <= 1e-12 * max(1.0, np.abs(e).max())
+    report = design_report(graph_of(module))
+    assert report["deadlock_free"] and report["modeled_cycles"] > 0
+
+
+def test_fusion_leaves_one_map_and_one_shared_matvec_per_layer():
+    model = models.siren(2, 16, 3, 3)
+    module = differentiate(model, sample_input(8, 2), order=3)
+    DataflowConvertPass().apply(make_context(), module)
+    before = sum(1 for _ in graph_of(module).kernels())
+    DataflowFusePass().apply(make_context(), module)
+    kinds = [k.name for k in graph_of(module).kernels()]
+    assert kinds.count("dataflow.matvec") == 4  # first layer, two hidden layers, output layer
+    assert kinds.count("dataflow.map") == 4  # one per sine layer and the output scaling
+    assert kinds.count("dataflow.fork") == 0
+    assert len(kinds) < before / 5
+    members = [len(k.stream_inputs) for k in graph_of(module).kernels() if k.name == "dataflow.matvec"]
+    assert members == [1, 10, 10, 10]  # 10 Taylor coefficients for d = 2, n = 3
+
+
+@pytest.fixture(scope="module")
+def benchmark_forward():
+    return import_model(models.benchmark_siren(), sample_input(64, 2))
+
+
+@pytest.mark.parametrize("order,latency_ms", [(1, 0.26), (2, 0.51)])
+def test_benchmark_meets_the_modeled_targets(benchmark_forward, order, latency_ms, tmp_path):
+    module = differentiate(benchmark_forward, order=order)
+    report_file = tmp_path / "report.json"
+    DataflowLowerPass(dsp=3200, report=str(report_file), quiet=True).apply(make_context(), module)
+    report = json.loads(report_file.read_text())
+    assert report["assumptions"]["modeled"] is True and report["assumptions"]["clock_mhz"] == 300
+    assert report["deadlock_free"]
+    assert report["modeled_latency_ms"] <= latency_ms
+    assert report["latency_over_dsp_bound"] <= 1.3
+    assert report["dsp"] <= 3200 and report["bram36"] <= 1344 and report["uram"] <= 640
+    assert report["fifo_words_lp_lower_bound"] <= report["fifo_words_lp_schedule"]
+    if order == 1:
+        assert report["fifo_words"] <= 8900
+
+
+def test_infeasible_budget_says_what_it_needs(benchmark_forward):
+    module = differentiate(benchmark_forward, order=1)
+    with pytest.raises(CompileError, match=r"the design needs at least \d+ DSP .*the budget is 10$"):
+        DataflowLowerPass(dsp=10, quiet=True).apply(make_context(), module)
