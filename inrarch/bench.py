@@ -5,6 +5,10 @@ Sections:
   work     matrix-product multiply-adds of the derivative program: inrarch Taylor mode, inrarch nested reverse
            mode, PyTorch nested autograd (counted by intercepting its matrix products, on the meta device so
            nothing is computed), and the compile time of inr-autodiff + canonicalize + CSE.
+  latency  per order: PyTorch on this CPU (nested autograd, and torch.func forward mode), the C-simulation binary
+           built with -O3 (informative), the modeled FPGA latency of inrarch's design at 3,200 DSP beside the
+           DSP bound and INR-Arch's published figures, FIFO words, resources and the design's compile time.
+Results: a Markdown table, a CSV and two PNGs (work vs order on a log axis; latency vs order).
 """
 
 from __future__ import annotations
@@ -107,3 +111,182 @@ def work_table(rows: list[WorkRow]) -> str:
             f"{_m(r.taylor_elementwise)} | {r.compile_s:.2f} s |"
         )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Latency: PyTorch on this CPU, the C-simulation binary, and the modeled FPGA design
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LatencyRow:
+    order: int
+    torch_autograd_ms: float
+    torch_forward_ms: float
+    csim_ms: float
+    modeled_ms: float
+    dsp_bound_ms: float
+    interval_cycles: int
+    fifo_words: int
+    fifo_lp_bound: float
+    dsp: int
+    bram36: float
+    compile_s: float
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * sorted(times)[len(times) // 2]
+
+
+def forward_mode_derivatives(model, x, order: int):
+    """All derivative tensors of orders 0..n with torch.func: nested forward-mode jacobians, vmapped."""
+    from torch.func import jacfwd, vmap
+
+    def f(p):
+        return model(p.unsqueeze(0)).squeeze(0)
+
+    outputs, g = [vmap(f)(x)], f
+    for _ in range(order):
+        g = jacfwd(g)
+        outputs.append(vmap(g)(x))
+    return outputs
+
+
+def latency_section(orders, samples: int = 64, dsp: int = 3200, log=print) -> list[LatencyRow]:
+    import torch
+
+    from inrarch import models
+    from inrarch.design import compile as compile_design
+    from inrarch.reference import insp_derivatives
+
+    model = models.benchmark_siren()
+    x = torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    rows = []
+    for order in orders:
+        repeats = max(3, 40 // 4**order)
+        autograd_ms = _median_ms(lambda: insp_derivatives(model, x, order), repeats)
+        forward_ms = _median_ms(lambda: forward_mode_derivatives(model, x, order), repeats)
+        start = time.perf_counter()
+        design = compile_design(model, x, order=order, dsp=dsp)
+        compile_s = time.perf_counter() - start
+        design.build(cxx_flags=["-O3", "-std=c++17", "-ffp-contract=off", "-Wno-unknown-pragmas"])
+        batch = x.repeat(16, 1)
+        csim_ms = _median_ms(lambda: design.csim(batch), 3) / 16
+        r = design.report
+        rows.append(LatencyRow(order, autograd_ms, forward_ms, csim_ms, r["modeled_latency_ms"], r["dsp_bound_ms"],
+                               r["interval_cycles"], r["fifo_words"], r["fifo_words_lp_stall_free_bound"], r["dsp"],
+                               r["bram36"], compile_s))  # fmt: skip
+        log(f"  order {order}: PyTorch {autograd_ms:.1f} ms, modeled FPGA {r['modeled_latency_ms']:.3f} ms, "
+            f"compile {compile_s:.1f} s")  # fmt: skip
+    return rows
+
+
+def latency_table(rows: list[LatencyRow]) -> str:
+    lines = [
+        "| order | inrarch FPGA (modeled) | DSP bound | INR-Arch FPGA | PyTorch CPU, nested autograd (here) | "
+        "PyTorch CPU, torch.func forward (here) | INR-Arch CPU / GPU (paper) | C-sim -O3 per call (here, informative) | "
+        "FIFO words (LP bound, stall-free) | INR-Arch FIFO words | DSP | BRAM36 | compile |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        fpga = INR_ARCH["fpga_ms"].get(r.order)
+        cpu, gpu = INR_ARCH["cpu_ms"].get(r.order), INR_ARCH["gpu_ms"].get(r.order)
+        fifo = INR_ARCH["fifo_words"].get(r.order)
+        speedup = f" ({fpga / r.modeled_ms:.1f}x faster)" if fpga else ""
+        lines.append(
+            f"| {r.order} | {r.modeled_ms:.3f} ms{speedup} | {r.dsp_bound_ms:.3f} ms | "
+            f"{f'{fpga:.3f} ms' if fpga else '—'} | {r.torch_autograd_ms:.2f} ms | {r.torch_forward_ms:.2f} ms | "
+            f"{f'{cpu:.2f} / {gpu:.2f} ms' if cpu else '—'} | {r.csim_ms:.2f} ms | "
+            f"{r.fifo_words:,} ({r.fifo_lp_bound:,.0f}) | {f'{fifo:,}' if fifo else '—'} | {r.dsp} | {r.bram36:g} | "
+            f"{r.compile_s:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
+def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], command: str) -> list[str]:
+    import csv
+    import os
+    import platform
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    md = os.path.join(out_dir, "bench.md")
+    with open(md, "w") as f:
+        f.write(f"# inrarch benchmark: SIREN 2 -> 256 x 4 -> 3, {64} samples, INSP layout\n\n")
+        f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
+                f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
+        f.write("## Work: matrix-product multiply-adds (counted in this run)\n\n")
+        f.write(work_table(work) + "\n\n")
+        f.write("## Latency\n\n")
+        f.write("FPGA figures of inrarch are modeled by its cycle model (fp32, 300 MHz, xcu50-fsvh2104-2-e, "
+                "3,200 DSP at 5 DSP per multiply-add, operator latencies of inrarch.hardware), not measured. "
+                "PyTorch and the C-simulation are measured on this machine in this run (medians); "
+                "INR-Arch's figures are those it published (arXiv 2308.05930, its repository's results table: "
+                "FPGA ap_fixed<32,10> at 300 MHz on an Alveo U50 with about 3,199 DSP).\n\n")  # fmt: skip
+        f.write(latency_table(latency) + "\n")
+    paths.append(md)
+    csv_path = os.path.join(out_dir, "bench.csv")
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["order", "outputs", "taylor_macs", "reverse_macs", "pytorch_macs", "pytorch_macs_extrapolated",
+                    "taylor_elementwise_ops", "autodiff_compile_s", "modeled_fpga_ms", "dsp_bound_ms",
+                    "pytorch_autograd_ms", "pytorch_forward_ms", "csim_ms", "fifo_words", "fifo_lp_bound_words",
+                    "dsp", "bram36", "design_compile_s", "inr_arch_fpga_ms"])  # fmt: skip
+        by_order = {r.order: r for r in latency}
+        for r in work:
+            lat = by_order.get(r.order)
+            w.writerow([r.order, r.outputs, r.taylor_macs, r.reverse_macs or "", r.pytorch_macs,
+                        int(r.pytorch_extrapolated), r.taylor_elementwise, f"{r.compile_s:.3f}",
+                        *(["" for _ in range(10)] if lat is None else
+                          [f"{lat.modeled_ms:.4f}", f"{lat.dsp_bound_ms:.4f}", f"{lat.torch_autograd_ms:.3f}",
+                           f"{lat.torch_forward_ms:.3f}", f"{lat.csim_ms:.3f}", lat.fifo_words,
+                           f"{lat.fifo_lp_bound:.0f}", lat.dsp, lat.bram36, f"{lat.compile_s:.2f}"]),
+                        INR_ARCH["fpga_ms"].get(r.order, "")])  # fmt: skip
+    paths.append(csv_path)
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    orders = [r.order for r in work]
+    ax.semilogy(orders, [r.taylor_macs / 1e6 for r in work], "o-", label="inrarch, Taylor mode")
+    rev = [(r.order, r.reverse_macs / 1e6) for r in work if r.reverse_macs]
+    ax.semilogy([o for o, _ in rev], [v for _, v in rev], "s--", label="inrarch, nested reverse mode")
+    ax.semilogy(orders, [r.pytorch_macs / 1e6 for r in work], "^:", label="PyTorch nested autograd (counted)")
+    ax.set_xlabel("derivative order n")
+    ax.set_ylabel("matrix multiply-adds (millions, 64 samples)")
+    ax.set_title("Work of the derivatives (benchmark SIREN)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    work_png = os.path.join(out_dir, "work_vs_order.png")
+    fig.savefig(work_png, dpi=120)
+    plt.close(fig)
+    paths.append(work_png)
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    lo = [r.order for r in latency]
+    ax.semilogy(lo, [r.modeled_ms for r in latency], "o-", label="inrarch FPGA (modeled, 3,200 DSP)")
+    ax.semilogy(lo, [r.dsp_bound_ms for r in latency], "k--", label="DSP bound (3,200 DSP)", alpha=0.6)
+    ax.semilogy(lo, [r.torch_autograd_ms for r in latency], "^:", label="PyTorch CPU nested autograd (measured)")
+    fpga = sorted(INR_ARCH["fpga_ms"].items())
+    ax.semilogy([o for o, _ in fpga], [v for _, v in fpga], "D", label="INR-Arch FPGA (published)")
+    ax.set_xlabel("derivative order n")
+    ax.set_ylabel("latency for 64 samples (ms)")
+    ax.set_title("Latency of the derivatives (benchmark SIREN)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    lat_png = os.path.join(out_dir, "latency_vs_order.png")
+    fig.savefig(lat_png, dpi=120)
+    plt.close(fig)
+    paths.append(lat_png)
+    return paths

@@ -172,6 +172,23 @@ def cmd_csim(args: argparse.Namespace) -> None:
         raise CompileError(f"C-simulation failed: {message[0] if message else 'make exited ' + str(proc.returncode)}")
 
 
+def cmd_demo(args: argparse.Namespace) -> None:
+    from inrarch import demo
+
+    demo.run(out_dir=args.output, order=args.order, dsp=args.dsp, edit=args.part != "design",
+             fit_steps=args.fit_steps)  # fmt: skip
+
+
+def cmd_graph(args: argparse.Namespace) -> None:
+    from inrarch.dataflow.picture import write_pictures
+    from inrarch.hls.printer import find_graph
+
+    graph = find_graph(_load_module(args.file))
+    base = os.path.splitext(args.output)[0]
+    how = write_pictures(graph, base + ".dot", base + ".png")
+    print(f"wrote {base}.dot and {base}.png (drawn with {how})")
+
+
 def _orders(text: str) -> list[int]:
     try:
         if "-" in text:
@@ -185,11 +202,22 @@ def _orders(text: str) -> list[int]:
 def cmd_bench(args: argparse.Namespace) -> None:
     from inrarch import bench
 
-    print(f"[bench] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, 64 samples)")
-    rows = bench.work_section(orders=args.work_orders, reverse_orders=[o for o in args.orders if o <= 4])
+    print(f"[bench 1/2] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
+          "64 samples)", flush=True)  # fmt: skip
+    work = bench.work_section(orders=args.work_orders, reverse_orders=[o for o in args.orders if o <= 4])
+    print(f"[bench 2/2] latency, orders {args.orders[0]}..{args.orders[-1]}: PyTorch here, C-simulation here, "
+          "modeled FPGA", flush=True)  # fmt: skip
+    latency = bench.latency_section(args.orders)
     print()
     print("Matrix-product multiply-adds of the derivatives (INSP layout); PyTorch counted in this run:")
-    print(bench.work_table(rows))
+    print(bench.work_table(work))
+    print()
+    print("Latency for 64 samples (FPGA: modeled; PyTorch and C-sim: measured here; INR-Arch: published):")
+    print(bench.latency_table(latency))
+    if args.out:
+        command = "inrarch bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench"
+        paths = bench.write_results(args.out, work, latency, command)
+        print("\nwrote " + ", ".join(paths))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,9 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threaded", action="store_true", help="one thread per process, bounded FIFOs, deadlock check")
     p.set_defaults(run=cmd_csim)
 
+    p = sub.add_parser("demo", help="the default SIREN design end to end, and INR editing with its derivatives")
+    p.add_argument("part", nargs="?", choices=["all", "design", "edit"], default="all",
+                   help="design: stop after the design, C-simulation and pictures of the graph (edit and all: "
+                   "also INR editing)")  # fmt: skip
+    p.add_argument("-o", "--output", default="out/demo")
+    p.add_argument("--order", type=int, default=2)
+    p.add_argument("--dsp", type=int, default=3200)
+    p.add_argument("--fit-steps", type=int, default=250)
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("graph", help="draw a dataflow graph (Graphviz dot, and PNG)")
+    p.add_argument("file", help="an MLIR file holding a dataflow.graph")
+    p.add_argument("-o", "--output", default="dataflow.png")
+    p.set_defaults(run=cmd_graph)
+
     p = sub.add_parser("bench", help="inrarch beside PyTorch and INR-Arch on the benchmark SIREN")
     p.add_argument("--orders", type=_orders, default=[1, 2, 3, 4], help="orders to build and time, e.g. 1-4")
     p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
+    p.add_argument("--out", default="out/bench", help="directory for bench.md, bench.csv and the PNGs")
     p.set_defaults(run=cmd_bench)
     return parser
 

@@ -58,7 +58,7 @@ class DepthResult:
     depths: list[int]
     lp_depths: list[int]
     lp_words: float  # FIFO words of the LP's balanced schedule
-    lp_bound_words: float  # the LP optimum: a lower bound on FIFO words of any balanced schedule
+    lp_bound_words: float  # least FIFO words of any stall-free schedule at this interval (a bound for the LP)
     cycles: int  # modeled cycles with the final depths
     ideal_cycles: int  # modeled cycles with unbounded FIFOs
 

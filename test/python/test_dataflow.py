@@ -72,7 +72,7 @@ def test_benchmark_meets_the_modeled_targets(benchmark_forward, order, latency_m
     assert report["modeled_latency_ms"] <= latency_ms
     assert report["latency_over_dsp_bound"] <= 1.3
     assert report["dsp"] <= 3200 and report["bram36"] <= 1344 and report["uram"] <= 640
-    assert report["fifo_words_lp_lower_bound"] <= report["fifo_words_lp_schedule"]
+    assert report["fifo_words_lp_stall_free_bound"] <= report["fifo_words_lp_schedule"]
     if order == 1:
         assert report["fifo_words"] <= 8900
 
