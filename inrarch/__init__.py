@@ -24,7 +24,12 @@ _API = {
 __all__ = sorted(_API)
 
 
+_SUBMODULES = {"models", "bench", "demo", "reference", "stats", "hardware"}
+
+
 def __getattr__(name: str):
     if name in _API:
         return getattr(import_module(_API[name]), name)
+    if name in _SUBMODULES:
+        return import_module(f"inrarch.{name}")
     raise AttributeError(f"module 'inrarch' has no attribute {name!r}")

@@ -261,6 +261,7 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     rev = [(r.order, r.reverse_macs / 1e6) for r in work if r.reverse_macs]
     ax.semilogy([o for o, _ in rev], [v for _, v in rev], "s--", label="inrarch, nested reverse mode")
     ax.semilogy(orders, [r.pytorch_macs / 1e6 for r in work], "^:", label="PyTorch nested autograd (counted)")
+    ax.set_xticks(orders)
     ax.set_xlabel("derivative order n")
     ax.set_ylabel("matrix multiply-adds (millions, 64 samples)")
     ax.set_title("Work of the derivatives (benchmark SIREN)")
@@ -279,6 +280,7 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     ax.semilogy(lo, [r.torch_autograd_ms for r in latency], "^:", label="PyTorch CPU nested autograd (measured)")
     fpga = sorted(INR_ARCH["fpga_ms"].items())
     ax.semilogy([o for o, _ in fpga], [v for _, v in fpga], "D", label="INR-Arch FPGA (published)")
+    ax.set_xticks(lo)
     ax.set_xlabel("derivative order n")
     ax.set_ylabel("latency for 64 samples (ms)")
     ax.set_title("Latency of the derivatives (benchmark SIREN)")
