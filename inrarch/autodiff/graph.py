@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from inrarch.postorder import postorder
+
 Shape = tuple[int, ...]
 
 
@@ -232,19 +234,4 @@ class Builder:
 
 def topological_order(outputs: Sequence[Node]) -> list[Node]:
     """Every node reachable from `outputs`, operands before users."""
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(o, False) for o in reversed(outputs)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node.uid in seen:
-            continue
-        seen.add(node.uid)
-        stack.append((node, True))
-        for arg in reversed(node.args):
-            if arg.uid not in seen:
-                stack.append((arg, False))
-    return order
+    return postorder(outputs, lambda n: n.args, lambda n: n.uid)

@@ -20,7 +20,7 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 from inrarch.autodiff.graph import Builder, Node
 from inrarch.autodiff.rules import ELEMENTWISE
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import HANDLERS, _Evaluator
+from inrarch.evaluator import HANDLERS, _Evaluator, _to_loop_space
 
 _CMPF_CODES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une",
                "uno", "true"]  # fmt: skip
@@ -232,16 +232,8 @@ class Lifter:
 
     def _broadcast_data(self, data: np.ndarray, dims: list[int | None], op: Operation, shape) -> Node:
         """Constant operand of a generic, indexed by `dims`, as a per-sample node of `shape`."""
-        n_loops = 1 + len(shape)
-        keep = [(axis, d) for axis, d in enumerate(dims) if d is not None]
-        arr = data.reshape([data.shape[a] for a, _ in keep]) if len(keep) != data.ndim else data
-        order = [d for _, d in keep]
-        arr = np.transpose(arr, np.argsort(order)) if order else arr
-        full_shape = [1] * n_loops
-        for axis, loop in enumerate(sorted(order)):
-            full_shape[loop] = arr.shape[axis]
-        arr = np.broadcast_to(arr.reshape(full_shape), (self.b.samples, *shape))
-        return self.b.batch_const(arr)
+        in_loops = _to_loop_space(data, dims, 1 + len(shape))
+        return self.b.batch_const(np.broadcast_to(in_loops, (self.b.samples, *shape)))
 
     # -- linear and structural ops -----------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from inrarch.dialects.dataflow import (
 )
 from inrarch.hardware import OPERATORS
 from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
+from inrarch.postorder import postorder
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Map bodies
@@ -91,26 +92,8 @@ class BodyBuilder:
 
 
 def expr_nodes(outputs: Sequence[Expr]) -> list[Expr]:
-    """The op and where nodes reachable from outputs, operands first."""
-    order: list[Expr] = []
-    seen: set[int] = set()
-
-    def visit(e: Expr) -> None:
-        stack = [(e, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if node.uid in seen:
-                continue
-            seen.add(node.uid)
-            stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args))
-
-    for o in outputs:
-        visit(o)
-    return order
+    """The nodes reachable from outputs, operands first."""
+    return postorder(outputs, lambda e: e.args, lambda e: e.uid)
 
 
 def body_latency(outputs: Sequence[Expr]) -> int:
@@ -371,28 +354,7 @@ def _order_kernels(block: Block) -> None:
     fifos = [op for op in block.ops if isinstance(op, FifoOp)]
     kernels = [op for op in block.ops if isinstance(op, KernelOp)]
     producer = {v: k for k in kernels for v in k.stream_outputs}
-    ordered: list[KernelOp] = []
-    placed: set[int] = set()
-
-    def place(k: KernelOp) -> None:
-        stack = [(k, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                if id(node) not in placed:
-                    placed.add(id(node))
-                    ordered.append(node)
-                continue
-            if id(node) in placed:
-                continue
-            stack.append((node, True))
-            for v in node.stream_inputs:
-                p = producer.get(v)
-                if p is not None and id(p) not in placed:
-                    stack.append((p, False))
-
-    for k in kernels:
-        place(k)
+    ordered = postorder(kernels, lambda k: [producer[v] for v in k.stream_inputs if v in producer])
     for op in [*fifos, *kernels]:
         op.detach()
     block.add_ops([*fifos, *ordered])

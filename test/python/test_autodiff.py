@@ -30,13 +30,9 @@ def check_against_pytorch(model, d, order, mode="taylor", layout="insp", n=12, t
 
 
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
-def test_benchmark_siren_taylor(order):
-    check_against_pytorch(models.benchmark_siren(), 2, order, n=8)
-
-
-@pytest.mark.parametrize("order", [1, 2, 3])
-def test_benchmark_siren_reverse(order):
-    check_against_pytorch(models.benchmark_siren(), 2, order, "reverse", n=8)
+@pytest.mark.parametrize("mode", ["taylor", "reverse"])
+def test_benchmark_siren(order, mode):
+    check_against_pytorch(models.benchmark_siren(), 2, order, mode, n=8)
 
 
 @pytest.mark.parametrize("name,factory,d", MODEL_KINDS, ids=[k[0] for k in MODEL_KINDS])
