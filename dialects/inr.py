@@ -24,7 +24,6 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     I64,
     IntegerAttr,
-    StringAttr,
     SymbolRefAttr,
     TensorType,
     f64,

@@ -3,7 +3,6 @@ entry point, by plain `xdsl-opt`. Entries are factories so that nothing is impor
 
 from collections.abc import Callable
 
-from xdsl.dialects.builtin import ModuleOp  # noqa: F401  (keeps xDSL's builtin loaded first)
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe

@@ -15,12 +15,11 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import AffineMapAttr, TensorType
 from xdsl.ir import Operation, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from inrarch.autodiff.graph import Builder, Node
 from inrarch.autodiff.rules import ELEMENTWISE
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import HANDLERS, _Evaluator, _to_loop_space
+from inrarch.evaluator import HANDLERS, _Evaluator, _map_dims, _to_loop_space
 
 _CMPF_CODES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une",
                "uno", "true"]  # fmt: skip
@@ -220,15 +219,10 @@ class Lifter:
         raise self.unsupported(op, "a body without linalg.yield")
 
     def _dims(self, map_attr: AffineMapAttr, op: Operation) -> list[int | None]:
-        dims: list[int | None] = []
-        for expr in map_attr.data.results:
-            if isinstance(expr, AffineDimExpr):
-                dims.append(expr.position)
-            elif isinstance(expr, AffineConstantExpr) and expr.value == 0:
-                dims.append(None)
-            else:
-                raise self.unsupported(op, f"indexing map {map_attr.data}")
-        return dims
+        try:
+            return _map_dims(map_attr, op)
+        except CompileError:
+            raise self.unsupported(op, f"indexing map {map_attr.data}") from None
 
     def _broadcast_data(self, data: np.ndarray, dims: list[int | None], op: Operation, shape) -> Node:
         """Constant operand of a generic, indexed by `dims`, as a per-sample node of `shape`."""

@@ -10,7 +10,6 @@ import pytest
 
 import inrarch
 from inrarch import models
-from inrarch.context import parse_module
 from inrarch.diagnostics import CompileError
 from inrarch.hls_lib import HLS_LIB_DIR
 from inrarch.reference import insp_derivatives
