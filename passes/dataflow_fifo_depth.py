@@ -177,7 +177,7 @@ def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True) ->
     if ideal.cycles is None:
         raise CompileError(f"dataflow-fifo-depth: the design deadlocks even with unbounded FIFOs: "
                            f"{ideal.deadlock.describe()}")  # fmt: skip
-    occupancy = _tie([max(1, ideal.max_occupancy[s.name]) for s in streams], groups)
+    occupancy = _tie([max(1, o) for o in ideal.max_occupancy], groups)
     depths = list(lp_depths)
     if sim.run(n_samples, depths).cycles != ideal.cycles:
         depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
@@ -226,14 +226,15 @@ def _trim(sim: Simulator, groups: list[list[int]], depths: list[int], short: int
         result = sim.run(full, depths)
         if result.cycles == ideal_full:
             break
-        names = {s.name: k for k, s in enumerate(streams)}
-        blocked = {names[n] for n in result.blocked_writes} if result.cycles is not None else set(range(len(depths)))
+        blocked = set(result.blocked_writes) if result.cycles is not None else set(range(len(depths)))
         grown = False
         for group in groups:
             if blocked & set(group) and depths[group[0]] < occupancy[group[0]]:
                 depths = with_depth(depths, group, min(occupancy[group[0]], max(depths[group[0]] + 1,
                                                                                  depths[group[0]] * 2)))  # fmt: skip
                 grown = True
-        if not grown:
+        if not grown:  # the unbounded run's occupancies reproduce its schedule, and so its latency
             depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
+            assert sim.run(full, depths).cycles == ideal_full
+            break
     return minimal(depths, full, ideal_full, False) if full == short else depths

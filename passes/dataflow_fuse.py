@@ -5,9 +5,9 @@
    matvec with the same weights takes it, so those can still share one weight store.
 2. Matvecs with identical weights and no path between them become one matvec whose members share the
    stationary weights (in Taylor mode: one per layer, its members the Taylor coefficients).
-3. Chains and trees of elementwise maps become one map: a producer map merges into a consumer map, and maps
-   that read from the same kernel merge side by side, whenever the merge keeps the graph acyclic. Merged bodies
-   share common subexpressions.
+3. Elementwise maps become one map per level: the maps that the same number of other kernels separate from the
+   inputs (and that carry the same stream type) merge, which keeps the graph acyclic. Merged bodies share
+   common subexpressions.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from inrarch.dataflow.model import (
     to_graph,
 )
 from inrarch.dialects.dataflow import GraphOp
+from inrarch.postorder import postorder
 
 
 @dataclass(frozen=True)
@@ -194,77 +195,75 @@ def _compatible_bias(a: Kernel, b: Kernel) -> bool:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def _merge_maps(design: Design, a: Kernel, b: Kernel) -> Kernel:
-    """One map computing both a and b; b's inputs produced by a come from a's body directly."""
-    consumers = design.consumers()
-    body = BodyBuilder()
-    ins: list[Stream] = []
-    cols: list[np.ndarray] = []
-
-    def input_expr(s: Stream) -> Expr:
-        for i, t in enumerate(ins):
-            if t is s:
-                return body.input(i)
-        ins.append(s)
-        return body.input(len(ins) - 1)
-
-    def col_exprs(kernel: Kernel) -> list[Expr]:
-        out = []
-        for c in kernel.cols:
-            for i, existing in enumerate(cols):
-                if np.array_equal(existing, c):
-                    out.append(body.col(i))
-                    break
-            else:
-                cols.append(c)
-                out.append(body.col(len(cols) - 1))
-        return out
-
-    a_results = [body.rebuild(r, [input_expr(s) for s in a.ins], col_exprs(a), {}) for r in a.results]
-    produced = {id(s): r for s, r in zip(a.outs, a_results, strict=True)}
-    b_inputs = [produced[id(s)] if id(s) in produced else input_expr(s) for s in b.ins]
-    b_results = [body.rebuild(r, b_inputs, col_exprs(b), {}) for r in b.results]
-    outs, results = [], []
-    for s, r in zip(a.outs, a_results, strict=True):
-        if any(u is not b for u in consumers.get(id(s), [])):
-            outs.append(s)
-            results.append(r)
-    outs += b.outs
-    results += b_results
-    return Kernel("map", ins, outs, body=body, results=results, cols=cols)
+def _levels(design: Design) -> dict[int, int]:
+    """Per kernel, the most non-map kernels on a path from the inputs to it (itself excluded)."""
+    producer = design.producer()
+    graph = _kernel_graph(design)
+    by_id = {id(k): k for k in design.kernels}
+    level: dict[int, int] = {}
+    for node in nx.topological_sort(graph):
+        kernel = by_id[node]
+        level[node] = max(
+            (level[id(p)] + (p.kind != "map") for p in (producer.get(id(s)) for s in kernel.ins) if p is not None),
+            default=0,
+        )
+    return level
 
 
 def fuse_maps(design: Design) -> None:
-    changed = True
-    while changed:
-        changed = False
-        consumers = design.consumers()
-        g = _kernel_graph(design)
-        producer = design.producer()
-        for a in list(design.kernels):
-            if a.kind != "map":
-                continue
-            partners = []
-            for s in a.outs:  # vertical: a feeds b
-                partners += [b for b in consumers.get(id(s), []) if b.kind == "map" and b is not a]
-            siblings = {id(producer[id(s)]) for s in a.ins if id(s) in producer}
-            partners += [b for b in design.kernels if b.kind == "map" and b is not a
-                         and any(id(producer.get(id(s))) in siblings for s in b.ins if id(s) in producer)]  # fmt: skip
-            for b in partners:
-                if b.outs[0].elements != a.outs[0].elements:
-                    continue
-                if not _mergeable(g, a, b):
-                    continue
-                first, second = (a, b) if not nx.has_path(g, id(b), id(a)) else (b, a)
-                merged = _merge_maps(design, first, second)
-                index = min(design.kernels.index(first), design.kernels.index(second))
-                design.kernels.remove(first)
-                design.kernels.remove(second)
-                design.kernels.insert(index, merged)
-                changed = True
-                break
-            if changed:
-                break
+    """Merges the maps of equal level and stream type into one map each. A path between two such maps cannot
+    pass through a kernel that is not a map (that would raise the level of its end), so it runs through maps of
+    the same group only, and merging the group keeps the graph acyclic."""
+    level = _levels(design)
+    groups: dict[tuple, list[Kernel]] = {}
+    for k in design.kernels:
+        if k.kind == "map":
+            groups.setdefault((level[id(k)], k.outs[0].elements, k.outs[0].width), []).append(k)
+    consumers = design.consumers()
+    for members in groups.values():
+        if len(members) > 1:
+            merged = _merge_group(members, consumers)
+            index = min(design.kernels.index(m) for m in members)
+            for m in members:
+                design.kernels.remove(m)
+            design.kernels.insert(index, merged)
+
+
+def _merge_group(members: list[Kernel], consumers: dict[int, list[Kernel]]) -> Kernel:
+    """One map computing every member; streams between members stay inside its body."""
+    inside = {id(m) for m in members}
+    producer = {id(s): m for m in members for s in m.outs}
+    order = postorder(members, lambda m: [producer[id(s)] for s in m.ins if id(s) in producer])
+    body = BodyBuilder()
+    ins: list[Stream] = []
+    cols: list[np.ndarray] = []
+    values: dict[int, Expr] = {}
+
+    def input_expr(s: Stream) -> Expr:
+        if id(s) in values:
+            return values[id(s)]
+        ins.append(s)
+        values[id(s)] = body.input(len(ins) - 1)
+        return values[id(s)]
+
+    def col_expr(c: np.ndarray) -> Expr:
+        for i, existing in enumerate(cols):
+            if np.array_equal(existing, c):
+                return body.col(i)
+        cols.append(c)
+        return body.col(len(cols) - 1)
+
+    outs, results = [], []
+    for m in order:
+        inputs = [input_expr(s) for s in m.ins]
+        m_cols = [col_expr(c) for c in m.cols]
+        memo: dict[int, Expr] = {}
+        for s, r in zip(m.outs, m.results, strict=True):
+            values[id(s)] = body.rebuild(r, inputs, m_cols, memo)
+            if any(id(u) not in inside for u in consumers.get(id(s), [])):
+                outs.append(s)
+                results.append(values[id(s)])
+    return Kernel("map", ins, outs, body=body, results=results, cols=cols)
 
 
 def separate_matvec_ports(design: Design) -> None:
@@ -281,12 +280,3 @@ def separate_matvec_ports(design: Design) -> None:
                 design.kernels.insert(design.kernels.index(k), Kernel("map", [s], [copy], body=body,
                                                                        results=[body.input(0)]))  # fmt: skip
                 k.ins[i] = copy
-
-
-def _mergeable(g: nx.DiGraph, a: Kernel, b: Kernel) -> bool:
-    """Merging a and b keeps the graph acyclic: no path between them through a third kernel."""
-    for x, y in ((a, b), (b, a)):
-        for succ in g.successors(id(x)):
-            if succ != id(y) and nx.has_path(g, succ, id(y)):
-                return False
-    return True

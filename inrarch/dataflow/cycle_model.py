@@ -56,10 +56,10 @@ class SimResult:
     deadlock: Deadlock | None = None
     kernel_first: dict[str, int] = field(default_factory=dict)
     kernel_last: dict[str, int] = field(default_factory=dict)
-    max_occupancy: dict[str, int] = field(default_factory=dict)
+    max_occupancy: list[int] = field(default_factory=list)  # per stream, in the order of the streams
     write_times: list[list[int]] = field(default_factory=list)
     read_times: list[list[int]] = field(default_factory=list)
-    blocked_writes: dict[str, int] = field(default_factory=dict)
+    blocked_writes: dict[int, int] = field(default_factory=dict)  # stream index -> writes that waited for room
 
     @property
     def interval(self) -> float | None:
@@ -164,7 +164,7 @@ class Simulator:
                 position[k], last_time[k], last_iter[k] = pos, t_prev, g_prev
 
         result = SimResult(samples, None)
-        result.blocked_writes = {streams[i].name: c for i, c in enumerate(blocked_writes) if c}
+        result.blocked_writes = {i: c for i, c in enumerate(blocked_writes) if c}
         if remaining:
             result.deadlock = _find_deadlock(kernels, streams, plans, position, write_t, read_t, self.producer,
                                              self.consumer, depth)  # fmt: skip
@@ -179,8 +179,7 @@ class Simulator:
         result.write_times = write_t  # type: ignore[assignment]
         result.read_times = read_t  # type: ignore[assignment]
         if occupancy:
-            for i, s in enumerate(streams):
-                result.max_occupancy[s.name] = _max_occupancy(write_t[i], read_t[i])  # type: ignore[arg-type]
+            result.max_occupancy = [_max_occupancy(write_t[i], read_t[i]) for i in range(len(streams))]  # type: ignore[arg-type]
         result._interval = _interval(kernels, plans, write_t, read_t, samples)
         return result
 
@@ -195,8 +194,9 @@ def _first_time(plan, kernel) -> int:
 
 
 def _max_occupancy(writes: list[int], reads: list[int]) -> int:
-    """Most tokens held at once: written (visible from the next cycle) and not yet read."""
-    events = sorted([(t, 1) for t in writes] + [(t, -1) for t in reads], key=lambda e: (e[0], e[1]))
+    """Most slots in use at once: a slot is taken by a write and free again the cycle after the read of its
+    token, so a read and a write in the same cycle both count."""
+    events = sorted([(t, 1) for t in writes] + [(t, -1) for t in reads], key=lambda e: (e[0], -e[1]))
     level = peak = 0
     for _, delta in events:
         level += delta

@@ -305,13 +305,19 @@ def to_graph(design: Design) -> GraphOp:
     kernel_ops: list[Operation] = []
     produced: dict[int, SSAValue] = {}  # stream -> value its producer writes
     read_by: dict[tuple[int, int], SSAValue] = {}  # (stream, consumer kernel index) -> value it reads
+    taken = {s.name for k in design.kernels for s in k.outs if s.name}
     counter = 0
 
     def new_fifo(s: Stream, hint: str | None) -> SSAValue:
         nonlocal counter
-        counter += 1
+        if hint is None:  # a fresh name, distinct from the names streams already carry
+            counter += 1
+            while f"s{counter}" in taken:
+                counter += 1
+            hint = f"s{counter}"
+            taken.add(hint)
         fifo = FifoOp(stream_type(etype, s.elements, s.width), s.depth)
-        fifo.stream.name_hint = hint or f"s{counter}"
+        fifo.stream.name_hint = hint
         fifo_ops.append(fifo)
         return fifo.stream
 
