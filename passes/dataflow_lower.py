@@ -29,7 +29,7 @@ class DataflowLowerPass(ModulePass):
     dsp: int | None = None
     bram: int | None = None
     uram: int | None = None
-    clock_mhz: float | None = None
+    clock_mhz: int | float | None = None
     func: str | None = None
     report: str | None = None
     quiet: bool = False

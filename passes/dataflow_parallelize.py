@@ -36,7 +36,7 @@ class DataflowParallelizePass(ModulePass):
     dsp: int | None = None
     bram: int | None = None
     uram: int | None = None
-    clock_mhz: float | None = None
+    clock_mhz: int | float | None = None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)

@@ -51,7 +51,7 @@ class InrAutodiffPass(ModulePass):
     mode: str = "taylor"
     layout: str = "insp"
     func: str | None = None
-    scale: float | None = None
+    scale: int | float | None = None
     cse: bool | None = None
 
     @property

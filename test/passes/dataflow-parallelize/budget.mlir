@@ -1,6 +1,7 @@
 // RUN: inrarch-opt %s --dataflow-parallelize=dsp=40 | filecheck %s --check-prefix=DSP40
 // RUN: inrarch-opt %s --dataflow-parallelize=dsp=20 | filecheck %s --check-prefix=DSP20
 // RUN: not inrarch-opt %s --dataflow-parallelize=dsp=4 2>&1 | filecheck %s --check-prefix=TOOFEW
+// RUN: inrarch-opt %s --dataflow-parallelize=target=custom,dsp=40,bram=10,uram=0,clock-mhz=250 | filecheck %s --check-prefix=CUSTOM
 
 // One 16x16 matvec (256 multiply-adds per sample, 5 DSP per multiply-add lane, fadd latency 4).
 // 40 DSP buy 8 lanes: 256 / 8 = 32 cycles per sample. With one input column per lane (par_in 1) the
@@ -27,3 +28,6 @@ dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
 // DSP20:        dataflow.matvec ins(%{{.*}} : !dataflow.stream<f32, 16>) outs(%{{.*}} : !dataflow.stream<f32, 16>) weights({{.*}}) {par_out = 4 : i64, latency = 8 : i64}
 
 // TOOFEW: error: dataflow-parallelize: the design needs at least 5 DSP (one multiply-add lane per matrix kernel, maps at their slowest), the budget is 4
+
+// A custom budget and clock are recorded for the report.
+// CUSTOM: attributes {interval = 32 : i64, target = "custom-budget", part = "custom", clock_mhz = 2.500000e+02 : f64, budget_dsp = 40 : i64, budget_bram36 = 10 : i64, budget_uram = 0 : i64}
