@@ -142,12 +142,6 @@ class KernelSchedule:
     reads: list[list[int]] = field(default_factory=list)
     writes: list[list[int]] = field(default_factory=list)
 
-    @property
-    def tail(self) -> int:
-        """Iterations past the last sample's loop needed to drain its writes."""
-        last = max((offs[-1] for offs in self.writes if offs), default=self.steps - 1)
-        return max(0, last + 1 - self.steps)
-
 
 def pipeline_steps(latency: int, ii: int) -> int:
     """Loop iterations between a token's read and the write of its result in a pipeline of `latency` cycles."""

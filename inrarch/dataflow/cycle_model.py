@@ -27,7 +27,6 @@ class SimKernel:
     ii: int
     reads: list[tuple[int, list[int]]]  # (stream, offsets of its token accesses within a sample)
     writes: list[tuple[int, list[int]]]
-    tail: int = 0
 
 
 @dataclass
@@ -54,19 +53,13 @@ class SimResult:
     samples: int
     cycles: int | None
     deadlock: Deadlock | None = None
-    kernel_first: dict[str, int] = field(default_factory=dict)
     kernel_last: dict[str, int] = field(default_factory=dict)
     max_occupancy: list[int] = field(default_factory=list)  # per stream, in the order of the streams
     write_times: list[list[int]] = field(default_factory=list)
     read_times: list[list[int]] = field(default_factory=list)
     blocked_writes: dict[int, int] = field(default_factory=dict)  # stream index -> writes that waited for room
 
-    @property
-    def interval(self) -> float | None:
-        """Steady-state cycles per sample, from the output kernel's last accesses."""
-        return self._interval
-
-    _interval: float | None = None
+    interval: float | None = None  # steady-state cycles per sample, measured at the output kernel
 
 
 def _expand(kernel: SimKernel, samples: int) -> list[tuple[int, list[tuple[int, bool, int]]]]:
@@ -172,7 +165,6 @@ class Simulator:
         end = 0
         for k, plan in enumerate(plans):
             if plan:
-                result.kernel_first[kernels[k].name] = _first_time(plan, kernels[k])
                 result.kernel_last[kernels[k].name] = last_time[k]
                 end = max(end, result.kernel_last[kernels[k].name])
         result.cycles = end + 1
@@ -180,17 +172,13 @@ class Simulator:
         result.read_times = read_t  # type: ignore[assignment]
         if occupancy:
             result.max_occupancy = [_max_occupancy(write_t[i], read_t[i]) for i in range(len(streams))]  # type: ignore[arg-type]
-        result._interval = _interval(kernels, plans, write_t, read_t, samples)
+        result.interval = _interval(kernels, plans, write_t, read_t, samples)
         return result
 
 
 def simulate(kernels: Sequence[SimKernel], streams: Sequence[SimStream], samples: int) -> SimResult:
     """Runs the cycle model once, with the streams' own depths."""
     return Simulator(kernels, streams).run(samples, occupancy=True)
-
-
-def _first_time(plan, kernel) -> int:
-    return plan[0][0] * kernel.ii
 
 
 def _max_occupancy(writes: list[int], reads: list[int]) -> int:

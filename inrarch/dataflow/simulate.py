@@ -1,11 +1,11 @@
-"""Runs the cycle model on a `dataflow.graph`."""
+"""The cycle model's view of a `dataflow.graph`: its kernels' schedules and its FIFOs."""
 
 from __future__ import annotations
 
 from xdsl.ir import SSAValue
 
-from inrarch.dataflow.cycle_model import SimKernel, SimResult, SimStream, simulate
-from inrarch.dialects.dataflow import FifoOp, GraphOp, KernelOp
+from inrarch.dataflow.cycle_model import SimKernel, SimStream
+from inrarch.dialects.dataflow import GraphOp, KernelOp
 
 
 def stream_name(value: SSAValue, index: int) -> str:
@@ -28,14 +28,5 @@ def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tupl
         sched = kernel.schedule()
         reads = [(index[v], offs) for v, offs in zip(kernel.stream_inputs, sched.reads, strict=True)]
         writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, sched.writes, strict=True)]
-        kernels.append(SimKernel(kernel_name(kernel, k), sched.steps, sched.ii, reads, writes, sched.tail))
+        kernels.append(SimKernel(kernel_name(kernel, k), sched.steps, sched.ii, reads, writes))
     return kernels, streams, [f.stream for f in fifos]
-
-
-def simulate_graph(graph: GraphOp, samples: int | None = None, depths: dict[SSAValue, int] | None = None) -> SimResult:
-    kernels, streams, _ = sim_model(graph, depths)
-    return simulate(kernels, streams, samples or graph.samples)
-
-
-def fifo_ops(graph: GraphOp) -> list[FifoOp]:
-    return list(graph.fifos())
