@@ -82,8 +82,8 @@ def depth_needed(writes: np.ndarray, reads: np.ndarray, delta: int) -> int:
 
 
 def balance(kernels: list[SimKernel], streams: list[SimStream]) -> tuple[np.ndarray, list[int], float, float]:
-    """Solves the latency-balancing LP: (start offsets, depths, FIFO words of that schedule, lower bound in words
-    on the FIFO words of any schedule at this interval)."""
+    """Solves the latency-balancing LP: (start offsets, depths, FIFO words of that schedule, and the least FIFO
+    words any stall-free periodic schedule at this interval needs — each stream at its smallest delay)."""
     T = period(kernels)
     n = len(kernels)
     producer = {s: k for k, kernel in enumerate(kernels) for s, _ in kernel.writes}

@@ -213,7 +213,7 @@ class HlsPrinter:
         args = ", ".join(self.ref(v) for v in [op.input, *op.outputs])
         return body, args, name
 
-    def _expr_code(self, body_results: list[Expr], n_in: int, cols: list[str], lines: list[str]) -> list[str]:
+    def _expr_code(self, body_results: list[Expr], cols: list[str], lines: list[str]) -> list[str]:
         """C++ statements for one lane; returns the expressions of the results."""
         values: dict[int, str] = {}
 
@@ -266,12 +266,13 @@ class HlsPrinter:
         total = f"static_cast<long>(SAMPLES) * R{' + LAG' if lag else ''}"
         lines += [f"  for (long g = 0; g < {total}; ++g) {{",
                   f"#pragma HLS PIPELINE II = {op.ii_value}",
-                  "    if (g < static_cast<long>(SAMPLES) * R) {",
-                  "      const int t = static_cast<int>(g % R);" if cols else ""]  # fmt: skip
+                  "    if (g < static_cast<long>(SAMPLES) * R) {"]  # fmt: skip
+        if cols:  # the feature position selects the column constants
+            lines.append("      const int t = static_cast<int>(g % R);")
         lines += [f"      const {tok} a{i} = in{i}.read();" for i in range(len(op.inputs))]
         lines += [f"      {tok} r{j};" for j in range(n_out)]
         lines += ["      for (int e = 0; e < W; ++e) {", "#pragma HLS UNROLL"]
-        outs = self._expr_code(results, len(op.inputs), cols, lines)
+        outs = self._expr_code(results, cols, lines)
         lines += [f"        r{j}.v[e] = {o};" for j, o in enumerate(outs)]
         lines.append("      }")
         if lag:
@@ -281,7 +282,6 @@ class HlsPrinter:
         else:
             lines += [f"      out{j}.write(r{j});" for j in range(n_out)]
         lines += ["    }", "  }", "}"]
-        lines = [ln for ln in lines if ln != ""]
         args = ", ".join(self.ref(v) for v in [*op.inputs, *op.outputs])
         return "\n".join(lines), args, name
 
