@@ -25,6 +25,8 @@ class DataflowReportPass(ModulePass):
     quiet: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.quiet and not self.file:
+            return  # nothing asked for: skip the simulation the report needs
         reports = [design_report(g) for g in op.walk() if isinstance(g, GraphOp)]
         if not self.quiet:
             for r in reports:

@@ -53,7 +53,6 @@ class SimResult:
     samples: int
     cycles: int | None
     deadlock: Deadlock | None = None
-    kernel_last: dict[str, int] = field(default_factory=dict)
     max_occupancy: list[int] = field(default_factory=list)  # per stream, in the order of the streams
     write_times: list[list[int]] = field(default_factory=list)
     read_times: list[list[int]] = field(default_factory=list)
@@ -162,12 +161,7 @@ class Simulator:
             result.deadlock = _find_deadlock(kernels, streams, plans, position, write_t, read_t, self.producer,
                                              self.consumer, depth)  # fmt: skip
             return result
-        end = 0
-        for k, plan in enumerate(plans):
-            if plan:
-                result.kernel_last[kernels[k].name] = last_time[k]
-                end = max(end, result.kernel_last[kernels[k].name])
-        result.cycles = end + 1
+        result.cycles = max((last_time[k] for k, plan in enumerate(plans) if plan), default=0) + 1
         result.write_times = write_t  # type: ignore[assignment]
         result.read_times = read_t  # type: ignore[assignment]
         if occupancy:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, StringAttr, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from inrarch.autodiff.lower import _CMPF, _EW_OPS
@@ -388,8 +388,4 @@ def _emit_kernel(k: Kernel, ins: list[SSAValue], outs: list[SSAValue], block: Bl
     op.properties["ii"] = IntegerAttr(k.ii, i64)
     op.properties["latency"] = IntegerAttr(k.latency, i64)
     return op
-
-
-def token_type(design: Design, s: Stream) -> Attribute:
-    return design.element_type if s.width == 1 else TensorType(design.element_type, [s.width])
 

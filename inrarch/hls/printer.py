@@ -11,7 +11,7 @@ matvec port share a type and thus a depth; `dataflow-fifo-depth` sizes them toge
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import ceil
 
 import numpy as np
@@ -69,7 +69,6 @@ class Printed:
     out_cols: int
     processes: int
     fifos: int
-    stream_depths: dict[str, int] = field(default_factory=dict)
 
 
 class HlsPrinter:
@@ -435,9 +434,8 @@ class HlsPrinter:
         constants = "\n".join([f"// Constants of {ident}: weights, biases, column constants, shuffle tables.",
                                f"#ifndef {ident.upper()}_CONSTANTS_H", f"#define {ident.upper()}_CONSTANTS_H",
                                "#include <cmath>", "", *self.constants, "", "#endif", ""])  # fmt: skip
-        depths = {self.names[f.stream]: f.depth_value for f in self.fifos}
         return Printed("\n".join(src), header, constants, ident, self.scalar, self.samples, self.in_cols,
-                       self.out_cols, len(self.kernels), len(self.fifos), depths)  # fmt: skip
+                       self.out_cols, len(self.kernels), len(self.fifos))  # fmt: skip
 
 
 def find_graph(module) -> GraphOp:
