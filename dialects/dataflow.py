@@ -6,9 +6,11 @@ A `dataflow.graph` is one DATAFLOW region. Its arguments are the top-level array
 tokens, each a scalar or a small vector (`tensor<V x f32>`) of consecutive features of that sample.
 
 Every stream has exactly one producer and one consumer (Vitis requires it); `dataflow.fork` duplicates a stream.
-Kernels carry their initiation interval `ii` (cycles between loop iterations) and pipeline `latency`; FIFOs carry
-their `depth` in tokens. How each kernel moves tokens per sample is given by its `schedule()` (see `KernelSchedule`),
-which the cycle model and the FIFO-depth pass read.
+FIFOs carry their `depth` in tokens. Every kernel states its hardware facts with `facts()` (`inrarch.dataflow.facts`):
+the II its printed loop reaches and what bounds it, its pipeline depth, operators and memories, and the iterations at
+which it reads and writes its streams. `schedule()` gives the last as a `KernelSchedule`, which the cycle model, the
+FIFO-depth pass and the printer read; the printed C++ follows the same parameters. Design choices are declared
+properties: a matvec's lanes (`par_in` x `par_out`), a map's `lanes` and `ii` (operators shared over ii cycles).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     SymbolNameConstraint,
     TensorType,
+    f32,
     f64,
     i64,
 )
@@ -52,6 +55,18 @@ from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
+
+from inrarch.dataflow.facts import (
+    BodyShape,
+    KernelFacts,
+    fork_facts,
+    map_facts,
+    matvec_facts,
+    read_facts,
+    shuffle_facts,
+    write_facts,
+)
+from inrarch.hardware import operator
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Types
@@ -133,19 +148,15 @@ class KernelSchedule:
     The kernel runs one loop of `steps` iterations per sample, one iteration every `ii` cycles when nothing
     blocks; sample s occupies iterations s*steps .. s*steps+steps-1. `reads[k]` / `writes[k]` list, for the k-th
     input / output stream, the iteration offsets (relative to the sample's first iteration) of its token accesses,
-    in token order. Offsets of writes may reach past `steps`: results leave the pipeline `latency` later, while
-    the next sample is already entering. The pipeline stalls as a whole when one access of an iteration blocks.
+    in token order. Offsets of writes may reach past `steps`: a write happens `write_lag` iterations after the
+    iteration that computes it (the pipeline depth), while the next sample is already entering. The pipeline
+    stalls as a whole when one access of an iteration blocks.
     """
 
     steps: int
     ii: int
     reads: list[list[int]] = field(default_factory=list)
     writes: list[list[int]] = field(default_factory=list)
-
-
-def pipeline_steps(latency: int, ii: int) -> int:
-    """Loop iterations between a token's read and the write of its result in a pipeline of `latency` cycles."""
-    return ceil(latency / ii)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -286,10 +297,8 @@ _IO_FORMAT = "`ins` `(` $inputs `:` type($inputs) `)` `outs` `(` $outputs `:` ty
 
 
 class KernelOp(IRDLOperation):
-    """A dataflow process. Subclasses name the streams they read and write (`stream_inputs`, `stream_outputs`)."""
-
-    ii = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
-    latency = prop_def(IntegerAttr[I64], default_value=IntegerAttr(0, i64))
+    """A dataflow process. Subclasses name the streams they read and write (`stream_inputs`, `stream_outputs`) and
+    state their hardware facts (`facts()`)."""
 
     traits = traits_def(HasParent(GraphOp))
 
@@ -302,12 +311,15 @@ class KernelOp(IRDLOperation):
         return self.operands[:0]
 
     @property
-    def ii_value(self) -> int:
-        return self.ii.value.data
+    def element_bits(self) -> int:
+        types = [*self.input_types(), *self.output_types()]
+        element = types[0].element_type if types else f32
+        return element.bitwidth if isinstance(element, AnyFloat) else 32
 
     @property
-    def latency_value(self) -> int:
-        return self.latency.value.data
+    def ii_value(self) -> int:
+        """The initiation interval of the kernel's loop (from its facts)."""
+        return self.facts().ii
 
     def input_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_inputs]
@@ -315,17 +327,17 @@ class KernelOp(IRDLOperation):
     def output_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_outputs]
 
+    def facts(self) -> KernelFacts:
+        raise NotImplementedError(f"{self.name} has no hardware facts")
+
     def schedule(self) -> KernelSchedule:
-        raise NotImplementedError(f"{self.name} has no schedule")
+        f = self.facts()
+        return KernelSchedule(f.steps, f.ii, f.reads, f.writes)
 
     def verify_kernel(self) -> None:
         """Kernel-specific checks of stream types and properties."""
 
     def verify_(self) -> None:
-        if self.ii_value < 1:
-            raise VerifyException(f"{self.name} ii must be at least 1, got {self.ii_value}")
-        if self.latency_value < 0:
-            raise VerifyException(f"{self.name} latency must be non-negative, got {self.latency_value}")
         for v in (*self.stream_inputs, *self.stream_outputs):
             if not isinstance(v.owner, FifoOp):
                 raise VerifyException(f"{self.name} streams must be defined by dataflow.fifo")
@@ -335,15 +347,6 @@ class KernelOp(IRDLOperation):
 def _stream(value: SSAValue) -> StreamType:
     assert isinstance(value.type, StreamType)
     return value.type
-
-
-def _sequential_offsets(types: Sequence[StreamType], start: int = 0) -> list[list[int]]:
-    """Offsets when a kernel visits the streams one after another, one token per iteration."""
-    offsets, step = [], start
-    for t in types:
-        offsets.append(list(range(step, step + t.count)))
-        step += t.count
-    return offsets
 
 
 def _same_types(op: KernelOp, types: Sequence[StreamType], what: str) -> None:
@@ -363,8 +366,8 @@ class ReadOp(KernelOp):
     assembly_format = "$source `->` $output attr-dict `:` type($source) `->` type($output)"
     irdl_options = (ParsePropInAttrDict(),)
 
-    def __init__(self, source: SSAValue, output: SSAValue, latency: int = 0):
-        super().__init__(operands=[source, output], properties={"latency": IntegerAttr(latency, i64)})
+    def __init__(self, source: SSAValue, output: SSAValue):
+        super().__init__(operands=[source, output])
 
     @property
     def stream_outputs(self) -> Sequence[SSAValue]:
@@ -382,10 +385,9 @@ class ReadOp(KernelOp):
         if mem.element_type != out.element_type:
             raise VerifyException(f"dataflow.read element types differ: {mem.element_type} and {out.element_type}")
 
-    def schedule(self) -> KernelSchedule:
+    def facts(self) -> KernelFacts:
         out = self.output_types()[0]
-        lag = pipeline_steps(self.latency_value, self.ii_value)
-        return KernelSchedule(out.count, self.ii_value, [], [[k + lag for k in range(out.count)]])
+        return read_facts(out.elements, out.width, self.element_bits)
 
 
 @irdl_op_definition
@@ -422,9 +424,9 @@ class WriteOp(KernelOp):
         if any(t.element_type != mem.element_type for t in types):
             raise VerifyException("dataflow.write element types must match the destination's")
 
-    def schedule(self) -> KernelSchedule:
+    def facts(self) -> KernelFacts:
         types = self.input_types()
-        return KernelSchedule(sum(t.count for t in types), self.ii_value, _sequential_offsets(types), [])
+        return write_facts([t.count for t in types], [t.width for t in types], self.element_bits)
 
 
 @irdl_op_definition
@@ -457,11 +459,9 @@ class ForkOp(KernelOp):
             if t != self.input.type:
                 raise VerifyException(f"dataflow.fork output type {t} differs from its input type {self.input.type}")
 
-    def schedule(self) -> KernelSchedule:
-        count = _stream(self.input).count
-        lag = pipeline_steps(self.latency_value, self.ii_value)
-        writes = [[k + lag for k in range(count)] for _ in self.outputs]
-        return KernelSchedule(count, self.ii_value, [list(range(count))], writes)
+    def facts(self) -> KernelFacts:
+        t = _stream(self.input)
+        return fork_facts(t.count, len(self.outputs), t.width, self.element_bits)
 
 
 @irdl_op_definition
@@ -484,13 +484,16 @@ class MapOp(KernelOp):
     each column constant) to one element of every output stream. All its streams have the same type.
 
     `consts` are per-feature constant rows (one value per element of a sample), read by the body as extra block
-    arguments after the inputs."""
+    arguments after the inputs. The printed kernel computes `lanes` elements per iteration (lanes divides the token
+    width) and starts an iteration every `ii` cycles, its operators shared over those cycles."""
 
     name = "dataflow.map"
 
     inputs = var_operand_def(StreamType)
     outputs = var_operand_def(StreamType)
     consts = opt_prop_def(ArrayAttr[DenseIntOrFPElementsAttr])
+    lanes = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    ii = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     body = region_def("single_block")
 
     assembly_format = _IO_FORMAT + " (`consts` $consts^)? attr-dict-with-keyword $body"
@@ -502,10 +505,10 @@ class MapOp(KernelOp):
         outputs: Sequence[SSAValue],
         body: Region,
         consts: Sequence[DenseIntOrFPElementsAttr] = (),
-        latency: int = 0,
+        lanes: int = 1,
         ii: int = 1,
     ):
-        props: dict[str, Attribute] = {"latency": IntegerAttr(latency, i64), "ii": IntegerAttr(ii, i64)}
+        props: dict[str, Attribute] = {"lanes": IntegerAttr(lanes, i64), "ii": IntegerAttr(ii, i64)}
         if consts:
             props["consts"] = ArrayAttr(consts)
         super().__init__(operands=[list(inputs), list(outputs)], regions=[body], properties=props)
@@ -527,12 +530,46 @@ class MapOp(KernelOp):
         """The type shared by every stream of the map."""
         return _stream((*self.inputs, *self.outputs)[0])
 
+    @property
+    def lanes_value(self) -> int:
+        return self.lanes.value.data
+
+    @property
+    def sharing_ii(self) -> int:
+        """The declared II: cycles over which the map's operators are shared."""
+        return self.ii.value.data
+
+    def body_shape(self) -> BodyShape:
+        """Operations per element, critical path and longest operator chain of the body."""
+        counts: dict[str, int] = {}
+        finish: dict[SSAValue, tuple[int, int]] = {}  # value -> (cycles, operators on the longest path)
+        for op in self.body.block.ops:
+            if op.name in ("arith.constant", "dataflow.yield"):
+                continue
+            counts[op.name] = counts.get(op.name, 0) + 1
+            start = max((finish.get(v, (0, 0)) for v in op.operands), default=(0, 0))
+            for r in op.results:
+                finish[r] = (start[0] + operator(op.name).latency, start[1] + 1)
+        yielded = [finish.get(v, (0, 0)) for v in self.body.block.last_op.operands]
+        return BodyShape(counts, max((y[0] for y in yielded), default=0), max((y[1] for y in yielded), default=0))
+
+    def facts(self) -> KernelFacts:
+        t = self.stream
+        return map_facts(self.body_shape(), t.elements, t.width, self.lanes_value, self.sharing_ii, len(self.inputs),
+                         len(self.outputs), len(self.const_rows), self.element_bits)  # fmt: skip
+
     def verify_kernel(self) -> None:
         types = self.input_types() + self.output_types()
         if not self.outputs:
             raise VerifyException("dataflow.map needs at least one output stream")
         _same_types(self, types, "input and output")
         stream = types[0]
+        if self.lanes_value < 1 or stream.width % self.lanes_value:
+            raise VerifyException(
+                f"dataflow.map lanes ({self.lanes_value}) must divide the token width ({stream.width})"
+            )
+        if self.sharing_ii < 1:
+            raise VerifyException(f"dataflow.map ii must be at least 1, got {self.sharing_ii}")
         for row in self.const_rows:
             shape = row.get_type().get_shape()
             if len(shape) != 1 or shape[0] != stream.elements:
@@ -556,12 +593,6 @@ class MapOp(KernelOp):
                 "one per output stream"
             )
 
-    def schedule(self) -> KernelSchedule:
-        count = self.stream.count
-        lag = pipeline_steps(self.latency_value, self.ii_value)
-        reads = [list(range(count)) for _ in self.inputs]
-        writes = [[k + lag for k in range(count)] for _ in self.outputs]
-        return KernelSchedule(count, self.ii_value, reads, writes)
 
 
 @irdl_op_definition
@@ -572,7 +603,8 @@ class MatVecOp(KernelOp):
     row on input stream g. The kernel performs `par_in` x `par_out` multiply-adds per loop iteration: for each
     input token, for each of its `par_in`-element slices, for each member g, for each of the
     ceil(columns / par_out) column blocks of the output. Results of a sample leave, token by token (output token
-    major, member minor), while the next sample is computed."""
+    major, member minor), while the next sample is computed. Its II follows from its accumulator recurrence
+    (`facts()`)."""
 
     name = "dataflow.matvec"
 
@@ -596,15 +628,11 @@ class MatVecOp(KernelOp):
         bias_on: Sequence[bool] | None = None,
         par_in: int = 1,
         par_out: int = 1,
-        latency: int = 0,
-        ii: int = 1,
     ):
         props: dict[str, Attribute] = {
             "weights": weights,
             "par_in": IntegerAttr(par_in, i64),
             "par_out": IntegerAttr(par_out, i64),
-            "latency": IntegerAttr(latency, i64),
-            "ii": IntegerAttr(ii, i64),
         }
         if bias is not None:
             props["bias"] = bias
@@ -651,9 +679,11 @@ class MatVecOp(KernelOp):
         rows, cols = self.shape
         return self.members * rows * cols
 
-    def accumulator_distance(self) -> int:
-        """Loop iterations between two updates of the same accumulator."""
-        return self.members * ceil(self.shape[1] / self.par_out_value)
+    def facts(self) -> KernelFacts:
+        rows, cols = self.shape
+        vin, vout = self.input_types()[0].width, self.output_types()[0].width
+        return matvec_facts(self.members, rows, cols, vin, vout, self.par_in_value, self.par_out_value,
+                            self.element_bits)  # fmt: skip
 
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
@@ -681,18 +711,6 @@ class MatVecOp(KernelOp):
             )
         if not 1 <= self.par_out_value <= cols:
             raise VerifyException(f"dataflow.matvec par_out ({self.par_out_value}) must lie in [1, {cols}]")
-
-    def schedule(self) -> KernelSchedule:
-        ins, outs = self.input_types(), self.output_types()
-        g_count, (rows, cols) = self.members, self.shape
-        col_blocks = ceil(cols / self.par_out_value)
-        slices = ins[0].width // self.par_in_value
-        compute = (rows // self.par_in_value) * g_count * col_blocks
-        reads = [[((ib * slices) * g_count + g) * col_blocks for ib in range(ins[0].count)] for g in range(g_count)]
-        lag = compute + pipeline_steps(self.latency_value, self.ii_value)
-        writes = [[lag + ob * g_count + g for ob in range(outs[0].count)] for g in range(g_count)]
-        steps = max(compute, g_count * outs[0].count)
-        return KernelSchedule(steps, self.ii_value, reads, writes)
 
 
 @irdl_op_definition
@@ -756,14 +774,10 @@ class ShuffleOp(KernelOp):
         if len({t.element_type for t in ins + outs}) != 1:
             raise VerifyException("dataflow.shuffle streams must share one element type")
 
-    def schedule(self) -> KernelSchedule:
+    def facts(self) -> KernelFacts:
         ins, outs = self.input_types(), self.output_types()
-        n_reads = sum(t.count for t in ins)
-        n_writes = sum(t.count for t in outs)
-        lag = pipeline_steps(self.latency_value, self.ii_value)
-        return KernelSchedule(
-            max(n_reads, n_writes), self.ii_value, _sequential_offsets(ins), _sequential_offsets(outs, n_reads + lag)
-        )
+        return shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
+                             max(t.width for t in outs), self.element_bits)  # fmt: skip
 
 
 DATAFLOW = Dialect(

@@ -26,12 +26,48 @@ CXX_FLAGS = ["-O2", "-std=c++17", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno
 
 
 @dataclass
+class TimedRun:
+    """A timed C-simulation of one call: the outputs, the cycles of the call, and per FIFO the most tokens it held
+    at once (by the FIFO's name in the printed C++)."""
+
+    outputs: list[np.ndarray]
+    cycles: int
+    max_occupancy: dict[str, int]
+    depths: dict[str, int]
+
+
+_MODES = {"sequential": [], "threaded": ["-DINRARCH_CSIM_THREADED", "-pthread"],
+          "timed": ["-DINRARCH_CSIM_TIMED", "-pthread"]}  # fmt: skip
+
+
+def parse_timed(stdout: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(cycles, max occupancy by FIFO, depth by FIFO) from a timed C-simulation's output (its first call)."""
+    cycles = None
+    occupancy: dict[str, int] = {}
+    depths: dict[str, int] = {}
+    for line in stdout.splitlines():
+        if not line.startswith("timed-csim: "):
+            continue
+        words = line.split()
+        if words[1] == "cycles":
+            if cycles is not None:
+                break
+            cycles = int(words[2])
+        elif words[1] == "fifo":
+            occupancy[words[2]] = int(words[6])
+            depths[words[2]] = int(words[4])
+    if cycles is None:
+        raise CompileError("the timed C-simulation printed no cycle count")
+    return cycles, occupancy, depths
+
+
+@dataclass
 class Design:
     module: ModuleOp
     report: dict
     outputs: list[DerivativeOutput]
     out_dir: str | None = None
-    _binaries: dict[bool, str] = field(default_factory=dict)
+    _binaries: dict[str, str] = field(default_factory=dict)
     _scratch: str | None = None
 
     @property
@@ -55,17 +91,17 @@ class Design:
                           np.zeros((printed.samples, printed.in_cols)), None, "", 300.0)  # fmt: skip
         return os.path.join(self._scratch, "project")
 
-    def build(self, threaded: bool = False, cxx_flags: list[str] | None = None) -> str:
-        """Builds the C-simulation binary once (per mode) with g++; returns its path."""
-        if threaded in self._binaries and cxx_flags is None:
-            return self._binaries[threaded]
+    def build(self, threaded: bool = False, cxx_flags: list[str] | None = None, mode: str | None = None) -> str:
+        """Builds the C-simulation binary once per mode (`sequential`, `threaded` or `timed`) with g++; returns
+        its path."""
+        mode = mode or ("threaded" if threaded else "sequential")
+        if mode in self._binaries and cxx_flags is None:
+            return self._binaries[mode]
         project = self._project()
         top = self.graph.sym_name.data
-        binary = os.path.join(project, "build", "csim-threaded" if threaded else "csim")
+        binary = os.path.join(project, "build", "csim" if mode == "sequential" else f"csim-{mode}")
         os.makedirs(os.path.dirname(binary), exist_ok=True)
-        command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS)]
-        if threaded:
-            command += ["-DINRARCH_CSIM_THREADED", "-pthread"]
+        command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS), *_MODES[mode]]
         command += ["-Ihls_lib/csim", "-Ihls_lib", f"{top}.cpp", "testbench.cpp", "-o", binary]
         try:
             proc = subprocess.run(command, cwd=project, capture_output=True, text=True)
@@ -75,17 +111,31 @@ class Design:
             first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
             raise CompileError(f"g++ failed to build the C-simulation: {first}")
         if cxx_flags is None:
-            self._binaries[threaded] = binary
+            self._binaries[mode] = binary
         return binary
 
     def csim(self, x, threaded: bool = False) -> list[np.ndarray]:
         """Runs the C-simulation on x ([B*N, d], any multiple of the design's N samples); returns one array of
         B*N values per output, in layout order."""
+        return self._run(x, "threaded" if threaded else "sequential")[0]
+
+    def timed_csim(self, x) -> TimedRun:
+        """Runs the timed C-simulation (the printed code as cycle-stepped stall-all pipelines, FIFOs of the
+        printed depths) on one call's inputs x ([N, d]); returns the outputs, the cycles and the FIFOs' maximum
+        occupancies."""
+        n = self.samples
+        if np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x).shape[0] != n:
+            raise CompileError(f"timed_csim runs one call: it needs inputs of shape [{n}, d]")
+        outputs, stdout = self._run(x, "timed")
+        cycles, occupancy, depths = parse_timed(stdout)
+        return TimedRun(outputs, cycles, occupancy, depths)
+
+    def _run(self, x, mode: str) -> tuple[list[np.ndarray], str]:
         x = np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
         n, d = self.samples, self.graph.function_type.inputs.data[0].get_shape()[1]
         if x.ndim != 2 or x.shape[1] != d or x.shape[0] % n:
             raise CompileError(f"csim needs inputs of shape [B*{n}, {d}], got {list(x.shape)}")
-        binary = self.build(threaded)
+        binary = self.build(mode=mode)
         double = self.report.get("element") == "f64"
         dtype = np.float64 if double else np.float32
         with tempfile.TemporaryDirectory(prefix="inrarch-run-") as tmp:
@@ -96,7 +146,7 @@ class Design:
                 message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
                 raise CompileError(f"C-simulation failed: {message[0] if message else proc.returncode}")
             out = np.fromfile(out_path, dtype=dtype).reshape(x.shape[0], -1)
-        return [out[:, i] for i in range(out.shape[1])]
+        return [out[:, i] for i in range(out.shape[1])], proc.stdout
 
 
 def compile(

@@ -50,7 +50,10 @@ MEMORY_READ_LATENCY = 64  # cycles from an m_axi read request to its data (model
 FIFO_LATENCY = 1  # cycles from a write to the token being readable
 SRL_MAX_WORDS = 1024  # FIFOs up to this many 32-bit words are built from LUTs (SRL), larger ones from BRAM
 BRAM18_WORDS = 512  # 32-bit words in one BRAM18 (half a BRAM36)
-URAM_WORDS = 8192  # 32-bit words in one URAM (4K x 72 bits)
+LUTRAM_MAX_WORDS = 64  # memory banks up to this many words are bound to LUTRAM, larger ones to BRAM
+# Read latency in cycles by storage: BRAM with its output register (the pessimistic choice of Vitis's 1 or 2),
+# LUTRAM with a registered output, registers.
+READ_LATENCY = {"bram": 2, "lutram": 1, "registers": 0}
 
 
 def operator(name: str) -> Operator:
@@ -60,12 +63,8 @@ def operator(name: str) -> Operator:
         raise CompileError(f"the hardware model has no operator {name}") from None
 
 
-def mac_latency(par_in: int) -> int:
-    """Pipeline depth of a matrix-vector lane group: multiply, adder tree over par_in products, accumulate, plus
-    the read of the weights."""
-    add = OPERATORS["arith.addf"].latency
-    tree = (par_in - 1).bit_length()
-    return 1 + OPERATORS["arith.mulf"].latency + tree * add + add
+def read_latency(impl: str) -> int:
+    return READ_LATENCY[impl]
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,9 @@ from xdsl.passes import ModulePass
 
 from inrarch.autodiff.graph import Builder, Node, topological_order
 from inrarch.autodiff.lift import lift_function
-from inrarch.dataflow.model import BodyBuilder, Design, Expr, Kernel, Stream, body_latency, to_graph
+from inrarch.dataflow.model import BodyBuilder, Design, Expr, Kernel, Stream, to_graph
 from inrarch.diagnostics import CompileError
 from inrarch.evaluator import find_function
-from inrarch.hardware import MEMORY_READ_LATENCY, mac_latency
 
 Ref = tuple[Stream, int] | float  # an element of a sample: (stream, index) or a constant
 
@@ -81,7 +80,7 @@ class _Converter:
         select = [-1 if isinstance(r, float) else offsets[id(r[0])] + r[1] for r in refs]
         fill = [r if isinstance(r, float) else 0.0 for r in refs] if any(isinstance(r, float) for r in refs) else []
         out = Stream(len(refs))
-        self.add(Kernel("shuffle", ins, [out], latency=1, select=select, fill=fill))
+        self.add(Kernel("shuffle", ins, [out], select=select, fill=fill))
         return out
 
     def elementwise(self, node: Node, args: list[Node]) -> list[Ref]:
@@ -111,8 +110,7 @@ class _Converter:
         else:
             result = body.op(node.op, *exprs)
         out = Stream(int(np.prod(node.shape)))
-        self.add(Kernel("map", ins, [out], latency=body_latency([result]) + 1, body=body, results=[result],
-                        cols=cols))  # fmt: skip
+        self.add(Kernel("map", ins, [out], body=body, results=[result], cols=cols))
         return [(out, i) for i in range(out.elements)]
 
     def visit(self, node: Node) -> list[Ref]:
@@ -120,7 +118,7 @@ class _Converter:
             case "input":
                 stream = Stream(node.shape[0])
                 self.input_stream = stream
-                self.add(Kernel("read", [], [stream], latency=MEMORY_READ_LATENCY))
+                self.add(Kernel("read", [], [stream]))
                 return [(stream, i) for i in range(node.shape[0])]
             case "const":
                 return [float(v) for v in np.asarray(node.value).reshape(-1)]
@@ -140,7 +138,7 @@ class _Converter:
             case "matmul":
                 source = self.materialize(self.layouts[node.args[0].uid])
                 out = Stream(node.shape[0])
-                self.add(Kernel("matvec", [source], [out], latency=mac_latency(1), weights=node.value))
+                self.add(Kernel("matvec", [source], [out], weights=node.value))
                 return [(out, i) for i in range(out.elements)]
         raise AssertionError(node.kind)
 

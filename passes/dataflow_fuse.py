@@ -26,7 +26,6 @@ from inrarch.dataflow.model import (
     Expr,
     Kernel,
     Stream,
-    body_latency,
     from_graph,
     replace_graph,
     to_graph,
@@ -53,9 +52,6 @@ def fuse(design: Design) -> None:
     group_matvecs(design)
     fuse_maps(design)
     separate_matvec_ports(design)
-    for k in design.kernels:
-        if k.kind == "map":
-            k.latency = body_latency(k.results) + 1
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -1,34 +1,54 @@
 """`dataflow-parallelize{target=u50 dsp=… bram=… uram=… clock-mhz=…}`: sizes every kernel for one common sample
 interval T (cycles per sample), the shortest whose design fits the budget.
 
-For a candidate T, each matvec gets the cheapest lane shape par_in x par_out (5 DSP per multiply-add lane) whose
-loop — members * ceil(rows/par_in) * ceil(cols/par_out) iterations, at the initiation interval its accumulators
-allow — takes at most T cycles; each map gets the largest initiation interval that still passes its tokens in T
-(so its operators are shared); streams get the narrowest tokens (elements per token) that carry their features
-in T and feed the matvecs' par_in lanes. DSP use falls as T grows, so the pass binary-searches the shortest T
-within the DSP budget, then checks BRAM (weights move to URAM when BRAM runs out). An infeasible budget is an
-error that says what the design needs. Operator latencies and costs come from `inrarch.hardware`.
+For a candidate T, every kernel gets the cheapest parameters whose loop passes a sample in at most T cycles, with
+the II its hardware facts (`inrarch.dataflow.facts`) give for them:
+
+* a matvec, the lane shape par_in x par_out with the fewest DSP whose compute loop — members x rows/par_in x
+  ceil(cols/par_out) iterations at the II its accumulator recurrence allows — takes at most T cycles;
+* every stream, the narrowest token (elements per token, a divisor of its elements) that carries a sample in at
+  most T tokens, feeds the par_in lanes of the matvec reading it, and lets the matvec writing it send its members'
+  tokens in T cycles; streams joined by a map, a fork or a matvec port share one token type;
+* a map, the lanes (a divisor of its token width) and the sharing II with the fewest DSP whose loop, elements /
+  lanes iterations of II cycles, fits in T.
+
+DSP use falls as T grows, so the pass binary-searches the shortest T within the DSP budget; the design must then
+fit the BRAM budget (constant weights stay in BRAM or LUTRAM: UltraScale+ URAM has no initial contents). An
+infeasible budget is an error that says what the design needs. The pass sets the kernels' properties and the
+streams' token types in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import ceil
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from inrarch.dataflow.model import Design, Stream, from_graph, replace_graph, to_graph
-from inrarch.dataflow.resources import accumulator_ii, design_resources, matvec_cycles
+from inrarch.dataflow.facts import BodyShape, map_operators, matvec_dsp, matvec_loop
+from inrarch.dataflow.resources import graph_resources
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.dataflow import GraphOp
-from inrarch.hardware import Target, mac_latency, make_target
+from inrarch.dialects.dataflow import (
+    FifoOp,
+    ForkOp,
+    GraphOp,
+    KernelOp,
+    MapOp,
+    MatVecOp,
+    ReadOp,
+    ShuffleOp,
+    WriteOp,
+    stream_type,
+)
+from inrarch.hardware import Target, make_target, operator
 
 
 @dataclass(frozen=True)
 class DataflowParallelizePass(ModulePass):
-    """Picks matvec lanes, map initiation intervals and token widths for one sample interval within a budget."""
+    """Picks matvec lanes, map lanes and sharing, and token widths for one sample interval within a budget."""
 
     name = "dataflow-parallelize"
 
@@ -41,34 +61,16 @@ class DataflowParallelizePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
-            design = from_graph(graph)
-            plan = parallelize(design, target)
-            new_graph = to_graph(design)
-            replace_graph(graph, new_graph)
-            new_graph.attributes.update(plan.attributes())
-
-
-@dataclass
-class Plan:
-    interval: int
-    dsp: int
-    bram36: float
-    uram: int
-    target: Target
-    uram_matvecs: set[int] = field(default_factory=set)
-
-    def attributes(self):
-        from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f64, i64
-
-        return {
-            "interval": IntegerAttr(self.interval, i64),
-            "target": StringAttr(self.target.name),
-            "part": StringAttr(self.target.part),
-            "clock_mhz": FloatAttr(self.target.clock_mhz, f64),
-            "budget_dsp": IntegerAttr(self.target.dsp, i64),
-            "budget_bram36": IntegerAttr(self.target.bram36, i64),
-            "budget_uram": IntegerAttr(self.target.uram, i64),
-        }
+            interval = parallelize(graph, target)
+            graph.attributes.update({
+                "interval": IntegerAttr(interval, i64),
+                "target": StringAttr(target.name),
+                "part": StringAttr(target.part),
+                "clock_mhz": FloatAttr(target.clock_mhz, f64),
+                "budget_dsp": IntegerAttr(target.dsp, i64),
+                "budget_bram36": IntegerAttr(target.bram36, i64),
+                "budget_uram": IntegerAttr(target.uram, i64),
+            })  # fmt: skip
 
 
 def _powers_of_two_dividing(n: int, limit: int) -> list[int]:
@@ -80,48 +82,23 @@ def _powers_of_two_dividing(n: int, limit: int) -> list[int]:
     return out
 
 
-def cheapest_lanes(members: int, rows: int, cols: int, interval: int) -> tuple[int, int] | None:
-    """(par_in, par_out) with the fewest lanes whose loop takes at most `interval` cycles per sample."""
-    best: tuple[int, int, int] | None = None
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int = 32) -> tuple[int, int, int] | None:
+    """(par_in, par_out, ii) with the fewest DSP (then lanes) whose compute loop takes at most `interval` cycles."""
+    best = None
     for par_in in _powers_of_two_dividing(rows, 64):
-        lo, hi = 1, cols
-        if matvec_cycles(members, rows, cols, par_in, hi) > interval:
-            continue
-        while lo < hi:  # cycles do not increase with par_out
-            mid = (lo + hi) // 2
-            if matvec_cycles(members, rows, cols, par_in, mid) <= interval:
-                hi = mid
-            else:
-                lo = mid + 1
-        lanes = par_in * lo
-        if best is None or lanes < best[0]:
-            best = (lanes, par_in, lo)
-    return None if best is None else (best[1], best[2])
-
-
-def _clusters(design: Design) -> list[list[Stream]]:
-    """Streams that must share one token type: those joined by a map."""
-    parent: dict[int, int] = {}
-    streams: dict[int, Stream] = {}
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for k in design.kernels:
-        for s in [*k.ins, *k.outs]:
-            parent.setdefault(id(s), id(s))
-            streams[id(s)] = s
-        if k.kind == "map":
-            ids = [id(s) for s in [*k.ins, *k.outs]]
-            for i in ids[1:]:
-                parent[find(i)] = find(ids[0])
-    groups: dict[int, list[Stream]] = {}
-    for i, s in streams.items():
-        groups.setdefault(find(i), []).append(s)
-    return list(groups.values())
+        for par_out in range(1, cols + 1):
+            ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits)
+            if compute * ii > interval:
+                continue
+            key = (matvec_dsp(par_in, par_out, ii), par_in * par_out, par_out)
+            if best is None or key < best[0]:
+                best = (key, (par_in, par_out, ii))
+            break  # more par_out only costs more at this par_in
+    return None if best is None else best[1]
 
 
 def _token_width(elements: int, needed: int) -> int:
@@ -135,85 +112,160 @@ def _token_width(elements: int, needed: int) -> int:
     return elements
 
 
-def configure(design: Design, interval: int) -> bool:
-    """Sizes the design for `interval`; False if some kernel cannot keep up at any size."""
-    consumers = design.consumers()
-    for k in design.kernels:
-        if k.kind == "matvec":
-            rows, cols = k.weights.shape
-            lanes = cheapest_lanes(len(k.ins), rows, cols, interval)
-            if lanes is None:
-                return False
-            k.par_in, k.par_out = lanes
-            k.ii = accumulator_ii(len(k.ins), cols, k.par_out)
-            k.latency = mac_latency(k.par_in)
-    for cluster in _clusters(design):
-        elements = cluster[0].elements
-        needed = max(1, ceil(elements / interval))
-        for s in cluster:
-            for user in consumers.get(id(s), []):
-                if user.kind == "matvec":
-                    needed = max(needed, user.par_in)
-        width = _token_width(elements, needed)
-        for s in cluster:
-            s.width = width
-    for k in design.kernels:
-        assert k.kind != "matvec" or k.ins[0].width % k.par_in == 0  # widths are powers of two >= par_in
-        if k.kind == "map":
-            tokens = k.outs[0].elements // k.outs[0].width
-            k.ii = max(1, interval // tokens)
-        if k.kind in ("shuffle", "write", "read"):  # one token per iteration; a shuffle overlaps reads and writes
-            reads = sum(s.elements // s.width for s in k.ins)
-            writes = sum(s.elements // s.width for s in k.outs)
-            if max(reads, writes) > interval:
-                return False
-    return True
+def _map_choice(shape: BodyShape, elements: int, width: int, interval: int) -> tuple[int, int, int] | None:
+    """(dsp, lanes, ii) of the cheapest map configuration that passes a sample in `interval` cycles."""
+    best = None
+    for lanes in _divisors(width):
+        ii = interval * lanes // elements
+        if ii < 1:
+            continue
+        dsp = sum(operator(name).dsp * n for name, n in map_operators(shape.counts, lanes, ii).items())
+        if best is None or (dsp, lanes) < best[:2]:
+            best = (dsp, lanes, ii)
+    return best
 
 
-def _fits(design: Design, target: Target) -> bool:
-    return design_resources(design).dsp <= target.dsp
+@dataclass
+class _Config:
+    lanes: dict[MatVecOp, tuple[int, int, int]]
+    maps: dict[MapOp, tuple[int, int, int]]
+    widths: dict[SSAValue, int]
+    dsp: int
 
 
-def parallelize(design: Design, target: Target) -> Plan:
+class _Sizer:
+    """The graph's structure, read once: clusters of streams sharing a token type, map bodies."""
+
+    def __init__(self, graph: GraphOp):
+        self.graph = graph
+        self.kernels = list(graph.kernels())
+        self.fifos = list(graph.fifos())
+        self.consumer: dict[SSAValue, KernelOp] = {v: k for k in self.kernels for v in k.stream_inputs}
+        self.producer: dict[SSAValue, KernelOp] = {v: k for k in self.kernels for v in k.stream_outputs}
+        self.shapes = {k: k.body_shape() for k in self.kernels if isinstance(k, MapOp)}
+        self.bits = {k: k.element_bits for k in self.kernels}
+        parent: dict[SSAValue, SSAValue] = {f.stream: f.stream for f in self.fifos}
+
+        def find(v: SSAValue) -> SSAValue:
+            while parent[v] is not v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        def join(values) -> None:
+            values = list(values)
+            for v in values[1:]:
+                parent[find(v)] = find(values[0])
+
+        for k in self.kernels:
+            if isinstance(k, MapOp | ForkOp):
+                join([*k.stream_inputs, *k.stream_outputs])
+            elif isinstance(k, MatVecOp):
+                join(k.inputs)
+                join(k.outputs)
+        groups: dict[SSAValue, list[SSAValue]] = {}
+        for f in self.fifos:
+            groups.setdefault(find(f.stream), []).append(f.stream)
+        self.clusters = list(groups.values())
+        self.slowest = max(
+            [matvec_loop(k.members, *k.shape, 1, 1)[1] * matvec_loop(k.members, *k.shape, 1, 1)[0]
+             for k in self.kernels if isinstance(k, MatVecOp)]
+            + [max(sum(t.elements for t in k.input_types()), sum(t.elements for t in k.output_types()))
+               for k in self.kernels]
+        )  # fmt: skip
+
+    def configure(self, interval: int) -> _Config | None:
+        """The cheapest configuration at `interval`, or None if some kernel cannot keep up."""
+        lanes: dict[MatVecOp, tuple[int, int, int]] = {}
+        dsp = 0
+        for k in self.kernels:
+            if isinstance(k, MatVecOp):
+                choice = cheapest_lanes(k.members, *k.shape, interval, self.bits[k])
+                if choice is None:
+                    return None
+                lanes[k] = choice
+                dsp += matvec_dsp(choice[0], choice[1], choice[2])
+        widths: dict[SSAValue, int] = {}
+        for cluster in self.clusters:
+            elements = cluster[0].type.elements
+            needed = max(1, ceil(elements / interval))
+            for v in cluster:
+                user = self.consumer.get(v)
+                if isinstance(user, MatVecOp):
+                    needed = max(needed, lanes[user][0])
+                maker = self.producer.get(v)
+                if isinstance(maker, MatVecOp):  # the members' tokens leave one per iteration
+                    needed = max(needed, ceil(maker.members * elements * lanes[maker][2] / interval))
+            width = _token_width(elements, needed)
+            for v in cluster:
+                widths[v] = width
+        maps: dict[MapOp, tuple[int, int, int]] = {}
+        for k in self.kernels:
+            if isinstance(k, MapOp):
+                stream = k.stream_inputs[0] if k.stream_inputs else k.stream_outputs[0]
+                choice = _map_choice(self.shapes[k], k.stream.elements, widths[stream], interval)
+                if choice is None:
+                    return None
+                maps[k] = choice
+                dsp += choice[0]
+            elif isinstance(k, ReadOp | WriteOp):
+                if sum(v.type.elements for v in [*k.stream_inputs, *k.stream_outputs]) > interval:
+                    return None  # one memory word per cycle
+            elif isinstance(k, ShuffleOp | ForkOp):
+                reads = sum(v.type.elements // widths[v] for v in k.stream_inputs)
+                writes = sum(v.type.elements // widths[v] for v in k.stream_outputs)
+                if max(reads, writes) > interval:
+                    return None
+        return _Config(lanes, maps, widths, dsp)
+
+    def apply(self, config: _Config) -> None:
+        for k, (par_in, par_out, _) in config.lanes.items():
+            k.properties["par_in"] = IntegerAttr(par_in, i64)
+            k.properties["par_out"] = IntegerAttr(par_out, i64)
+        for k, (_, lanes, ii) in config.maps.items():
+            k.properties["lanes"] = IntegerAttr(lanes, i64)
+            k.properties["ii"] = IntegerAttr(ii, i64)
+        for fifo in self.fifos:
+            t = fifo.stream.type
+            width = config.widths[fifo.stream]
+            if width == t.width:
+                continue
+            new = FifoOp(stream_type(t.element_type, t.elements, width), fifo.depth_value)
+            new.stream.name_hint = fifo.stream.name_hint
+            fifo.parent_block().insert_op_before(new, fifo)
+            fifo.stream.replace_all_uses_with(new.stream)
+            fifo.detach()
+            fifo.erase()
+
+
+def parallelize(graph: GraphOp, target: Target) -> int:
+    """Sizes the graph's kernels and streams for the shortest interval within the budget; returns it."""
     if target.dsp < 1:
         raise CompileError(f"dataflow-parallelize: the DSP budget must be positive, got {target.dsp}")
-    slowest = max(
-        [matvec_cycles(len(k.ins), *k.weights.shape, 1, 1) for k in design.kernels if k.kind == "matvec"]
-        + [max(sum(s.elements for s in k.ins), sum(s.elements for s in k.outs)) for k in design.kernels]
-    )
-    configure(design, slowest)
-    least = design_resources(design).dsp
-    if least > target.dsp:
+    sizer = _Sizer(graph)
+    slowest = sizer.configure(sizer.slowest)
+    assert slowest is not None
+    if slowest.dsp > target.dsp:
         raise CompileError(
-            f"dataflow-parallelize: the design needs at least {least} DSP (one multiply-add lane per matrix "
+            f"dataflow-parallelize: the design needs at least {slowest.dsp} DSP (one multiply-add lane per matrix "
             f"kernel, maps at their slowest), the budget is {target.dsp}"
         )
-    lo, hi = 1, slowest
+    lo, hi = 1, sizer.slowest
     while lo < hi:
         mid = (lo + hi) // 2
-        if configure(design, mid) and _fits(design, target):
+        config = sizer.configure(mid)
+        if config is not None and config.dsp <= target.dsp:
             hi = mid
         else:
             lo = mid + 1
-    assert configure(design, lo)
-    plan = Plan(lo, 0, 0.0, 0, target)
-    resources = design_resources(design)
+    config = sizer.configure(lo)
+    assert config is not None
+    sizer.apply(config)
+    resources = graph_resources(graph)
     if resources.bram36 > target.bram36:
-        # Move the largest weight stores to URAM until BRAM fits.
-        matvecs = sorted((k for k in design.kernels if k.kind == "matvec"), key=lambda k: -k.weights.size)
-        for k in matvecs:
-            plan.uram_matvecs.add(id(k))
-            resources = design_resources(design, plan.uram_matvecs)
-            if resources.bram36 <= target.bram36:
-                break
-    for k in design.kernels:
-        if id(k) in plan.uram_matvecs:
-            k.storage = "uram"
-    if resources.bram36 > target.bram36 or resources.uram > target.uram:
         raise CompileError(
-            f"dataflow-parallelize: the design needs {resources.bram36:g} BRAM36 and {resources.uram} URAM at its "
-            f"interval of {lo} cycles, the budget is {target.bram36} BRAM36 and {target.uram} URAM"
+            f"dataflow-parallelize: the design needs {resources.bram36:g} BRAM36 at its interval of {lo} cycles "
+            f"(weights, buffers and FIFOs), the budget is {target.bram36} BRAM36; constant weights are not placed "
+            "in URAM, which UltraScale+ cannot initialise from the bitstream"
         )
-    plan.dsp, plan.bram36, plan.uram = resources.dsp, resources.bram36, resources.uram
-    return plan
-
+    return lo

@@ -1,15 +1,57 @@
-// inrarch's HLS kernel library: the generic dataflow processes its printed designs instantiate.
+// inrarch's HLS kernel library: the generic dataflow processes its printed designs instantiate (the printer
+// writes the design-specific ones, maps, shuffles and the memory writer, in the same idioms).
 //
-// Every process runs one pipelined loop over "iterations", several per sample, and touches its streams at the
-// iterations its schedule gives (the `schedule()` of the matching dataflow op; inrarch's cycle model uses the
-// same schedules). Results of a pipelined computation leave LAG iterations after their inputs entered, as they
-// do in hardware, so the C-simulation sees the FIFO accesses in the order the hardware performs them.
+// Every process runs one pipelined loop (`PIPELINE II = ... style = stp`: a stall-all pipeline) over
+// "iterations", several per sample, and touches its streams at the iterations inrarch's hardware facts give
+// (`inrarch/dataflow/facts.py`; the cycle model uses the same offsets). The code is written so that the II the
+// facts state holds by construction, whatever Vitis decides on its own:
+//   * sums are explicit balanced adder trees; an accumulator is revisited every ACC_DIST iterations, which the
+//     DEPENDENCE pragma states, so its recurrence (read, one add, write) needs ACC_DIST x II cycles at most;
+//   * every array is partitioned where it is defined (by the printed process) so that one iteration touches each
+//     bank at most once per port, and bound to its memory type explicitly (BIND_STORAGE);
+//   * loop control uses counters: no division or modulo by a variable or a non-power-of-two constant;
+//   * pragma arguments are literals or constexpr names.
+// The results of an iteration are written in that iteration; the pipeline delays them by its depth, which the
+// timed C-simulation (-DINRARCH_CSIM_TIMED, see dataflow.h) reproduces from the LAG each loop declares.
 //
 // Written for Vitis HLS (pragmas) and compiled here with g++ for C-simulation.
 #ifndef INRARCH_KERNELS_H
 #define INRARCH_KERNELS_H
 
+#include <hls_math.h>
 #include <hls_stream.h>
+
+#include "inrarch/dataflow.h"
+
+// Math functions as the printed maps call them: one non-inlined function per operator, so that an ALLOCATION
+// pragma (`type = function instances = inrarch_sin_f32 limit = N`) bounds their instances.
+#define INRARCH_MATH1(fn)                  \
+  inline float inrarch_##fn##_f32(float x) { \
+    _Pragma("HLS INLINE off") return hls::fn(x); \
+  }                                          \
+  inline double inrarch_##fn##_f64(double x) { \
+    _Pragma("HLS INLINE off") return hls::fn(x); \
+  }
+INRARCH_MATH1(sin)
+INRARCH_MATH1(cos)
+INRARCH_MATH1(exp)
+INRARCH_MATH1(expm1)
+INRARCH_MATH1(log)
+INRARCH_MATH1(log1p)
+INRARCH_MATH1(tanh)
+INRARCH_MATH1(erf)
+INRARCH_MATH1(sqrt)
+INRARCH_MATH1(rsqrt)
+INRARCH_MATH1(fabs)
+#undef INRARCH_MATH1
+inline float inrarch_pow_f32(float x, float y) {
+#pragma HLS INLINE off
+  return hls::pow(x, y);
+}
+inline double inrarch_pow_f64(double x, double y) {
+#pragma HLS INLINE off
+  return hls::pow(x, y);
+}
 
 namespace inrarch {
 
@@ -19,104 +61,250 @@ struct Tok {
   T v[V];
 };
 
-// Reads D features of each sample from memory and sends them as D/V tokens.
-template <typename T, int D, int V>
+// The sum of p[OFF] .. p[OFF + N - 1] as a balanced tree of adds (Vitis keeps the association as written).
+template <typename T, int N, int OFF = 0>
+struct Tree {
+  template <int M>
+  static T sum(const T (&p)[M]) {
+#pragma HLS INLINE
+    return Tree<T, N / 2, OFF>::sum(p) + Tree<T, N - N / 2, OFF + N / 2>::sum(p);
+  }
+};
+template <typename T, int OFF>
+struct Tree<T, 1, OFF> {
+  template <int M>
+  static T sum(const T (&p)[M]) {
+#pragma HLS INLINE
+    return p[OFF];
+  }
+};
+
+// Reads D coordinates of each sample from memory, one word per iteration (sequential addresses: one burst), and
+// sends them as tokens of V, each written at the iteration of its last element (plus the pipeline's LAG).
+template <typename T, int D, int V, int LAG>
 void read_rows(const T* in, hls::stream<Tok<T, V>>& out, int samples) {
+#pragma HLS INLINE
   static_assert(D % V == 0, "tokens split rows evenly");
-  for (long g = 0; g < static_cast<long>(samples) * (D / V); ++g) {
-#pragma HLS PIPELINE II = 1
-    Tok<T, V> t;
-    for (int e = 0; e < V; ++e) {
-#pragma HLS UNROLL
-      t.v[e] = in[g * V + e];
-    }
-    out.write(t);
-  }
-}
-
-// Copies each token of `in` to every output stream.
-template <typename Tk>
-void fork_one(const Tk&) {}
-template <typename Tk, typename S, typename... Rest>
-void fork_one(const Tk& t, S& out, Rest&... rest) {
-  out.write(t);
-  fork_one(t, rest...);
-}
-template <typename S, typename... Outs>
-void fork(long tokens, S& in, Outs&... outs) {
-  for (long g = 0; g < tokens; ++g) {
-#pragma HLS PIPELINE II = 1
-    auto t = in.read();
-    fork_one(t, outs...);
-  }
-}
-
-// Matrix-vector products with stationary weights W (ROWS x COLS) shared by G members: out[m] = in[m] W (+ bias
-// where bias_on[m]). Per sample the loop runs, for each input token (VIN features) and each of its PI-feature
-// slices, for each member, for each block of PO output columns, one iteration of PI x PO multiply-adds. The
-// member's input token is read at its first iteration. A member's result row is complete after its last input
-// slice; the rows of a sample leave LAG iterations after the sample's last iteration, one token per iteration
-// (output token major, member minor), while the next sample is computed. NB result rows are in flight.
-template <typename T, int G, int ROWS, int COLS, int VIN, int VOUT, int PI, int PO, int LAG_STEPS, int DIN, int DOUT>
-void matvec(hls::stream<Tok<T, VIN>, DIN> (&in)[G], hls::stream<Tok<T, VOUT>, DOUT> (&out)[G],
-            const T (&W)[ROWS][COLS], const T (&bias)[COLS], const bool (&bias_on)[G], int samples) {
-  constexpr int SLICES = VIN / PI;
-  constexpr int IB = ROWS / VIN;
-  constexpr int CB = (COLS + PO - 1) / PO;
-  constexpr int COMPUTE = IB * SLICES * G * CB;
-  constexpr int OT = COLS / VOUT;
-  constexpr int NW = G * OT;
-  constexpr int STEPS = COMPUTE > NW ? COMPUTE : NW;
-  constexpr int LAG = COMPUTE + LAG_STEPS;
-  constexpr int NB = (LAG + NW + STEPS - 1) / STEPS + 1;
-  constexpr int TAIL = LAG + NW > STEPS ? LAG + NW - STEPS : 0;
-  T acc[G][CB * PO];
-  T rows[NB][G][COLS];
-  Tok<T, VIN> x[G] = {};
-#pragma HLS ARRAY_PARTITION variable = acc cyclic factor = PO dim = 2
-#pragma HLS ARRAY_PARTITION variable = x complete dim = 1
-  const long total = static_cast<long>(samples) * STEPS + TAIL;
+  Tok<T, V> t;
+  int e = 0;
+  const long total = static_cast<long>(samples) * D;
+  INRARCH_PIPELINE(1, LAG);
   for (long g = 0; g < total; ++g) {
-#pragma HLS PIPELINE
-#pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = G * CB
-    const long s = g / STEPS;
-    const int o = static_cast<int>(g % STEPS);
-    if (s < samples && o < COMPUTE) {
-      const int jb = o % CB;
-      const int m = (o / CB) % G;
-      const int vi = (o / (CB * G)) % SLICES;
-      const int ib = o / (CB * G * SLICES);
-      if (vi == 0 && jb == 0) x[m] = in[m].read();
-      for (int po = 0; po < PO; ++po) {
+#pragma HLS PIPELINE II = 1 style = stp
+    INRARCH_ITERATION();
+    for (int k = 0; k + 1 < V; ++k) {
 #pragma HLS UNROLL
-        const int c = jb * PO + po;
-        if (c < COLS) {
-          T sum = (ib == 0 && vi == 0) ? T(0) : acc[m][c];
+      t.v[k] = t.v[k + 1];
+    }
+    t.v[V - 1] = in[g];
+    if (e == V - 1) {
+      out.write(t);
+      e = 0;
+    } else {
+      ++e;
+    }
+  }
+  INRARCH_PIPELINE_END();
+}
+
+// Copies each token of `in` to every output stream: one token per iteration.
+template <typename Tk>
+void write_all(const Tk&) {}
+template <typename Tk, typename S, typename... Rest>
+void write_all(const Tk& t, S& out, Rest&... rest) {
+#pragma HLS INLINE
+  out.write(t);
+  write_all(t, rest...);
+}
+template <int LAG, typename S, typename... Outs>
+void fork(long tokens, S& in, Outs&... outs) {
+#pragma HLS INLINE
+  INRARCH_PIPELINE(1, LAG);
+  for (long g = 0; g < tokens; ++g) {
+#pragma HLS PIPELINE II = 1 style = stp
+    INRARCH_ITERATION();
+    const auto t = in.read();
+    write_all(t, outs...);
+  }
+  INRARCH_PIPELINE_END();
+}
+
+// Matrix-vector products with stationary weights shared by G members: out[m] = in[m] W (+ bias where bias_on[m]).
+//
+// C is the printed configuration (all constants from the kernel's hardware facts): G members, ROWS x COLS
+// weights, input tokens of VIN and output tokens of VOUT features, PI x PO multiply-add lanes, II, and the
+// derived CB = ceil(COLS / PO) column blocks, RB = ROWS / PI reduction steps, STEPS iterations per sample,
+// OUT_START, TAIL, NB sample buffers, L row-buffer banks (lcm(PO, VOUT)), LB row-buffer words per bank and
+// member, LAG (iterations from the row buffer's read to the stream write).
+//
+// Per sample the loop runs, for each reduction step r (an input token's PI-feature slice), each member m, each
+// column block jb, one iteration: PI x PO products, for each of the PO columns an adder tree over its PI products
+// and one add into the column's accumulator, which starts from the bias (or 0) at r = 0. A member's token is read
+// at its first iteration of each input token. At r = RB - 1 the finished columns go to the row buffer (bank
+// (jb % (L / PO)) * PO + po, one write site per bank). The output phase of a sample starts OUT_START iterations
+// after the sample's first iteration (the last accumulation has left the pipeline) and sends one token per
+// iteration, output token major, member minor (bank (ot % (L / VOUT)) * VOUT + e, one read site per bank),
+// while the next sample is computed.
+//
+// The arrays are defined by the printed process (partitioned and bound there):
+//   W[RB * CB][PI][PO], bias[CB][PO] (ROMs, banks PI x PO and PO), acc[G * CB][PO] (RAM, PO banks, distance
+//   G * CB), rows[NB * G * LB][L] (RAM, L banks).
+template <typename T, typename C>
+void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, C::VOUT>, C::DOUT> (&out)[C::G],
+            const T (&W)[C::RB * C::CB][C::PI][C::PO], const T (&bias)[C::CB][C::PO], const bool (&bias_on)[C::G],
+            T (&acc)[C::G * C::CB][C::PO], T (&rows)[C::NB * C::G * C::LB][C::L], int samples) {
+#pragma HLS INLINE
+  constexpr int G = C::G, PI = C::PI, PO = C::PO, VIN = C::VIN, VOUT = C::VOUT;
+  constexpr int CB = C::CB, RB = C::RB, SLICES = VIN / PI, L = C::L, LB = C::LB, NB = C::NB;
+  constexpr int COMPUTE = RB * G * CB;
+  constexpr int OT = C::COLS / VOUT;
+  constexpr int NW = G * OT;
+  constexpr int STEPS = C::STEPS;
+  constexpr int WQ = L / PO;    // row-buffer write sites per lane
+  constexpr int RQ = L / VOUT;  // row-buffer read sites per token element
+  constexpr int II = C::II;
+  constexpr int ACC_DIST = G * CB;
+  constexpr int ROW_DIST = C::OUT_START - COMPUTE + 1;  // least distance from a row-buffer write to its read
+  static_assert(CB == (C::COLS + PO - 1) / PO && RB == C::ROWS / PI && VIN % PI == 0, "lane shape");
+  static_assert(STEPS == (COMPUTE > NW ? COMPUTE : NW) && L % PO == 0 && L % VOUT == 0, "schedule");
+  static_assert(C::OUT_START >= COMPUTE && C::TAIL == (C::OUT_START + NW > STEPS ? C::OUT_START + NW - STEPS : 0),
+                "output phase");
+
+  T x[G * SLICES][PI];  // the members' current input tokens, PI-feature slices
+#pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0
+
+  // Compute phase: sample s, iteration o, reduction step r (slice vi), member m, column block jb.
+  int s = 0, o = 0, r = 0, vi = 0, m = 0, jb = 0;
+  int xsel = 0;             // m * SLICES + vi
+  int wbase = 0, abase = 0; // r * CB, m * CB
+  int wq = 0, wl = 0;       // jb % WQ, jb / WQ
+  int nbase = 0, mbase = 0; // (sample buffer) * G * LB, m * LB
+  // Output phase: sample ws, iteration wo, token wot (read site rq, word rl), member wm.
+  int wait = C::OUT_START;
+  int ws = 0, wo = 0, wot = 0, rq = 0, rl = 0, wm = 0, wnbase = 0, wmbase = 0;
+
+  const long total = static_cast<long>(samples) * STEPS + C::TAIL;
+  INRARCH_PIPELINE(II, C::LAG);
+  for (long g = 0; g < total; ++g) {
+#pragma HLS PIPELINE II = II style = stp
+#pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = ACC_DIST
+#pragma HLS DEPENDENCE variable = rows type = inter dependent = true distance = ROW_DIST
+#pragma HLS DEPENDENCE variable = rows type = intra dependent = false
+    INRARCH_ITERATION();
+    if (s < samples && o < COMPUTE) {
+      if (vi == 0 && jb == 0) {
+        const Tok<T, VIN> t = in[m].read();
+        for (int k = 0; k < SLICES; ++k) {
+#pragma HLS UNROLL
           for (int pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-            sum += x[m].v[vi * PI + pi] * W[ib * VIN + vi * PI + pi][c];
+            x[xsel + k][pi] = t.v[k * PI + pi];
           }
-          acc[m][c] = sum;
-          if (ib == IB - 1 && vi == SLICES - 1) rows[s % NB][m][c] = bias_on[m] ? sum + bias[c] : sum;
+        }
+      }
+      T sums[PO];
+#pragma HLS ARRAY_PARTITION variable = sums type = complete
+      for (int po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+        T p[PI];
+#pragma HLS ARRAY_PARTITION variable = p type = complete
+        for (int pi = 0; pi < PI; ++pi) {
+#pragma HLS UNROLL
+          p[pi] = x[xsel][pi] * W[wbase + jb][pi][po];
+        }
+        const T start = r == 0 ? (bias_on[m] ? bias[jb][po] : T(0)) : acc[abase + jb][po];
+        sums[po] = start + Tree<T, PI>::sum(p);
+        if (r != RB - 1) acc[abase + jb][po] = sums[po];
+      }
+      if (r == RB - 1) {
+        for (int q = 0; q < WQ; ++q) {
+#pragma HLS UNROLL
+          if (wq == q) {
+            for (int po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+              rows[nbase + mbase + wl][q * PO + po] = sums[po];
+            }
+          }
         }
       }
     }
-    const long w = g - LAG;
-    if (w >= 0) {
-      const long sw = w / STEPS;
-      const int mo = static_cast<int>(w % STEPS);
-      if (sw < samples && mo < NW) {
-        const int m = mo % G;
-        const int ot = mo / G;
+    // Output phase.
+    if (wait > 0) {
+      --wait;
+    } else {
+      if (ws < samples && wo < NW) {
         Tok<T, VOUT> t;
         for (int e = 0; e < VOUT; ++e) {
 #pragma HLS UNROLL
-          t.v[e] = rows[sw % NB][m][ot * VOUT + e];
+          T v = rows[wnbase + wmbase + rl][e];
+          for (int q = 1; q < RQ; ++q) {
+#pragma HLS UNROLL
+            if (rq == q) v = rows[wnbase + wmbase + rl][q * VOUT + e];
+          }
+          t.v[e] = v;
         }
-        out[m].write(t);
+        out[wm].write(t);
+        if (wm == G - 1) {  // next token
+          wm = 0;
+          wmbase = 0;
+          ++wot;
+          if (rq == RQ - 1) {
+            rq = 0;
+            ++rl;
+          } else {
+            ++rq;
+          }
+        } else {
+          ++wm;
+          wmbase += LB;
+        }
+      }
+      if (wo == STEPS - 1) {  // next sample
+        wo = 0;
+        ++ws;
+        wot = rq = rl = wm = wmbase = 0;
+        wnbase = wnbase == (NB - 1) * G * LB ? 0 : wnbase + G * LB;
+      } else {
+        ++wo;
       }
     }
+    // Advance the compute position.
+    if (jb == CB - 1) {
+      jb = wq = wl = 0;
+      if (m == G - 1) {
+        m = mbase = abase = 0;
+        wbase += CB;
+        if (vi == SLICES - 1) {
+          vi = 0;
+        } else {
+          ++vi;
+        }
+        xsel = vi;
+        ++r;
+      } else {
+        ++m;
+        mbase += LB;
+        abase += CB;
+        xsel += SLICES;
+      }
+    } else {
+      ++jb;
+      if (wq == WQ - 1) {
+        wq = 0;
+        ++wl;
+      } else {
+        ++wq;
+      }
+    }
+    if (o == STEPS - 1) {  // next sample
+      o = r = vi = m = jb = xsel = wbase = abase = wq = wl = mbase = 0;
+      ++s;
+      nbase = nbase == (NB - 1) * G * LB ? 0 : nbase + G * LB;
+    } else {
+      ++o;
+    }
   }
+  INRARCH_PIPELINE_END();
 }
 
 }  // namespace inrarch

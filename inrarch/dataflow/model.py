@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, MemRefType, StringAttr, i64
+from xdsl.dialects.builtin import FloatAttr, MemRefType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from inrarch.autodiff.lower import _CMPF, _EW_OPS
@@ -29,7 +29,6 @@ from inrarch.dialects.dataflow import (
     YieldOp,
     stream_type,
 )
-from inrarch.hardware import OPERATORS
 from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
 from inrarch.postorder import postorder
 
@@ -96,31 +95,6 @@ def expr_nodes(outputs: Sequence[Expr]) -> list[Expr]:
     return postorder(outputs, lambda e: e.args, lambda e: e.uid)
 
 
-def body_latency(outputs: Sequence[Expr]) -> int:
-    """Critical path of the body in cycles (operator latencies of the hardware table)."""
-    finish: dict[int, int] = {}
-    for e in expr_nodes(outputs):
-        start = max((finish[a.uid] for a in e.args), default=0)
-        if e.kind == "op":
-            finish[e.uid] = start + OPERATORS[e.attr].latency
-        elif e.kind == "where":
-            finish[e.uid] = start + OPERATORS["arith.cmpf"].latency
-        else:
-            finish[e.uid] = 0
-    return max((finish[o.uid] for o in outputs), default=0)
-
-
-def body_op_counts(outputs: Sequence[Expr]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for e in expr_nodes(outputs):
-        name = e.attr if e.kind == "op" else "arith.cmpf" if e.kind == "where" else None
-        if name:
-            counts[name] = counts.get(name, 0) + 1
-        if e.kind == "where":
-            counts["arith.select"] = counts.get("arith.select", 0) + 1
-    return counts
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Design
 # ---------------------------------------------------------------------------------------------------------------------
@@ -139,19 +113,18 @@ class Kernel:
     kind: str  # read, write, map, matvec, shuffle
     ins: list[Stream] = field(default_factory=list)
     outs: list[Stream] = field(default_factory=list)
-    ii: int = 1
-    latency: int = 0
     # map
     body: BodyBuilder | None = None
     results: list[Expr] = field(default_factory=list)
     cols: list[np.ndarray] = field(default_factory=list)
+    lanes: int = 1
+    ii: int = 1
     # matvec
     weights: np.ndarray | None = None
     bias: np.ndarray | None = None
     bias_on: list[bool] = field(default_factory=list)
     par_in: int = 1
     par_out: int = 1
-    storage: str = "bram"  # where the weights live: bram or uram
     # shuffle
     select: list[int] = field(default_factory=list)
     fill: list[float] = field(default_factory=list)
@@ -232,18 +205,16 @@ def from_graph(graph: GraphOp) -> Design:
     for op in graph.kernels():
         if isinstance(op, ForkOp):
             continue
-        k = Kernel(op.name.split(".")[1], [resolve(v) for v in op.stream_inputs], [streams[v] for v in op.stream_outputs],
-                   op.ii_value, op.latency_value)  # fmt: skip
+        k = Kernel(op.name.split(".")[1], [resolve(v) for v in op.stream_inputs], [streams[v] for v in op.stream_outputs])
         if isinstance(op, MapOp):
             k.body, k.results = _body_from_block(op.body.block, len(op.inputs))
             k.cols = [dense_to_numpy(c).astype(np.float64) for c in op.const_rows]
+            k.lanes, k.ii = op.lanes_value, op.sharing_ii
         elif isinstance(op, MatVecOp):
             k.weights = dense_to_numpy(op.weights).astype(np.float64)
             k.bias = dense_to_numpy(op.bias).astype(np.float64) if op.bias is not None else None
             k.bias_on = op.bias_members()
             k.par_in, k.par_out = op.par_in_value, op.par_out_value
-            storage = op.attributes.get("storage")
-            k.storage = storage.data if storage is not None else "bram"
         elif isinstance(op, ShuffleOp):
             k.select = op.selection()
             k.fill = op.fill_values()
@@ -369,23 +340,18 @@ def _order_kernels(block: Block) -> None:
 def _emit_kernel(k: Kernel, ins: list[SSAValue], outs: list[SSAValue], block: Block, etype: Attribute) -> KernelOp:
     match k.kind:
         case "read":
-            op: KernelOp = ReadOp(block.args[0], outs[0], k.latency)
+            op: KernelOp = ReadOp(block.args[0], outs[0])
         case "write":
             op = WriteOp(ins, block.args[1])
         case "map":
             cols = [numpy_to_dense(c, etype) for c in k.cols]
-            op = MapOp(ins, outs, _emit_body(k, etype), cols, k.latency, k.ii)
+            op = MapOp(ins, outs, _emit_body(k, etype), cols, k.lanes, k.ii)
         case "matvec":
             bias = numpy_to_dense(k.bias, etype) if k.bias is not None else None
-            op = MatVecOp(ins, outs, numpy_to_dense(k.weights, etype), bias, k.bias_on or None, k.par_in, k.par_out,
-                          k.latency, k.ii)  # fmt: skip
-            if k.storage != "bram":
-                op.attributes["storage"] = StringAttr(k.storage)
+            op = MatVecOp(ins, outs, numpy_to_dense(k.weights, etype), bias, k.bias_on or None, k.par_in, k.par_out)
         case "shuffle":
             op = ShuffleOp(ins, outs, k.select, k.fill or None)
         case _:
             raise AssertionError(k.kind)
-    op.properties["ii"] = IntegerAttr(k.ii, i64)
-    op.properties["latency"] = IntegerAttr(k.latency, i64)
     return op
 

@@ -12,11 +12,10 @@ from collections import Counter
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr
 
 from inrarch.dataflow.cycle_model import Simulator
-from inrarch.dataflow.model import from_graph
-from inrarch.dataflow.resources import design_resources
-from inrarch.dataflow.simulate import sim_model
-from inrarch.dialects.dataflow import GraphOp, MatVecOp, ShuffleOp
-from inrarch.hardware import MAC_DSP, OPERATORS, make_target
+from inrarch.dataflow.resources import graph_resources
+from inrarch.dataflow.simulate import kernel_name, sim_model
+from inrarch.dialects.dataflow import GraphOp, MatVecOp
+from inrarch.hardware import MAC_DSP, OPERATORS, READ_LATENCY, make_target
 
 
 def _attr(graph: GraphOp, name: str, default=None):
@@ -41,14 +40,14 @@ def design_report(graph: GraphOp) -> dict:
     )
     kernels, streams, _ = sim_model(graph)
     result = Simulator(kernels, streams).run(samples, occupancy=True)
-    design = from_graph(graph)
-    resources = design_resources(design, {id(k) for k in design.kernels if k.storage == "uram"})
+    resources = graph_resources(graph)
     fifos = list(graph.fifos())
     fifo_words = sum(f.depth_value * f.stream.type.width for f in fifos)
     macs = sum(k.macs_per_sample() for k in graph.kernels() if isinstance(k, MatVecOp))
     lanes = sum(k.parallelism for k in graph.kernels() if isinstance(k, MatVecOp))
-    buffers = sum(2 * k.members * k.shape[1] for k in graph.kernels() if isinstance(k, MatVecOp))
-    buffers += sum(sum(t.elements for t in k.input_types()) for k in graph.kernels() if isinstance(k, ShuffleOp))
+    kernels_facts = [(kernel_name(k, i), k.facts()) for i, k in enumerate(graph.kernels())]
+    buffers = sum(m.banks * m.words for _, f in kernels_facts for m in f.memories
+                  if m.name not in ("W", "bias") and not m.name.startswith("col"))  # fmt: skip
     clock_hz = target.clock_mhz * 1e6
     dsp_bound_cycles = macs * samples / (target.dsp // MAC_DSP)
     report: dict = {
@@ -69,7 +68,15 @@ def design_report(graph: GraphOp) -> dict:
         "mac_lanes": lanes,
         "dsp": resources.dsp,
         "bram36": resources.bram36,
-        "uram": resources.uram,
+        "uram": 0,
+        "lut": resources.lut,
+        "ff": resources.ff,
+        "kernel_facts": [
+            {"kernel": name, "ii": f.ii, "ii_bound": f.ii_bound, "depth_cycles": f.depth,
+             "iterations_per_sample": f.steps, "dsp": f.dsp, "bram18": f.bram18, "lut": f.lut, "ff": f.ff,
+             "operators": dict(f.operators)}
+            for name, f in kernels_facts
+        ],
         "budget": {"dsp": target.dsp, "bram36": target.bram36, "uram": target.uram},
         "interval_cycles": _attr(graph, "interval"),
         "modeled_cycles": result.cycles,
@@ -88,7 +95,9 @@ def design_report(graph: GraphOp) -> dict:
             "mac_dsp": MAC_DSP,
             "operator_latency_cycles": {n: o.latency for n, o in OPERATORS.items() if o.latency},
             "operator_dsp": {n: o.dsp for n, o in OPERATORS.items() if o.dsp},
-            "source": "cycle model of inrarch (event-level, bounded FIFOs); operator table inrarch.hardware",
+            "memory_read_latency_cycles": dict(READ_LATENCY),
+            "source": "cycle model of inrarch (event-level, bounded FIFOs) over the kernels' hardware facts "
+            "(inrarch.dataflow.facts); operator table inrarch.hardware; LUT and FF rough estimates",
         },
     }
     return report
@@ -111,8 +120,12 @@ def format_report(r: dict) -> str:
         f"  buffers     {r['kernel_buffer_words']:,} words inside kernels (matvec accumulators, shuffle rows); "
         f"weights {r['weight_words']:,} words",
         f"  work        {r['matmul_macs_per_sample']:,} matrix multiply-adds per sample on {r['mac_lanes']} lanes",
-        f"  resources   {r['dsp']} DSP, {r['bram36']:g} BRAM36, {r['uram']} URAM (modeled; budget "
-        f"{r['budget']['dsp']} DSP, {r['budget']['bram36']} BRAM36, {r['budget']['uram']} URAM)",
+        f"  resources   {r['dsp']} DSP, {r['bram36']:g} BRAM36, ~{r['lut'] / 1000:.0f}K LUT, ~{r['ff'] / 1000:.0f}K FF "
+        f"(modeled; budget {r['budget']['dsp']} DSP, {r['budget']['bram36']} BRAM36; no URAM: constant weights "
+        "cannot be initialised in URAM)",
+        "  kernels     II, what sets it, pipeline depth, DSP (hardware facts of the printed code):",
+        *(f"    {k['kernel']:<12} II {k['ii']}: {k['ii_bound']}; depth {k['depth_cycles']} cycles; {k['dsp']} DSP, "
+          f"{k['bram18']} BRAM18" for k in r["kernel_facts"]),
     ]
     if r["modeled_cycles"]:
         lines += [

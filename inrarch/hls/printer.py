@@ -18,6 +18,7 @@ import numpy as np
 from xdsl.dialects.builtin import Float64Type, MemRefType
 from xdsl.ir import SSAValue
 
+from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl
 from inrarch.dataflow.model import Expr, _body_from_block, expr_nodes
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -30,15 +31,17 @@ from inrarch.dialects.dataflow import (
     ShuffleOp,
     StreamType,
     WriteOp,
-    pipeline_steps,
 )
 from inrarch.ir_utils import dense_to_numpy
 
 _BINARY = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/"}
-_UNARY = {
-    "math.sin": "hls::sin", "math.cos": "hls::cos", "math.exp": "hls::exp", "math.expm1": "hls::expm1",
-    "math.log": "hls::log", "math.log1p": "hls::log1p", "math.tanh": "hls::tanh", "math.erf": "hls::erf",
-    "math.sqrt": "hls::sqrt", "math.rsqrt": "hls::rsqrt", "math.absf": "hls::fabs",
+# Operators Vitis's ALLOCATION pragma names as operations (prefixed f / d for float / double).
+_OPERATIONS = {"arith.addf": "add", "arith.subf": "sub", "arith.mulf": "mul", "arith.divf": "div"}
+# Math functions: called through inrarch's non-inlined wrappers (kernels.h), which ALLOCATION limits by name.
+_FUNCTIONS = {
+    "math.sin": "sin", "math.cos": "cos", "math.exp": "exp", "math.expm1": "expm1", "math.log": "log",
+    "math.log1p": "log1p", "math.tanh": "tanh", "math.erf": "erf", "math.sqrt": "sqrt", "math.rsqrt": "rsqrt",
+    "math.absf": "fabs", "math.powf": "pow",
 }  # fmt: skip
 _COMPARE = {"oeq": "==", "ogt": ">", "oge": ">=", "olt": "<", "ole": "<=", "one": "!=", "ueq": "==", "ugt": ">",
             "uge": ">=", "ult": "<", "ule": "<=", "une": "!="}  # fmt: skip
@@ -125,6 +128,10 @@ class HlsPrinter:
     def tok(self, t: StreamType) -> str:
         return f"Tok<{self.scalar}, {t.width}>"
 
+    def fifo_impl(self, v: SSAValue) -> str:
+        t = v.type
+        return fifo_impl(v.owner.depth_value, t.width, 64 if self.double else 32)
+
     def stream_type(self, v: SSAValue) -> str:
         return f"hls::stream<{self.tok(v.type)}, {v.owner.depth_value}>"
 
@@ -140,227 +147,339 @@ class HlsPrinter:
             text += ".0"
         return text + "f"
 
-    def const_array(self, name: str, values: np.ndarray, ctype: str | None = None) -> str:
-        ctype = ctype or self.scalar
-        values = np.asarray(values)
-        dims = "".join(f"[{d}]" for d in values.shape)
-        if ctype in ("float", "double"):
-            flat = ", ".join(self.lit(v) for v in values.reshape(-1))
-        elif ctype == "bool":
-            flat = ", ".join("true" if v else "false" for v in values.reshape(-1))
-        else:
-            flat = ", ".join(str(int(v)) for v in values.reshape(-1))
-        self.constants.append(f"static const {ctype} {name}{dims} = {{{flat}}};")
-        return name
+    def const_macro(self, name: str, values: np.ndarray) -> str:
+        """The initializer of a constant array, as a macro of the constants header; returns the macro's name. The
+        array itself is defined by the process that uses it, where its partitioning is declared."""
+        macro = name.upper() + "_INIT"
+        flat = ", ".join(self.lit(v) for v in np.asarray(values).reshape(-1))
+        self.constants.append(f"#define {macro} {{{flat}}}")
+        return macro
 
     # -- kernels -----------------------------------------------------------------------------------------------------
 
     def process(self, k: int, kernel: KernelOp) -> tuple[str, str, str]:
         """(function definition, call arguments, process name) of kernel #k."""
         name = f"k{k}_{kernel.name.split('.')[1]}"
+        facts = kernel.facts()
         match kernel:
             case ReadOp():
-                return self._read(name, kernel)
+                return self._read(name, kernel, facts)
             case WriteOp():
-                return self._write(name, kernel)
+                return self._write(name, kernel, facts)
             case ForkOp():
-                return self._fork(name, kernel)
+                return self._fork(name, kernel, facts)
             case MapOp():
-                return self._map(name, kernel)
+                return self._map(name, kernel, facts)
             case MatVecOp():
-                return self._matvec(name, k, kernel)
+                return self._matvec(name, k, kernel, facts)
             case ShuffleOp():
-                return self._shuffle(name, kernel)
+                return self._shuffle(name, kernel, facts)
         raise CompileError(f"the HLS printer cannot print {kernel.name}", kernel)
 
     def _params(self, values, direction: str) -> list[str]:
         return [f"hls::stream<{self.tok(v.type)}>& {direction}{i}" for i, v in enumerate(values)]
 
-    def _read(self, name: str, op: ReadOp):
+    @staticmethod
+    def _facts_comment(facts: KernelFacts) -> list[str]:
+        ops = ", ".join(f"{n} {name.split('.')[1]}" for name, n in facts.operators.items() if n)
+        return [f"  // II {facts.ii}: {facts.ii_bound}.",
+                f"  // Pipeline depth {facts.depth} cycles; {facts.steps} iterations per sample; "
+                f"{facts.dsp} DSP, {facts.bram18} BRAM18 (modeled){'; operators: ' + ops if ops else ''}."]  # fmt: skip
+
+    def _storage(self, var: str, mem: Memory, partition_dims: list[int]) -> list[str]:
+        """Partitions `var` into its banks (the dimensions that index banks, completely) and binds its storage."""
+        lines = [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
+        if mem.kind != "registers":
+            kind = "rom_1p" if mem.kind == "rom" else "ram_s2p"
+            lines.append(f"#pragma HLS BIND_STORAGE variable = {var} type = {kind} impl = {mem.impl}")
+        return lines
+
+    def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ") -> list[str]:
+        return [f"{indent}INRARCH_PIPELINE({ii}, {lag});",
+                f"{indent}for (long g = 0; g < {trip}; ++g) {{",
+                f"#pragma HLS PIPELINE II = {ii} style = stp",
+                f"{indent}  INRARCH_ITERATION();"]  # fmt: skip
+
+    def _read(self, name: str, op: ReadOp, facts: KernelFacts):
         t = op.output_types()[0]
-        body = (f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(t)}>& out0) {{\n"
-                f"  inrarch::read_rows<{self.scalar}, {self.in_cols}, {t.width}>(in, out0, SAMPLES);\n}}")  # fmt: skip
+        body = "\n".join([
+            f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(t)}>& out0) {{",
+            *self._facts_comment(facts),
+            f"  inrarch::read_rows<{self.scalar}, {self.in_cols}, {t.width}, {facts.write_lag}>(in, out0, SAMPLES);",
+            "}"])  # fmt: skip
         return body, f"in, {self.ref(op.output)}", name
 
-    def _write(self, name: str, op: WriteOp):
+    def _write(self, name: str, op: WriteOp, facts: KernelFacts):
         types = op.input_types()
-        total = sum(t.count for t in types)
+        total = sum(t.elements for t in types)
         lines = [f"static void {name}({', '.join(self._params(op.inputs, 'in'))}, {self.scalar}* out) {{",
-                 f"  for (long g = 0; g < static_cast<long>(SAMPLES) * {total}; ++g) {{",
-                 "#pragma HLS PIPELINE II = 1",
-                 f"    const long s = g / {total};",
-                 f"    const int o = static_cast<int>(g % {total});"]  # fmt: skip
-        start = col = 0
+                 *self._facts_comment(facts),
+                 f"  constexpr int E = {total};  // elements per sample, one per iteration"]  # fmt: skip
         for i, t in enumerate(types):
+            if t.width > 1:
+                lines += [f"  {self.scalar} h{i}[{t.width}];  // the current token of in{i}, shifted out",
+                          f"#pragma HLS ARRAY_PARTITION variable = h{i} type = complete",
+                          f"  int e{i} = 0;"]  # fmt: skip
+        lines.append("  int o = 0;  // element of the sample")
+        lines += self._loop(1, facts.write_lag, "static_cast<long>(SAMPLES) * E")
+        lines.append(f"    {self.scalar} v;")
+        end = 0
+        for i, t in enumerate(types):
+            end += t.elements
             cond = "if" if i == 0 else "} else if"
-            lines += [f"    {cond} (o < {start + t.count}) {{",
-                      f"      const {self.tok(t)} t = in{i}.read();",
-                      f"      for (int e = 0; e < {t.width}; ++e) out[s * {self.out_cols} + {col} + (o - {start}) * "
-                      f"{t.width} + e] = t.v[e];"]  # fmt: skip
-            start += t.count
-            col += t.elements
-        lines += ["    }", "  }", "}"]
+            lines.append(f"    {cond} (o < {end}) {{")
+            if t.width == 1:
+                lines.append(f"      v = in{i}.read().v[0];")
+            else:
+                lines += [f"      if (e{i} == 0) {{",
+                          f"        const {self.tok(t)} t = in{i}.read();",
+                          f"        for (int k = 0; k < {t.width}; ++k) h{i}[k] = t.v[k];",
+                          "      }",
+                          f"      v = h{i}[0];",
+                          f"      for (int k = 0; k + 1 < {t.width}; ++k) h{i}[k] = h{i}[k + 1];",
+                          f"      e{i} = e{i} == {t.width - 1} ? 0 : e{i} + 1;"]  # fmt: skip
+        lines += ["    }", "    out[g] = v;", "    o = o == E - 1 ? 0 : o + 1;", "  }", "  INRARCH_PIPELINE_END();", "}"]
         args = ", ".join(self.ref(v) for v in op.inputs) + ", out"
         return "\n".join(lines), args, name
 
-    def _fork(self, name: str, op: ForkOp):
+    def _fork(self, name: str, op: ForkOp, facts: KernelFacts):
         t = op.input_types()[0]
         params = [f"hls::stream<{self.tok(t)}>& in0"] + self._params(op.outputs, "out")
         outs = ", ".join(f"out{i}" for i in range(len(op.outputs)))
-        body = (f"static void {name}({', '.join(params)}) {{\n"
-                f"  inrarch::fork(static_cast<long>(SAMPLES) * {t.count}, in0, {outs});\n}}")  # fmt: skip
+        body = "\n".join([f"static void {name}({', '.join(params)}) {{",
+                          *self._facts_comment(facts),
+                          f"  inrarch::fork<{facts.write_lag}>(static_cast<long>(SAMPLES) * {t.count}, in0, {outs});",
+                          "}"])  # fmt: skip
         args = ", ".join(self.ref(v) for v in [op.input, *op.outputs])
         return body, args, name
 
-    def _expr_code(self, body_results: list[Expr], cols: list[str], lines: list[str]) -> list[str]:
-        """C++ statements for one lane; returns the expressions of the results."""
+    def _call(self, name: str, args: list[str]) -> str:
+        if name in _BINARY:
+            return f"{args[0]} {_BINARY[name]} {args[1]}"
+        if name == "arith.negf":
+            return f"-{args[0]}"
+        if name in _FUNCTIONS:
+            return f"{self._function(name)}({', '.join(args)})"
+        raise CompileError(f"the HLS printer has no C++ for {name}")
+
+    def _function(self, name: str) -> str:
+        return f"inrarch_{_FUNCTIONS[name]}_{'f64' if self.double else 'f32'}"
+
+    def _allocation(self, name: str) -> str | None:
+        """The instance name an ALLOCATION pragma limits for operator `name`."""
+        if name in _OPERATIONS:
+            return f"type = operation instances = {('d' if self.double else 'f') + _OPERATIONS[name]}"
+        if name in _FUNCTIONS:
+            return f"type = function instances = {self._function(name)}"
+        return None
+
+    def _lane_code(self, results: list[Expr], lines: list[str]) -> list[str]:
+        """C++ statements for one lane (inputs x0.., column constants c0..); the expressions of the results."""
         values: dict[int, str] = {}
 
         def code(e: Expr) -> str:
             match e.kind:
                 case "in":
-                    return f"a{e.attr}.v[e]"
+                    return f"x{e.attr}"
                 case "col":
-                    return f"{cols[e.attr]}[t * W + e]"
+                    return f"c{e.attr}"
                 case "const":
                     return self.lit(e.attr)
             return values[e.uid]
 
-        for n, e in enumerate(expr_nodes(body_results)):
+        for n, e in enumerate(expr_nodes(results)):
             if e.kind == "op":
-                args = [code(a) for a in e.args]
-                if e.attr in _BINARY:
-                    expr = f"{args[0]} {_BINARY[e.attr]} {args[1]}"
-                elif e.attr == "arith.negf":
-                    expr = f"-{args[0]}"
-                elif e.attr == "math.powf":
-                    expr = f"hls::pow({args[0]}, {args[1]})"
-                elif e.attr in _UNARY:
-                    expr = f"{_UNARY[e.attr]}({args[0]})"
-                else:
-                    raise CompileError(f"the HLS printer has no C++ for {e.attr}")
+                expr = self._call(e.attr, [code(a) for a in e.args])
             elif e.kind == "where":
                 p, q, a, b = (code(x) for x in e.args)
                 expr = f"({p} {_COMPARE[e.attr]} {q}) ? {a} : {b}"
             else:
                 continue
             values[e.uid] = f"v{n}"
-            lines.append(f"        const {self.scalar} v{n} = {expr};")
-        return [code(r) for r in body_results]
+            lines.append(f"      const {self.scalar} v{n} = {expr};")
+        return [code(r) for r in results]
 
-    def _map(self, name: str, op: MapOp):
+    def _map(self, name: str, op: MapOp, facts: KernelFacts):
         t = op.stream
-        lag = pipeline_steps(op.latency_value, op.ii_value)
+        prm = facts.params
+        w, lanes, groups, steps = t.width, prm["P"], prm["Q"], prm["STEPS"]
         _, results = _body_from_block(op.body.block, len(op.inputs))
-        cols = [self.const_array(f"{name}_col{i}", dense_to_numpy(c)) for i, c in enumerate(op.const_rows)]
-        tok = self.tok(t)
-        n_out = len(op.outputs)
+        n_in, n_out = len(op.inputs), len(op.outputs)
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
         lines = [f"static void {name}({', '.join(params)}) {{",
-                 f"  constexpr int R = {t.count};  // tokens per sample",
-                 f"  constexpr int W = {t.width};  // features per token",
-                 f"  constexpr int LAG = {lag};  // iterations from a token's read to its result's write"]  # fmt: skip
-        if lag:
-            lines += [f"  {tok} ring{j}[LAG + 1];" for j in range(n_out)]
-        total = f"static_cast<long>(SAMPLES) * R{' + LAG' if lag else ''}"
-        lines += [f"  for (long g = 0; g < {total}; ++g) {{",
-                  f"#pragma HLS PIPELINE II = {op.ii_value}",
-                  "    if (g < static_cast<long>(SAMPLES) * R) {"]  # fmt: skip
-        if cols:  # the feature position selects the column constants
-            lines.append("      const int t = static_cast<int>(g % R);")
-        lines += [f"      const {tok} a{i} = in{i}.read();" for i in range(len(op.inputs))]
-        lines += [f"      {tok} r{j};" for j in range(n_out)]
-        lines += ["      for (int e = 0; e < W; ++e) {", "#pragma HLS UNROLL"]
-        outs = self._expr_code(results, cols, lines)
-        lines += [f"        r{j}.v[e] = {o};" for j, o in enumerate(outs)]
-        lines.append("      }")
-        if lag:
-            lines += [f"      ring{j}[g % (LAG + 1)] = r{j};" for j in range(n_out)]
-            lines += ["    }", "    if (g >= LAG) {"]
-            lines += [f"      out{j}.write(ring{j}[(g - LAG) % (LAG + 1)]);" for j in range(n_out)]
-        else:
-            lines += [f"      out{j}.write(r{j});" for j in range(n_out)]
-        lines += ["    }", "  }", "}"]
+                 *self._facts_comment(facts),
+                 f"  constexpr int W = {w};  // features per token",
+                 f"  constexpr int P = {lanes};  // lanes: elements per iteration",
+                 f"  constexpr int STEPS = {steps};  // iterations per sample"]  # fmt: skip
+        for i, (c, mem) in enumerate(zip(op.const_rows, facts.memories, strict=True)):
+            table = self.const_macro(f"{name}_col{i}", dense_to_numpy(c).reshape(steps, lanes))
+            lines.append(f"  static const {self.scalar} col{i}[STEPS][P] = {table};")
+            lines += self._storage(f"col{i}", mem, [2])
+        if facts.ii > 1:
+            for op_name, count in facts.operators.items():
+                target = self._allocation(op_name)
+                if target is not None:
+                    lines.append(f"#pragma HLS ALLOCATION {target} limit = {count}")
+        for prefix, count in (("a", n_in), ("r", n_out)):
+            for j in range(count):
+                lines += [f"  {self.scalar} {prefix}{j}[W];",
+                          f"#pragma HLS ARRAY_PARTITION variable = {prefix}{j} type = complete"]  # fmt: skip
+        if groups > 1:
+            lines.append("  int q = 0;  // element group of the token")
+        if op.const_rows:
+            lines.append("  int c = 0;  // element group of the sample")
+        lines += self._loop(facts.ii, facts.write_lag, "static_cast<long>(SAMPLES) * STEPS")
+        read_cond = "q == 0" if groups > 1 else "true"
+        if n_in:
+            lines.append(f"    if ({read_cond}) {{" if groups > 1 else "    {")
+            for i in range(n_in):
+                lines += [f"      const {self.tok(t)} t{i} = in{i}.read();",
+                          f"      for (int e = 0; e < W; ++e) a{i}[e] = t{i}.v[e];"]  # fmt: skip
+            lines.append("    }")
+        lines += [f"    {self.scalar} y{j}[P];" for j in range(n_out)]
+        lines += ["    for (int p = 0; p < P; ++p) {", "#pragma HLS UNROLL"]
+        lines += [f"      const {self.scalar} x{i} = a{i}[p];" for i in range(n_in)]
+        lines += [f"      const {self.scalar} c{i} = col{i}[c][p];" for i in range(len(op.const_rows))]
+        outs = self._lane_code(results, lines)
+        lines += [f"      y{j}[p] = {o};" for j, o in enumerate(outs)]
+        lines.append("    }")
+        if groups > 1:
+            lines.append("    for (int e = 0; e + P < W; ++e) {")
+            lines += [f"      a{i}[e] = a{i}[e + P];" for i in range(n_in)]
+            lines += [f"      r{j}[e] = r{j}[e + P];" for j in range(n_out)]
+            lines.append("    }")
+        lines += [f"    for (int p = 0; p < P; ++p) r{j}[W - P + p] = y{j}[p];" for j in range(n_out)]
+        lines.append(f"    if ({'q == ' + str(groups - 1) if groups > 1 else 'true'}) {{")
+        for j in range(n_out):
+            lines += [f"      {self.tok(t)} t;",
+                      f"      for (int e = 0; e < W; ++e) t.v[e] = r{j}[e];",
+                      f"      out{j}.write(t);"] if n_out == 1 else [
+                      "      {",
+                      f"        {self.tok(t)} t;",
+                      f"        for (int e = 0; e < W; ++e) t.v[e] = r{j}[e];",
+                      f"        out{j}.write(t);",
+                      "      }"]  # fmt: skip
+        lines.append("    }")
+        if groups > 1:
+            lines.append(f"    q = q == {groups - 1} ? 0 : q + 1;")
+        if op.const_rows:
+            lines.append("    c = c == STEPS - 1 ? 0 : c + 1;")
+        lines += ["  }", "  INRARCH_PIPELINE_END();", "}"]
         args = ", ".join(self.ref(v) for v in [*op.inputs, *op.outputs])
         return "\n".join(lines), args, name
 
-    def _matvec(self, name: str, k: int, op: MatVecOp):
-        ins, outs = op.input_types(), op.output_types()
+    def _matvec(self, name: str, k: int, op: MatVecOp, facts: KernelFacts):
+        prm = facts.params
         rows, cols = op.shape
-        w = self.const_array(f"{name}_W", dense_to_numpy(op.weights))
-        bias = dense_to_numpy(op.bias) if op.bias is not None else np.zeros(cols)
-        b = self.const_array(f"{name}_bias", bias)
-        on = self.const_array(f"{name}_bias_on", np.array(op.bias_members()), "bool")
-        lag = pipeline_steps(op.latency_value, op.ii_value)
+        rb, cb, pi, po, nb, lb, lw, g = prm["RB"], prm["CB"], prm["PI"], prm["PO"], prm["NB"], prm["LB"], prm["L"], prm["G"]
+        weights = np.zeros((rows, cb * po))
+        weights[:, :cols] = dense_to_numpy(op.weights)
+        blocked = weights.reshape(rb, pi, cb, po).transpose(0, 2, 1, 3).reshape(rb * cb, pi, po)
+        bias = np.zeros(cb * po)
+        if op.bias is not None:
+            bias[:cols] = dense_to_numpy(op.bias)
+        mems = {m.name: m for m in facts.memories}
+        w_init = self.const_macro(f"{name}_W", blocked)
+        b_init = self.const_macro(f"{name}_bias", bias.reshape(cb, po))
+        on = ", ".join("true" if b else "false" for b in op.bias_members())
         din = op.inputs[0].owner.depth_value
         dout = op.outputs[0].owner.depth_value
-        g = op.members
+        ins, outs = op.input_types(), op.output_types()
+        cfg = f"{name}_cfg"
+        constants = ["G", "ROWS", "COLS", "VIN", "VOUT", "PI", "PO", "II", "CB", "RB", "STEPS", "OUT_START", "TAIL",
+                     "NB", "L", "LB", "LAG"]  # fmt: skip
         params = (f"hls::stream<{self.tok(ins[0])}, {din}> (&in)[{g}], "
                   f"hls::stream<{self.tok(outs[0])}, {dout}> (&out)[{g}]")  # fmt: skip
+        acc_mem = mems.get("acc", Memory("acc", "ram", "lutram", po, g * cb, 32))
         body = "\n".join([
+            f"struct {cfg} {{  // from the kernel's hardware facts",
+            *(f"  static constexpr int {c} = {prm[c]};" for c in constants),
+            f"  static constexpr int DIN = {din};",
+            f"  static constexpr int DOUT = {dout};",
+            "};",
             f"static void {name}({params}) {{",
-            f"  // {g} member(s) x {rows}x{cols} weights, {op.par_in_value} x {op.par_out_value} multiply-add lanes,"
-            f" II {op.ii_value}",
-            f"#pragma HLS ARRAY_PARTITION variable = {w} cyclic factor = {op.par_in_value} dim = 1",
-            f"#pragma HLS ARRAY_PARTITION variable = {w} cyclic factor = {op.par_out_value} dim = 2",
-            *(["#pragma HLS BIND_STORAGE variable = " + w + " type = rom_2p impl = uram"]
-              if op.attributes.get("storage") is not None and op.attributes["storage"].data == "uram" else []),
-            f"  inrarch::matvec<{self.scalar}, {g}, {rows}, {cols}, {ins[0].width}, {outs[0].width}, "
-            f"{op.par_in_value}, {op.par_out_value}, {lag}>(in, out, {w}, {b}, {on}, SAMPLES);",
+            f"  // {g} member(s) x {rows}x{cols} weights, {pi} x {po} multiply-add lanes.",
+            *self._facts_comment(facts),
+            f"  static const {self.scalar} W[{rb * cb}][{pi}][{po}] = {w_init};",
+            *self._storage("W", mems["W"], [2, 3]),
+            f"  static const {self.scalar} bias[{cb}][{po}] = {b_init};",
+            *self._storage("bias", mems["bias"], [2]),
+            f"  static const bool bias_on[{g}] = {{{on}}};",
+            f"  {self.scalar} acc[{g * cb}][{po}];",
+            *self._storage("acc", acc_mem, [2]),
+            f"  {self.scalar} rows[{nb * g * lb}][{lw}];",
+            *self._storage("rows", mems["rows"], [2]),
+            f"  inrarch::matvec<{self.scalar}, {cfg}>(in, out, W, bias, bias_on, acc, rows, SAMPLES);",
             "}",
         ])  # fmt: skip
         return body, f"k{k}_in, k{k}_out", name
 
-    def _shuffle(self, name: str, op: ShuffleOp):
+    def _shuffle(self, name: str, op: ShuffleOp, facts: KernelFacts):
         ins, outs = op.input_types(), op.output_types()
+        prm = facts.params
         n_in = sum(t.elements for t in ins)
-        r_in = sum(t.count for t in ins)
-        r_out = sum(t.count for t in outs)
-        steps = max(r_in, r_out)
-        lag = pipeline_steps(op.latency_value, op.ii_value)
-        first_write = r_in + lag
-        nb = ceil((first_write + r_out) / steps) + 1
         select = op.selection()
         fill = op.fill_values() or [0.0] * len(select)
-        src = self.const_array(f"{name}_src", np.array(select, dtype=np.int64), "int")
-        fil = self.const_array(f"{name}_fill", np.array(fill))
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
-        tail = max(0, first_write + r_out - steps)
         lines = [f"static void {name}({', '.join(params)}) {{",
-                 f"  constexpr int S = {steps};  // iterations per sample",
-                 f"  constexpr int FIRST_WRITE = {first_write};",
-                 f"  {self.scalar} buf[{nb}][{n_in}];",
-                 f"  for (long g = 0; g < static_cast<long>(SAMPLES) * S + {tail}; ++g) {{",
-                 f"#pragma HLS PIPELINE II = {op.ii_value}",
-                 "    const long s = g / S;",
-                 "    const int o = static_cast<int>(g % S);"]  # fmt: skip
-        start = elem = 0
+                 *self._facts_comment(facts),
+                 f"  constexpr int STEPS = {prm['STEPS']};  // iterations per sample",
+                 f"  constexpr int NB = {prm['NB']};  // sample buffers",
+                 f"  {self.scalar} buf[NB][{n_in}];",
+                 "#pragma HLS ARRAY_PARTITION variable = buf type = complete dim = 0",
+                 "  int s = 0, o = 0, nb = 0, pos = 0;  // input side: sample, iteration, buffer, element",
+                 f"  int wait = {prm['OUT_START']};  // iterations before the first output token",
+                 "  int ws = 0, wo = 0, wnb = 0;  // output side: sample, iteration (= output token), buffer"]  # fmt: skip
+        lines += self._loop(1, facts.write_lag, f"static_cast<long>(SAMPLES) * STEPS + {prm['TAIL']}")
+        end = 0
+        lines.append("    if (s < SAMPLES) {")
         for i, t in enumerate(ins):
+            end += t.count
             cond = "if" if i == 0 else "} else if"
-            lines += [f"    {cond} (s < SAMPLES && o < {start + t.count}) {{",
-                      f"      const {self.tok(t)} t = in{i}.read();",
-                      f"      for (int e = 0; e < {t.width}; ++e) buf[s % {nb}][{elem} + (o - {start}) * {t.width} + e]"
-                      " = t.v[e];"]  # fmt: skip
-            start += t.count
-            elem += t.elements
-        lines += ["    }",
-                  "    const long w = g - FIRST_WRITE;",
-                  "    if (w >= 0 && w / S < SAMPLES && w % S < " + str(r_out) + ") {",
-                  "      const long sw = w / S;",
-                  "      const int m = static_cast<int>(w % S);"]  # fmt: skip
-        start = elem = 0
+            lines += [f"      {cond} (o < {end}) {{",
+                      f"        const {self.tok(t)} t = in{i}.read();",
+                      f"        for (int e = 0; e < {t.width}; ++e) buf[nb][pos + e] = t.v[e];",
+                      f"        pos += {t.width};"]  # fmt: skip
+        lines += ["      }",
+                  "    }",
+                  "    if (wait > 0) {",
+                  "      --wait;",
+                  "    } else {",
+                  "      if (ws < SAMPLES) {",
+                  "        switch (wo) {"]  # fmt: skip
+        token = elem = 0
         for j, t in enumerate(outs):
-            cond = "if" if j == 0 else "} else if"
-            lines += [f"      {cond} (m < {start + t.count}) {{",
-                      f"        {self.tok(t)} t;",
-                      f"        for (int e = 0; e < {t.width}; ++e) {{",
-                      f"          const int k = {elem} + (m - {start}) * {t.width} + e;",
-                      f"          t.v[e] = {src}[k] >= 0 ? buf[sw % {nb}][{src}[k]] : {fil}[k];",
-                      "        }",
-                      f"        out{j}.write(t);"]  # fmt: skip
-            start += t.count
-            elem += t.elements
-        lines += ["      }", "    }", "  }", "}"]
+            for _ in range(t.count):
+                lines += [f"          case {token}: {{", f"            {self.tok(t)} t;"]
+                for e in range(t.width):
+                    src = select[elem + e]
+                    value = f"buf[wnb][{src}]" if src >= 0 else self.lit(fill[elem + e])
+                    lines.append(f"            t.v[{e}] = {value};")
+                lines += [f"            out{j}.write(t);", "            break;", "          }"]
+                token += 1
+                elem += t.width
+        lines += ["          default:",
+                  "            break;",
+                  "        }",
+                  "      }",
+                  "      if (wo == STEPS - 1) {",
+                  "        wo = 0;",
+                  "        ++ws;",
+                  "        wnb = wnb == NB - 1 ? 0 : wnb + 1;",
+                  "      } else {",
+                  "        ++wo;",
+                  "      }",
+                  "    }",
+                  "    if (o == STEPS - 1) {",
+                  "      o = pos = 0;",
+                  "      ++s;",
+                  "      nb = nb == NB - 1 ? 0 : nb + 1;",
+                  "    } else {",
+                  "      ++o;",
+                  "    }",
+                  "  }",
+                  "  INRARCH_PIPELINE_END();",
+                  "}"]  # fmt: skip
         args = ", ".join(self.ref(v) for v in [*op.inputs, *op.outputs])
         return "\n".join(lines), args, name
 
@@ -404,8 +523,8 @@ class HlsPrinter:
         for array in self.port_arrays:
             first = array.streams[0]
             src.append(f"  {self.stream_type(first)} {array.name}[{len(array.streams)}];")
-            for m, v in enumerate(array.streams):
-                src.append(f"#pragma HLS STREAM variable = {array.name}[{m}] depth = {v.owner.depth_value}")
+            src.append(f"#pragma HLS STREAM variable = {array.name} depth = {first.owner.depth_value}")
+            src.append(f"#pragma HLS BIND_STORAGE variable = {array.name} type = fifo impl = {self.fifo_impl(first)}")
             src.append(f'  INRARCH_NAME_STREAMS({array.name}, "{array.name}");')
         for fifo in self.fifos:
             if fifo.stream in self.arrays:
@@ -413,6 +532,7 @@ class HlsPrinter:
             name = self.names[fifo.stream]
             src.append(f'  {self.stream_type(fifo.stream)} {name}("{name}");')
             src.append(f"#pragma HLS STREAM variable = {name} depth = {fifo.depth_value}")
+            src.append(f"#pragma HLS BIND_STORAGE variable = {name} type = fifo impl = {self.fifo_impl(fifo.stream)}")
         for _, args, pname in processes:
             src.append(f'  INRARCH_PROCESS("{pname}", {pname}({args}));')
         src += ["  INRARCH_DATAFLOW_RUN();", "}", ""]
@@ -431,9 +551,10 @@ class HlsPrinter:
             "#endif",
             "",
         ])  # fmt: skip
-        constants = "\n".join([f"// Constants of {ident}: weights, biases, column constants, shuffle tables.",
+        constants = "\n".join([f"// Constants of {ident}: initializers of the weights, biases and column constants that",
+                               "// its processes define (and partition) where they use them.",
                                f"#ifndef {ident.upper()}_CONSTANTS_H", f"#define {ident.upper()}_CONSTANTS_H",
-                               "#include <cmath>", "", *self.constants, "", "#endif", ""])  # fmt: skip
+                               "#include <cmath>", "#include <limits>", "", *self.constants, "", "#endif", ""])  # fmt: skip
         return Printed("\n".join(src), header, constants, ident, self.scalar, self.samples, self.in_cols,
                        self.out_cols, len(self.kernels), len(self.fifos))  # fmt: skip
 

@@ -1,0 +1,410 @@
+"""Hardware facts of the kernels inrarch prints: the one source of every II, pipeline depth, schedule and resource
+figure.
+
+Each function below describes one kernel of the kernel library (`hls_lib/inrarch/kernels.h`) or one kernel the
+HLS printer writes, for the parameters the printer prints. It says
+
+* the loop the code runs: iterations per sample (`steps`), at which iterations it reads and writes its streams
+  (`reads`, `writes`, the same offsets the cycle model, the FIFO sizing and the timed C-simulation use), and the
+  iterations a loop runs after its last sample (`tail`);
+* its initiation interval and what bounds it: loop-carried recurrences (cycles of the dependence cycle against the
+  dependence distance in iterations, which the printed code states with `#pragma HLS DEPENDENCE ... distance`),
+  memory ports (accesses per bank per iteration against the ports of the memory type the code binds with
+  `BIND_STORAGE`), and operator sharing (instances the code limits with `#pragma HLS ALLOCATION`);
+* its pipeline depth: the cycle, counted from an iteration's issue, at which its stream writes happen; the writes
+  of iteration i are modeled as accesses of iteration i + ceil(depth / II) (`write_lag`) of a stall-all pipeline;
+* its operator instances (every unrolled operator is an instance, shared only where the code says so) and its
+  memories, hence DSP, BRAM18, LUT and FF.
+
+Everything follows from documented Vitis HLS behaviour for the code the printer writes (no reassociation of
+floating-point additions: the code writes its adder trees; two ports per BRAM: the code banks every array to the
+accesses one iteration makes and binds its storage explicitly; ALLOCATION bounds instances), with the operator
+latencies and costs of `inrarch.hardware`. Where Vitis's choice is uncertain the pessimistic value is modeled
+(BRAM read latency 2; the pipeline depth of a shared body is bounded by its critical path plus II - 1 cycles per
+operator on its longest chain). All figures are modeled, none measured. LUT and FF counts are rough estimates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from math import ceil, gcd
+
+from inrarch.hardware import (
+    BRAM18_WORDS,
+    FIFO_LATENCY,
+    LUTRAM_MAX_WORDS,
+    MEMORY_READ_LATENCY,
+    SRL_MAX_WORDS,
+    operator,
+    read_latency,
+)
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Memories, recurrences, loop II
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Memory:
+    """An array of a kernel as the printed code banks and binds it.
+
+    `kind`: `rom` (one read port, `rom_1p`), `ram` (one read and one write port, `ram_s2p`), or `registers`
+    (completely partitioned: any number of accesses). `impl`: `bram`, `lutram` or `registers`. `reads` and
+    `writes` count the accesses one iteration makes to one bank (at most)."""
+
+    name: str
+    kind: str
+    impl: str
+    banks: int
+    words: int  # per bank
+    bits: int
+    reads: int = 1
+    writes: int = 0
+
+    @property
+    def read_latency(self) -> int:
+        return read_latency(self.impl)
+
+    def port_ii(self) -> int:
+        """Cycles per iteration its ports need: a ROM bank serves one read per cycle; a RAM bank one read and
+        one write; registers any number."""
+        if self.kind == "registers":
+            return 1
+        if self.kind == "rom":
+            return max(1, self.reads)
+        return max(1, self.reads, self.writes)
+
+    @property
+    def bram18(self) -> int:
+        if self.impl != "bram":
+            return 0
+        per_bank = ceil(self.words / BRAM18_WORDS) * ceil(self.bits / 36) if self.bits > 36 else ceil(self.words / BRAM18_WORDS)
+        return self.banks * per_bank
+
+    @property
+    def lut(self) -> int:
+        if self.impl == "lutram":  # a LUT6 holds 64 x 1 bits as RAM (ROM: 64 x 1 as logic)
+            return self.banks * ceil(self.words / 64) * self.bits
+        return 0
+
+    @property
+    def ff(self) -> int:
+        return self.banks * self.words * self.bits if self.impl == "registers" else 0
+
+
+def memory(name: str, kind: str, banks: int, words: int, bits: int, reads: int = 1, writes: int = 0) -> Memory:
+    """A memory bound to LUTRAM when a bank holds at most LUTRAM_MAX_WORDS words, to BRAM otherwise."""
+    impl = "registers" if kind == "registers" else ("lutram" if words <= LUTRAM_MAX_WORDS else "bram")
+    return Memory(name, kind, impl, banks, max(1, words), bits, reads, writes)
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A loop-carried dependence cycle: `cycles` from the read of a value to the write the next read of it needs,
+    revisited every `distance` iterations. It allows an II of ceil(cycles / distance)."""
+
+    what: str
+    cycles: int
+    distance: int
+
+    @property
+    def ii(self) -> int:
+        return max(1, ceil(self.cycles / self.distance))
+
+
+def loop_ii(recurrences: Sequence[Recurrence] = (), memories: Sequence[Memory] = (), sharing: int = 1,
+            stream_accesses: int = 1) -> tuple[int, str]:  # fmt: skip
+    """The II a pipelined loop reaches and what sets it: the largest of its recurrences, its memory ports, the
+    cycles its shared operators need per iteration, and its accesses per stream per iteration (a FIFO takes one
+    read and one write per cycle)."""
+    bounds: list[tuple[int, str]] = [(1, "one iteration per cycle")]
+    for r in recurrences:
+        relation = "within" if r.ii == 1 else "over"
+        bounds.append((r.ii, f"{r.what} recurrence of {r.cycles} cycles {relation} a distance of {r.distance} iterations"))
+    for m in memories:
+        if m.port_ii() > 1:
+            bounds.append((m.port_ii(), f"ports of {m.name}: {max(m.reads, m.writes)} accesses per bank and iteration"))
+    if sharing > 1:
+        bounds.append((sharing, f"operator sharing: each shared operator serves up to {sharing} operations"))
+    if stream_accesses > 1:
+        bounds.append((stream_accesses, f"{stream_accesses} accesses to one stream per iteration"))
+    ii = max(b[0] for b in bounds)
+    reasons = [text for value, text in bounds if value == ii]
+    return ii, reasons[-1]
+
+
+def serial_accumulation(products: int, distance: int, acc_read: int) -> Recurrence:
+    """The recurrence of `acc += p_0; acc += p_1; ...` (one chain of fadds through the accumulator, as Vitis
+    builds it without reassociation): read, `products` adds, write."""
+    return Recurrence("serial accumulation", acc_read + products * operator("arith.addf").latency + 1, distance)
+
+
+def tree_accumulation(distance: int, acc_read: int) -> Recurrence:
+    """The recurrence of `acc = acc + tree(p_0 .. p_k)` with an explicit adder tree: read, one add, write."""
+    return Recurrence("accumulator", acc_read + operator("arith.addf").latency + 1, distance)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Kernel facts
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KernelFacts:
+    kind: str
+    ii: int
+    ii_bound: str
+    depth: int  # cycles from an iteration's issue to its stream writes
+    steps: int  # loop iterations per sample
+    reads: list[list[int]]  # per input stream: iteration offsets (within a sample) of its token reads
+    writes: list[list[int]]  # per output stream: offsets of its token writes (write lag included)
+    tail: int = 0  # iterations the loop runs after its last sample's `steps`
+    operators: Mapping[str, int] = field(default_factory=dict)  # instances in the printed code
+    memories: tuple[Memory, ...] = ()
+    recurrences: tuple[Recurrence, ...] = ()
+    extra_lut: int = 0
+    extra_ff: int = 0
+    params: Mapping[str, int] = field(default_factory=dict)  # derived constants the printer prints
+
+    @property
+    def write_lag(self) -> int:
+        """Iterations from an iteration's issue to its stream writes."""
+        return ceil(self.depth / self.ii)
+
+    @property
+    def dsp(self) -> int:
+        return sum(operator(name).dsp * n for name, n in self.operators.items())
+
+    @property
+    def bram18(self) -> int:
+        return sum(m.bram18 for m in self.memories)
+
+    @property
+    def lut(self) -> int:
+        return sum(operator(name).lut * n for name, n in self.operators.items()) + sum(m.lut for m in self.memories) \
+            + self.extra_lut  # fmt: skip
+
+    @property
+    def ff(self) -> int:
+        pipeline = sum(operator(name).latency * 32 * n for name, n in self.operators.items())
+        return pipeline + sum(m.ff for m in self.memories) + self.extra_ff
+
+    def summary(self) -> str:
+        return (f"II {self.ii} ({self.ii_bound}); depth {self.depth} cycles; {self.dsp} DSP, {self.bram18} BRAM18, "
+                f"~{self.lut} LUT, ~{self.ff} FF")  # fmt: skip
+
+
+def _pow2_levels(n: int) -> int:
+    return (n - 1).bit_length()
+
+
+def _shared(count: int, lanes: int, ii: int) -> int:
+    """Instances of an operator used `count` times per element on `lanes` lanes, shared over `ii` cycles."""
+    return ceil(count * lanes / ii)
+
+
+def matvec_loop(members: int, rows: int, cols: int, par_in: int, par_out: int, bits: int = 32) -> tuple[int, int]:
+    """(II, compute iterations per sample) of a matvec with these lanes: the II its accumulator recurrence allows
+    (1 when a sample takes a single reduction step)."""
+    rb, cb = rows // par_in, ceil(cols / par_out)
+    ii = 1
+    if rb > 1:
+        acc = memory("acc", "ram", par_out, members * cb, bits, reads=1, writes=1)
+        ii = tree_accumulation(members * cb, acc.read_latency).ii
+    return ii, rb * members * cb
+
+
+MATVEC_LANE_OPERATORS = ("arith.mulf", "arith.addf")  # per lane: a multiply, and an add of the tree or accumulator
+
+
+def matvec_dsp(par_in: int, par_out: int, ii: int) -> int:
+    return sum(operator(name).dsp * _shared(1, par_in * par_out, ii) for name in MATVEC_LANE_OPERATORS)
+
+
+def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in: int, par_out: int,
+                 bits: int = 32) -> KernelFacts:  # fmt: skip
+    """`inrarch::matvec`: per sample, for each input token (vin features), each of its par_in-feature slices, each
+    member, each block of par_out output columns, one iteration of par_in x par_out multiply-adds: an explicit
+    adder tree over the par_in products of a column, then one add into that column's accumulator (initialised
+    with the bias or 0 at the first slice). A member's finished columns go, at its last slice, into a row buffer
+    banked lcm(par_out, vout) ways; the output phase sends one token of vout columns per iteration (output token
+    major, member minor), `out_delay` iterations after the sample's last compute iteration, while the next
+    sample is computed."""
+    g = members
+    slices = vin // par_in
+    rb = rows // par_in  # reduction steps (row blocks of par_in)
+    cb = ceil(cols / par_out)
+    compute = rb * g * cb
+    ot = cols // vout
+    nw = g * ot
+    lanes = par_in * par_out
+    banks = lanes
+    w = memory("W", "rom", banks, rb * cb, bits)
+    bias = memory("bias", "rom", par_out, cb, bits)
+    mems = [w, bias]
+    recurrences = []
+    if rb > 1:
+        acc = memory("acc", "ram", par_out, g * cb, bits, reads=1, writes=1)
+        mems.append(acc)
+        recurrences.append(tree_accumulation(g * cb, acc.read_latency))
+    lcm = par_out * vout // gcd(par_out, vout)
+    words_per_bank_row = ceil(cb * par_out / lcm)
+    ii, bound = loop_ii(recurrences, mems)
+    fadd, fmul = operator("arith.addf").latency, operator("arith.mulf").latency
+    levels = _pow2_levels(par_in)
+    chain = 2 + levels  # fmul, tree adds, accumulate
+    mac_depth = w.read_latency + fmul + levels * fadd + fadd + 1 + (ii - 1) * chain
+    out_delay = ceil(mac_depth / ii)  # iterations from the last compute iteration to the first row-buffer read
+    out_start = compute - 1 + out_delay
+    steps = max(compute, nw)
+    nb = (out_start + nw - 1 - (rb - 1) * g * cb) // steps + 1
+    rowbuf = memory("rows", "ram", lcm, nb * g * words_per_bank_row, bits, reads=1, writes=1)
+    mems.append(rowbuf)
+    ii2, bound2 = loop_ii(recurrences, mems)
+    assert ii2 == ii, (ii2, bound2)
+    depth = rowbuf.read_latency + 1  # the row buffer's read, then the stream write
+    lag = ceil(depth / ii)
+    reads = [[((ib * slices) * g + m) * cb for ib in range(rows // vin)] for m in range(g)]
+    writes = [[out_start + o * g + m + lag for o in range(ot)] for m in range(g)]
+    tail = max(0, out_start + nw - steps)
+    assert (ii, compute) == matvec_loop(g, rows, cols, par_in, par_out, bits)
+    operators = {name: _shared(1, lanes, ii) for name in MATVEC_LANE_OPERATORS}
+    # Registers: the members' input tokens; muxes: g*slices-to-1 per lane input, lcm/vout-to-1 per output element.
+    extra_lut = par_in * bits * max(0, g * slices - 1) // 4 + vout * bits * max(0, lcm // vout - 1) // 4
+    extra_ff = g * vin * bits + vout * bits
+    params = {"G": g, "ROWS": rows, "COLS": cols, "VIN": vin, "VOUT": vout, "PI": par_in, "PO": par_out,
+              "II": ii, "CB": cb, "RB": rb, "SLICES": slices, "COMPUTE": compute, "OT": ot, "NW": nw, "STEPS": steps,
+              "OUT_START": out_start, "OUT_DELAY": out_delay, "NB": nb, "L": lcm, "LB": words_per_bank_row,
+              "TAIL": tail, "LAG": lag, "ACC_DIST": g * cb}  # fmt: skip
+    return KernelFacts("matvec", ii, bound, depth, steps, reads, writes, tail, operators, tuple(mems),
+                       tuple(recurrences), extra_lut, extra_ff, params)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BodyShape:
+    """What the facts need of a map body: operations per element by operator name, the critical path in cycles
+    (column constants arriving after a ROM read), and the most operators on one path."""
+
+    counts: Mapping[str, int]
+    critical_path: int
+    chain_ops: int
+
+
+LUT_ONLY = ("arith.negf", "arith.cmpf", "arith.select", "math.absf", "arith.maximumf", "arith.minimumf",
+            "arith.constant")  # fmt: skip
+
+
+def map_operators(counts: Mapping[str, int], lanes: int, ii: int) -> dict[str, int]:
+    """Operator instances of a map body on `lanes` lanes: every DSP operator shared over `ii` cycles (the code
+    limits them with ALLOCATION), LUT-only operators unshared."""
+    return {name: count * lanes if name in LUT_ONLY or ii == 1 else _shared(count, lanes, ii)
+            for name, count in counts.items()}  # fmt: skip
+
+
+def map_facts(body: BodyShape, elements: int, width: int, lanes: int, ii: int, n_in: int, n_out: int,
+              n_cols: int, bits: int = 32) -> KernelFacts:  # fmt: skip
+    """A printed `dataflow.map`: each iteration takes `lanes` consecutive elements of every input stream (a token
+    of `width` elements is read at its first group and shifted through a register), computes the body on each
+    lane, and writes the result token at its last group; `ii` cycles per iteration. With ii > 1 the code limits
+    every DSP operator to ceil(operations x lanes / ii) instances (ALLOCATION): the body is acyclic, so a modulo
+    schedule at that II exists; its depth is bounded by the critical path plus ii - 1 cycles per operator on the
+    longest chain."""
+    groups = width // lanes
+    tokens = elements // width
+    steps = elements // lanes
+    operators = map_operators(body.counts, lanes, ii)
+    mems = tuple(memory(f"col{i}", "rom", lanes, steps, bits) for i in range(n_cols))
+    col_latency = mems[0].read_latency if mems else 0
+    depth = body.critical_path + col_latency + 1 + (ii - 1) * body.chain_ops
+    lag = ceil(depth / ii)
+    reads = [[t * groups for t in range(tokens)] for _ in range(n_in)]
+    writes = [[t * groups + groups - 1 + lag for t in range(tokens)] for _ in range(n_out)]
+    bound_ii, bound = loop_ii((), mems, ii)
+    assert bound_ii == ii
+    extra_ff = (n_in + n_out) * width * bits
+    extra_lut = (n_in + n_out) * (width - lanes) * bits // 4 if groups > 1 else 0  # shift-register muxes
+    params = {"E": elements, "W": width, "P": lanes, "Q": groups, "R": tokens, "STEPS": steps, "II": ii, "LAG": lag}
+    return KernelFacts("map", ii, bound, depth, steps, reads, writes, 0, operators, mems, (), extra_lut, extra_ff, params)
+
+
+def fork_facts(tokens: int, outputs: int, width: int, bits: int = 32) -> KernelFacts:
+    """A fork: one token per iteration, read, then written to every output stream one cycle later."""
+    depth = 1
+    return KernelFacts("fork", 1, loop_ii()[1], depth, tokens, [list(range(tokens))],
+                       [[k + depth for k in range(tokens)] for _ in range(outputs)], 0, {}, (), (), 0,
+                       width * bits, {"STEPS": tokens, "LAG": depth})  # fmt: skip
+
+
+def read_facts(elements: int, width: int, bits: int = 32) -> KernelFacts:
+    """Reads a sample's `elements` coordinates from memory, one word per cycle (a 32-bit m_axi port), and sends
+    them as tokens of `width`; the data arrives MEMORY_READ_LATENCY cycles after the request."""
+    depth = MEMORY_READ_LATENCY + 1
+    tokens = elements // width
+    writes = [[t * width + width - 1 + depth for t in range(tokens)]]
+    return KernelFacts("read", 1, "1 (one m_axi word per cycle)", depth, elements, [], writes, 0, {}, (), (), 0,
+                       width * bits, {"STEPS": elements, "LAG": depth})  # fmt: skip
+
+
+def write_facts(counts: Sequence[int], widths: Sequence[int], bits: int = 32) -> KernelFacts:
+    """Writes each sample's outputs to memory, one word per cycle: the input streams one after another, a token
+    read at its first element."""
+    reads, start = [], 0
+    for count, width in zip(counts, widths, strict=True):
+        reads.append([start + t * width for t in range(count)])
+        start += count * width
+    return KernelFacts("write", 1, "1 (one m_axi word per cycle)", 0, start, reads, [], 0, {}, (), (), 0,
+                       max(widths) * bits, {"STEPS": start, "LAG": 0})  # fmt: skip
+
+
+def shuffle_facts(in_counts: Sequence[int], out_counts: Sequence[int], in_elements: int, out_width: int,
+                  bits: int = 32) -> KernelFacts:  # fmt: skip
+    """A printed shuffle: reads a sample's input tokens (the streams one after another, one token per iteration)
+    into a register buffer, then writes its output tokens, one per iteration, each element picked from the buffer
+    by a constant selection. `nb` sample buffers let the next sample enter while one is sent."""
+    n_reads, n_writes = sum(in_counts), sum(out_counts)
+    steps = max(n_reads, n_writes)
+    out_start = n_reads  # the last token is stored one cycle after its read; read the cycle after
+    nb = (out_start + n_writes - 1) // steps + 1
+    depth = 1
+    reads, step = [], 0
+    for count in in_counts:
+        reads.append(list(range(step, step + count)))
+        step += count
+    writes, step = [], out_start + depth
+    for count in out_counts:
+        writes.append(list(range(step, step + count)))
+        step += count
+    tail = max(0, out_start + n_writes - steps)
+    buffer = Memory("buf", "registers", "registers", 1, nb * in_elements, bits)
+    mux_lut = n_writes * out_width * bits // 2 + out_width * bits * (nb - 1) // 4  # a selection per token and lane
+    params = {"STEPS": steps, "OUT_START": out_start, "NB": nb, "TAIL": tail, "LAG": depth}
+    return KernelFacts("shuffle", 1, "1 (one token per iteration, register buffer)", depth, steps, reads, writes,
+                       tail, {}, (buffer,), (), mux_lut, 0, params)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# FIFOs
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def fifo_impl(depth: int, width: int, bits: int = 32) -> str:
+    """FIFOs of up to SRL_MAX_WORDS 32-bit words are shift registers (SRL), larger ones BRAM."""
+    return "srl" if depth * width * bits <= SRL_MAX_WORDS * 32 else "bram"
+
+
+def fifo_bram18(depth: int, width: int, bits: int = 32) -> int:
+    if fifo_impl(depth, width, bits) == "srl":
+        return 0
+    return ceil(depth / BRAM18_WORDS) * ceil(width * bits / 36)
+
+
+def fifo_lut(depth: int, width: int, bits: int = 32) -> int:
+    if fifo_impl(depth, width, bits) == "srl":
+        return ceil(depth / 32) * width * bits + 20  # an SRLC32E per 32 entries and bit, plus control
+    return 40
+
+
+__all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "Memory", "Recurrence", "fifo_bram18", "fifo_impl",
+           "fifo_lut", "fork_facts", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts",
+           "serial_accumulation", "shuffle_facts", "tree_accumulation", "write_facts"]  # fmt: skip
