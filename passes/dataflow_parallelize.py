@@ -114,14 +114,24 @@ def _token_width(elements: int, needed: int) -> int:
 
 def _map_choice(shape: BodyShape, elements: int, width: int, interval: int) -> tuple[int, int, int] | None:
     """(dsp, lanes, ii) of the cheapest map configuration that passes a sample in `interval` cycles."""
+    def dsp(lanes: int, ii: int) -> int:
+        return sum(operator(name).dsp * n for name, n in map_operators(shape.counts, lanes, ii).items())
+
     best = None
     for lanes in _divisors(width):
-        ii = interval * lanes // elements
-        if ii < 1:
+        most = interval * lanes // elements
+        if most < 1:
             continue
-        dsp = sum(operator(name).dsp * n for name, n in map_operators(shape.counts, lanes, ii).items())
-        if best is None or (dsp, lanes) < best[:2]:
-            best = (dsp, lanes, ii)
+        least = dsp(lanes, most)
+        lo, hi = 1, most  # the least sharing with that DSP (a shorter pipeline)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if dsp(lanes, mid) == least:
+                hi = mid
+            else:
+                lo = mid + 1
+        if best is None or (least, lanes) < best[:2]:
+            best = (least, lanes, lo)
     return best
 
 

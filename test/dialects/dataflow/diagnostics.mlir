@@ -95,19 +95,29 @@ func.func @f(%in: memref<4x2xf32>, %a: !dataflow.stream<f32, 2>) {
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
-  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
-  dataflow.read %in -> %a {ii = 0} : memref<4x2xf32> -> !dataflow.stream<f32, 2>
-  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+  %a = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
+  %b = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<tensor<2xf32>, 1>
+  dataflow.map ins(%a : !dataflow.stream<tensor<2xf32>, 1>) outs(%b : !dataflow.stream<tensor<2xf32>, 1>) attributes {lanes = 3} {
+  ^bb0(%x: f32):
+    dataflow.yield %x : f32
+  }
+  dataflow.write %b -> %out : !dataflow.stream<tensor<2xf32>, 1> -> memref<4x2xf32>
 }
-// CHECK: error: dataflow.read ii must be at least 1, got 0
+// CHECK: error: dataflow.map lanes (3) must divide the token width (2)
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
   %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
-  dataflow.read %in -> %a {latency = -1} : memref<4x2xf32> -> !dataflow.stream<f32, 2>
-  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+  %b = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.map ins(%a : !dataflow.stream<f32, 2>) outs(%b : !dataflow.stream<f32, 2>) attributes {ii = 0} {
+  ^bb0(%x: f32):
+    dataflow.yield %x : f32
+  }
+  dataflow.write %b -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
 }
-// CHECK: error: dataflow.read latency must be non-negative, got -1
+// CHECK: error: dataflow.map ii must be at least 1, got 0
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {

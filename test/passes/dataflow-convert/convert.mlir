@@ -16,7 +16,7 @@ func.func @f(%x: tensor<4x2xf32>) -> (tensor<4x3xf32>) {
 // CHECK-LABEL: dataflow.graph @f(%in: memref<4x2xf32>, %out: memref<4x3xf32>) {
 // CHECK-DAG:     %[[X:.*]] = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
 // CHECK-DAG:     %[[Z:.*]] = dataflow.fifo depth 2 : !dataflow.stream<f32, 3>
-// CHECK:         dataflow.read %in -> %[[X]] {latency = 64 : i64} : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+// CHECK:         dataflow.read %in -> %[[X]] : memref<4x2xf32> -> !dataflow.stream<f32, 2>
 // CHECK-NEXT:    dataflow.matvec ins(%[[X]] : !dataflow.stream<f32, 2>) outs(%[[Z]] : !dataflow.stream<f32, 3>) weights(dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00], [4.000000e+00, 5.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>)
 // The matvec result is read twice: a fork copies it.
 // CHECK-NEXT:    dataflow.fork %[[Z]] -> %[[Z0:.*]], %[[Z1:.*]] : !dataflow.stream<f32, 3> -> !dataflow.stream<f32, 3>, !dataflow.stream<f32, 3>

@@ -10,10 +10,10 @@ func.func @g(%x: tensor<4x2xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32
 }
 
 // CHECK-LABEL: dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x4xf32>)
-// CHECK:         dataflow.read %in -> %[[X:.*]] {latency = 64 : i64}
+// CHECK:         dataflow.read %in -> %[[X:.*]]
 // CHECK:         dataflow.fork %[[X]] -> %[[X0:.*]], %[[X1:.*]] :
-// CHECK:         dataflow.shuffle ins(%[[X0]] : !dataflow.stream<f32, 2>) outs(%[[A:.*]] : !dataflow.stream<f32, 1>) {select = array<i64: 1>, latency = 1 : i64}
+// CHECK:         dataflow.shuffle ins(%[[X0]] : !dataflow.stream<f32, 2>) outs(%[[A:.*]] : !dataflow.stream<f32, 1>) {select = array<i64: 1>}
 // CHECK:         dataflow.map ins(%[[A]] : !dataflow.stream<f32, 1>) outs(%[[B:.*]] : !dataflow.stream<f32, 1>)
 // CHECK:           math.exp
-// CHECK:         dataflow.shuffle ins(%[[B]], %[[X1]] : !dataflow.stream<f32, 1>, !dataflow.stream<f32, 2>) outs(%[[Y:.*]] : !dataflow.stream<f32, 4>) {select = array<i64: 0, 2, -1, 0>, fill = array<f64: 0.000000e+00, 0.000000e+00, 1.000000e+00, 0.000000e+00>, latency = 1 : i64}
+// CHECK:         dataflow.shuffle ins(%[[B]], %[[X1]] : !dataflow.stream<f32, 1>, !dataflow.stream<f32, 2>) outs(%[[Y:.*]] : !dataflow.stream<f32, 4>) {select = array<i64: 0, 2, -1, 0>, fill = array<f64: 0.000000e+00, 0.000000e+00, 1.000000e+00, 0.000000e+00>}
 // CHECK:         dataflow.write %[[Y]] -> %out : !dataflow.stream<f32, 4> -> memref<4x4xf32>

@@ -3,13 +3,13 @@
 // RUN: not inrarch-opt %s --dataflow-parallelize=dsp=4 2>&1 | filecheck %s --check-prefix=TOOFEW
 // RUN: inrarch-opt %s --dataflow-parallelize=target=custom,dsp=40,bram=10,uram=0,clock-mhz=250 | filecheck %s --check-prefix=CUSTOM
 
-// One 16x16 matvec (256 multiply-adds per sample, 5 DSP per multiply-add lane, fadd latency 4).
-// 40 DSP buy 8 lanes: 256 / 8 = 32 cycles per sample. With one input column per lane (par_in 1) the
-// accumulators of 16 / 8 column blocks would be revisited every 2 iterations, too soon for the 4-cycle adder
-// (II 2); the cheapest 8-lane shape that reaches 32 is par_in 2 x par_out 4 (8 iterations x 4 blocks, each
-// accumulator revisited every 4 iterations), so the input stream carries 2 features per token.
-// 20 DSP buy 4 lanes: 64 cycles, par_in 1 x par_out 4 (16 x 4 iterations, II 1), scalar tokens.
-// Pipeline latency: weight read 1 + fmul 3 + fadd 4 per adder-tree level over par_in + accumulate fadd 4.
+// One 16x16 matvec (256 multiply-adds per sample, 5 DSP per multiply-add lane: fmul 3 + fadd 2).
+// 40 DSP buy 8 lanes: 256 / 8 = 32 cycles per sample. Shapes with one iteration per cycle need each column's
+// accumulator to come back no sooner than its recurrence allows (LUTRAM read 1 + fadd 4 + write 1 = 6 cycles):
+// par_in 2 x par_out 4 revisits it every 16 / 4 = 4 iterations (II 2, 64 cycles: too slow); par_in 4 x par_out 2
+// (distance 8) and par_in 8 x par_out 1 (distance 16) both reach II 1 and 32 cycles, and the narrower output
+// (fewer row-buffer banks) wins: par_in 8, so the input stream carries 8 features per token.
+// 20 DSP buy 4 lanes: 64 cycles, par_in 4 x par_out 1 (4 reduction steps x 16 blocks, distance 16, II 1).
 !x = !dataflow.stream<f32, 16>
 dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
   %x = dataflow.fifo depth 2 : !x
@@ -21,11 +21,11 @@ dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
 
 // DSP40:      dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) attributes {interval = 32 : i64
 // DSP40-SAME:   budget_dsp = 40 : i64
-// DSP40:        dataflow.read %in -> %[[X:.*]] : memref<4x16xf32> -> !dataflow.stream<tensor<2xf32>, 8>
-// DSP40-NEXT:   dataflow.matvec ins(%[[X]] : !dataflow.stream<tensor<2xf32>, 8>) outs(%[[Y:.*]] : !dataflow.stream<f32, 16>) weights({{.*}}) {par_in = 2 : i64, par_out = 4 : i64, latency = 12 : i64}
+// DSP40:        dataflow.read %in -> %[[X:.*]] : memref<4x16xf32> -> !dataflow.stream<tensor<8xf32>, 2>
+// DSP40-NEXT:   dataflow.matvec ins(%[[X]] : !dataflow.stream<tensor<8xf32>, 2>) outs(%[[Y:.*]] : !dataflow.stream<f32, 16>) weights({{.*}}) {par_in = 8 : i64}
 
 // DSP20:      attributes {interval = 64 : i64
-// DSP20:        dataflow.matvec ins(%{{.*}} : !dataflow.stream<f32, 16>) outs(%{{.*}} : !dataflow.stream<f32, 16>) weights({{.*}}) {par_out = 4 : i64, latency = 8 : i64}
+// DSP20:        dataflow.matvec ins(%{{.*}} : !dataflow.stream<tensor<4xf32>, 4>) outs(%{{.*}} : !dataflow.stream<f32, 16>) weights({{.*}}) {par_in = 4 : i64}
 
 // TOOFEW: error: dataflow-parallelize: the design needs at least 5 DSP (one multiply-add lane per matrix kernel, maps at their slowest), the budget is 4
 

@@ -1,4 +1,5 @@
 // RUN: inrarch-opt %s -t hls | filecheck %s
+// RUN: inrarch-opt %s -t hls | grep -v '^ *//' | filecheck %s --check-prefix=NODIV
 // RUN: not inrarch-opt %inputs/no-graph.mlir -t hls 2>&1 | filecheck %s --check-prefix=NOGRAPH
 
 !s = !dataflow.stream<f32, 4>
@@ -10,10 +11,10 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
   %h = dataflow.fifo depth 4 : !v
   %y = dataflow.fifo depth 2 : !v
   %z = dataflow.fifo depth 6 : !s
-  dataflow.read %in -> %x {latency = 64} : memref<8x4xf32> -> !s
+  dataflow.read %in -> %x : memref<8x4xf32> -> !s
   dataflow.fork %x -> %x0, %x1 : !s -> !s, !s
-  dataflow.matvec ins(%x0 : !s) outs(%h : !v) weights(dense<0.5> : tensor<4x4xf32>) bias(dense<1.0> : tensor<4xf32>) {bias_on = array<i64: 1>, par_out = 2, latency = 8}
-  dataflow.map ins(%h : !v) outs(%y : !v) consts [dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>] attributes {ii = 3, latency = 24} {
+  dataflow.matvec ins(%x0 : !s) outs(%h : !v) weights(dense<0.5> : tensor<4x4xf32>) bias(dense<1.0> : tensor<4xf32>) {bias_on = array<i64: 1>, par_out = 2}
+  dataflow.map ins(%h : !v) outs(%y : !v) consts [dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>] attributes {lanes = 1, ii = 3} {
   ^bb0(%a: f32, %c: f32):
     %s = math.sin %a : f32
     %p = arith.mulf %s, %c : f32
@@ -28,34 +29,70 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK:       #include <hls_stream.h>
 // CHECK:       #include "inrarch/kernels.h"
 
-// Processes follow their ops' schedules; the map's loop has the op's II and writes its results LAG iterations
-// after reading (ceil(24 / 3) = 8).
+// Every process states the hardware facts it was printed from, and declares its pipelined loop for the timed
+// C-simulation: INRARCH_PIPELINE(II, iterations from an iteration to its stream writes).
+// The reader sends one 4-feature row per sample, one m_axi word per iteration; its writes leave with the read
+// latency (64) + 1.
 // CHECK:       static void k0_read(const float* in, hls::stream<Tok<float, 1>>& out0) {
-// CHECK-NEXT:    inrarch::read_rows<float, 4, 1>(in, out0, SAMPLES);
-// CHECK:       static void k1_fork(hls::stream<Tok<float, 1>>& in0, hls::stream<Tok<float, 1>>& out0, hls::stream<Tok<float, 1>>& out1) {
-// CHECK:       static void k2_matvec(hls::stream<Tok<float, 1>, 5> (&in)[1], hls::stream<Tok<float, 2>, 4> (&out)[1]) {
-// CHECK:       #pragma HLS ARRAY_PARTITION variable = k2_matvec_W cyclic factor = 1 dim = 1
-// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = k2_matvec_W cyclic factor = 2 dim = 2
-// CHECK-NEXT:    inrarch::matvec<float, 1, 4, 4, 1, 2, 1, 2, 8>(in, out, k2_matvec_W, k2_matvec_bias, k2_matvec_bias_on, SAMPLES);
-// CHECK:       static void k3_map(hls::stream<Tok<float, 2>>& in0, hls::stream<Tok<float, 2>>& out0) {
-// CHECK:         constexpr int LAG = 8;
-// CHECK:       #pragma HLS PIPELINE II = 3
-// CHECK:           const float v{{[0-9]+}} = hls::sin(a0.v[e]);
-// CHECK:           const float v{{[0-9]+}} = v{{[0-9]+}} * k3_map_col0[t * W + e];
-// CHECK:       static void k4_shuffle(
+// CHECK-NEXT:    // II 1: 1 (one m_axi word per cycle).
+// CHECK:         inrarch::read_rows<float, 4, 1, 65>(in, out0, SAMPLES);
+// CHECK:       static void k1_fork(
+// CHECK:         inrarch::fork<1>(static_cast<long>(SAMPLES) * 4, in0, out0, out1);
 
-// The top function: m_axi ports, DATAFLOW, one stream per FIFO with the dialect's depth, one call per kernel.
+// The matvec (1 x 2 lanes, 4 reduction steps x 2 column blocks): a column's accumulator comes back every 2
+// iterations, its recurrence (LUTRAM read 1 + fadd 4 + write 1) takes 6 cycles, so II 3, stated as such. Its
+// configuration comes from its facts; its arrays are defined, banked and bound in the process.
+// CHECK:       struct k2_matvec_cfg {
+// CHECK:         static constexpr int II = 3;
+// CHECK:         static constexpr int CB = 2;
+// CHECK:         static constexpr int RB = 4;
+// CHECK:       static void k2_matvec(hls::stream<Tok<float, 1>, 5> (&in)[1], hls::stream<Tok<float, 2>, 4> (&out)[1]) {
+// CHECK:         // II 3: accumulator recurrence of 6 cycles over a distance of 2 iterations.
+// CHECK-NEXT:    // Pipeline depth 2 cycles; 8 iterations per sample; 5 DSP, 0 BRAM18 (modeled); operators: 1 mulf, 1 addf.
+// CHECK-NEXT:    static const float W[8][1][2] = K2_MATVEC_W_INIT;
+// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = W type = complete dim = 2
+// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = W type = complete dim = 3
+// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = W type = rom_1p impl = lutram
+// CHECK:         float acc[2][2];
+// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 2
+// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = acc type = ram_s2p impl = lutram
+// CHECK-NEXT:    float rows[2][2];
+// CHECK:         inrarch::matvec<float, k2_matvec_cfg>(in, out, W, bias, bias_on, acc, rows, SAMPLES);
+
+// The map shares its operators over II 3 explicitly (ALLOCATION: one sin, one fmul), one lane: a 2-feature token
+// takes 2 iterations, its result leaves at the second, ceil(29 / 3) = 10 iterations later (sin 20 + ROM read 1 +
+// fmul 3 + write 1, plus 2 cycles per operator of the chain for the sharing).
+// CHECK:       static void k3_map(hls::stream<Tok<float, 2>>& in0, hls::stream<Tok<float, 2>>& out0) {
+// CHECK-NEXT:    // II 3: operator sharing: each shared operator serves up to 3 operations.
+// CHECK:         static const float col0[STEPS][P] = K3_MAP_COL0_INIT;
+// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = col0 type = complete dim = 2
+// CHECK:       #pragma HLS ALLOCATION type = function instances = inrarch_sin_f32 limit = 1
+// CHECK-NEXT:  #pragma HLS ALLOCATION type = operation instances = fmul limit = 1
+// CHECK:         INRARCH_PIPELINE(3, 10);
+// CHECK:       #pragma HLS PIPELINE II = 3 style = stp
+// CHECK-NEXT:      INRARCH_ITERATION();
+// CHECK:             const float v{{[0-9]+}} = inrarch_sin_f32(x0);
+// CHECK-NEXT:        const float v{{[0-9]+}} = v{{[0-9]+}} * c0;
+// CHECK:           if (q == 1) {
+// CHECK:             out0.write(t);
+// CHECK:       static void k4_shuffle(
+// CHECK:       #pragma HLS ARRAY_PARTITION variable = buf type = complete dim = 0
+// CHECK:               t.v[0] = buf[wnb][3];
+
+// The top function: m_axi ports, DATAFLOW, one stream per FIFO with the dialect's depth and an explicit FIFO
+// storage, one call per kernel.
 // CHECK:       extern "C" void tiny(const float* in, float* out) {
 // CHECK-NEXT:  #pragma HLS INTERFACE m_axi port = in offset = slave bundle = gmem0 depth = 32
 // CHECK-NEXT:  #pragma HLS INTERFACE m_axi port = out offset = slave bundle = gmem1 depth = 32
 // CHECK:       #pragma HLS INTERFACE s_axilite port = return
 // CHECK-NEXT:  #pragma HLS DATAFLOW
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 5> k2_in[1];
-// CHECK-DAG:   #pragma HLS STREAM variable = k2_in[0] depth = 5
+// CHECK-DAG:   #pragma HLS STREAM variable = k2_in depth = 5
 // CHECK-DAG:     hls::stream<Tok<float, 2>, 4> k2_out[1];
-// CHECK-DAG:   #pragma HLS STREAM variable = k2_out[0] depth = 4
+// CHECK-DAG:   #pragma HLS STREAM variable = k2_out depth = 4
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 3> x("x");
 // CHECK-DAG:   #pragma HLS STREAM variable = x depth = 3
+// CHECK-DAG:   #pragma HLS BIND_STORAGE variable = x type = fifo impl = srl
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 2> x1("x1");
 // CHECK-DAG:   #pragma HLS STREAM variable = x1 depth = 2
 // CHECK-DAG:     hls::stream<Tok<float, 2>, 2> y("y");
@@ -69,5 +106,11 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-NEXT:    INRARCH_PROCESS("k4_shuffle", k4_shuffle(y, x1, z));
 // CHECK-NEXT:    INRARCH_PROCESS("k5_write", k5_write(z, out));
 // CHECK-NEXT:    INRARCH_DATAFLOW_RUN();
+
+// Loop control by counters: outside comments, the printed code divides by nothing and takes no remainder, writes
+// no ring buffer, and every pragma argument is a literal or a name.
+// NODIV-NOT:   {{[A-Za-z0-9_)\]] +(/|%) }}
+// NODIV-NOT:   ring
+// NODIV-NOT:   {{#pragma HLS .*= [A-Za-z0-9_]+ *[-+*/]}}
 
 // NOGRAPH: error: the HLS printer needs a dataflow.graph (run --dataflow-lower first)
