@@ -3,7 +3,7 @@
     inrarch import FILE.py:FACTORY --input-shape 64,2 -o forward.mlir
     inrarch eval forward.mlir --input x.npy [--dtype float32] [-o outputs.npz]
     inrarch compile FILE.py:FACTORY --order 2 --input-shape 64,2 -o out/
-    inrarch csim out/ [--threaded]
+    inrarch csim out/ [--threaded | --timed]
 
 FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
 path works too: `inrarch.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
@@ -164,12 +164,36 @@ def cmd_csim(args: argparse.Namespace) -> None:
     project = args.project
     if not os.path.isfile(os.path.join(project, "Makefile")):
         raise CompileError(f"{project} is not an inrarch project (no Makefile); write one with inrarch compile")
-    goal = "csim-threaded" if args.threaded else "csim"
+    goal = "csim-timed" if args.timed else "csim-threaded" if args.threaded else "csim"
     proc = subprocess.run(["make", "-s", "-C", project, goal], capture_output=True, text=True)
-    sys.stdout.write(proc.stdout)
+    sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if not ln.startswith("timed-csim: fifo")))
     if proc.returncode != 0:
         message = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
         raise CompileError(f"C-simulation failed: {message[0] if message else 'make exited ' + str(proc.returncode)}")
+    if args.timed:
+        _compare_timing(project, proc.stdout)
+
+
+def _compare_timing(project: str, stdout: str) -> None:
+    """Prints the timed C-simulation's cycles and FIFO occupancies beside the cycle model's (modeled_timing.json)."""
+    import json
+
+    from inrarch.design import parse_timed
+
+    cycles, occupancy, _ = parse_timed(stdout)
+    path = os.path.join(project, "modeled_timing.json")
+    if not os.path.isfile(path):
+        print(f"timed C-simulation: {cycles:,} cycles per call (no modeled_timing.json to compare with)")
+        return
+    with open(path) as f:
+        model = json.load(f)
+    differ = [(name, occupancy.get(name), fifo["max_occupancy"]) for name, fifo in model["fifos"].items()
+              if occupancy.get(name) != fifo["max_occupancy"]]  # fmt: skip
+    same = "equal" if cycles == model["cycles"] else "DIFFERENT"
+    print(f"timed C-simulation: {cycles:,} cycles per call; cycle model: {model['cycles']:,} ({same}); FIFO maximum "
+          f"occupancies: {len(model['fifos']) - len(differ)} of {len(model['fifos'])} equal")  # fmt: skip
+    for name, timed, modeled in differ:
+        print(f"  FIFO {name}: timed C-simulation {timed}, cycle model {modeled}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -256,7 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("csim", help="build and run a project's C-simulation against its golden data")
     p.add_argument("project")
-    p.add_argument("--threaded", action="store_true", help="one thread per process, bounded FIFOs, deadlock check")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--threaded", action="store_true", help="one thread per process, bounded FIFOs, deadlock check")
+    mode.add_argument("--timed", action="store_true",
+                      help="cycle-stepped pipelines: cycles and FIFO occupancies beside the cycle model's")  # fmt: skip
     p.set_defaults(run=cmd_csim)
 
     p = sub.add_parser("demo", help="the default SIREN design end to end, and INR editing with its derivatives")

@@ -195,9 +195,13 @@ def compile(
         if golden:
             ref = insp_derivatives(copy.deepcopy(model).double(), x.double(), order, layout, scale)
             reference = np.stack([r.numpy() for r in ref], axis=1)
-        printed = HlsPrinter(graph).print()
+        from inrarch.hls.project import modeled_timing
+
+        printer = HlsPrinter(graph)
+        printed = printer.print()
         design.out_dir = write_project(out_dir, printed, x.numpy(), reference, report["assumptions"]["part"],
-                                       report["assumptions"]["clock_mhz"], format_report(report))  # fmt: skip
+                                       report["assumptions"]["clock_mhz"], format_report(report),
+                                       {"modeled_timing.json": modeled_timing(graph, printer)})  # fmt: skip
     return design
 
 

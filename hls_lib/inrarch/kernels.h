@@ -165,6 +165,9 @@ void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, 
   constexpr int II = C::II;
   constexpr int ACC_DIST = G * CB;
   constexpr int ROW_DIST = C::OUT_START - COMPUTE + 1;  // least distance from a row-buffer write to its read
+  (void)II;  // the names above that only pragmas use
+  (void)ACC_DIST;
+  (void)ROW_DIST;
   static_assert(CB == (C::COLS + PO - 1) / PO && RB == C::ROWS / PI && VIN % PI == 0, "lane shape");
   static_assert(STEPS == (COMPUTE > NW ? COMPUTE : NW) && L % PO == 0 && L % VOUT == 0, "schedule");
   static_assert(C::OUT_START >= COMPUTE && C::TAIL == (C::OUT_START + NW > STEPS ? C::OUT_START + NW - STEPS : 0),

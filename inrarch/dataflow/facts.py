@@ -49,8 +49,8 @@ from inrarch.hardware import (
 class Memory:
     """An array of a kernel as the printed code banks and binds it.
 
-    `kind`: `rom` (one read port, `rom_1p`), `ram` (one read and one write port, `ram_s2p`), or `registers`
-    (completely partitioned: any number of accesses). `impl`: `bram`, `lutram` or `registers`. `reads` and
+    `kind`: `rom` (one read port, `rom_1p`), `ram` (one read and one write port, `ram_s2p`), `ram2p` (two ports
+    that each read or write, `ram_t2p`), or `registers` (completely partitioned: any number of accesses). `impl`: `bram`, `lutram` or `registers`. `reads` and
     `writes` count the accesses one iteration makes to one bank (at most)."""
 
     name: str
@@ -73,6 +73,8 @@ class Memory:
             return 1
         if self.kind == "rom":
             return max(1, self.reads)
+        if self.kind == "ram2p":
+            return max(1, ceil((self.reads + self.writes) / 2))
         return max(1, self.reads, self.writes)
 
     @property
@@ -124,7 +126,7 @@ def loop_ii(recurrences: Sequence[Recurrence] = (), memories: Sequence[Memory] =
         bounds.append((r.ii, f"{r.what} recurrence of {r.cycles} cycles {relation} a distance of {r.distance} iterations"))
     for m in memories:
         if m.port_ii() > 1:
-            bounds.append((m.port_ii(), f"ports of {m.name}: {max(m.reads, m.writes)} accesses per bank and iteration"))
+            bounds.append((m.port_ii(), f"ports of {m.name}: {m.reads} reads and {m.writes} writes per bank and iteration"))
     if sharing > 1:
         bounds.append((sharing, f"operator sharing: each shared operator serves up to {sharing} operations"))
     if stream_accesses > 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xdsl.ir import SSAValue
 
-from inrarch.dataflow.cycle_model import SimKernel, SimStream
+from inrarch.dataflow.cycle_model import SimKernel, SimResult, SimStream, Simulator
 from inrarch.dialects.dataflow import GraphOp, KernelOp
 
 
@@ -30,3 +30,9 @@ def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tupl
         writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, sched.writes, strict=True)]
         kernels.append(SimKernel(kernel_name(kernel, k), sched.steps, sched.ii, reads, writes))
     return kernels, streams, [f.stream for f in fifos]
+
+
+def model_run(graph: GraphOp) -> tuple[SimResult, list[SSAValue]]:
+    """The cycle model of the graph with its FIFOs' depths, with occupancies; and the streams in its order."""
+    kernels, streams, values = sim_model(graph)
+    return Simulator(kernels, streams).run(graph.samples, occupancy=True), values

@@ -119,6 +119,10 @@ class HlsPrinter:
                         self.arrays[v] = (array, m)
                     self.port_arrays.append(array)
 
+    def fifo_names(self) -> dict[SSAValue, str]:
+        """The C++ name of every FIFO (an element of a port array, or a stream variable)."""
+        return {f.stream: self.ref(f.stream) for f in self.fifos}
+
     def ref(self, v: SSAValue) -> str:
         if v in self.arrays:
             array, m = self.arrays[v]

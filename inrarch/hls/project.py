@@ -101,9 +101,25 @@ int main(int argc, char** argv) {{
 """
 
 
+def modeled_timing(graph, printer) -> str:
+    """The cycle model's figures for the project (`modeled_timing.json`), FIFOs by their C++ names, for
+    `inrarch csim --timed` to compare with the timed C-simulation."""
+    import json
+
+    from inrarch.dataflow.simulate import model_run
+
+    result, values = model_run(graph)
+    names = printer.fifo_names()
+    fifos = {names[v]: {"depth": v.owner.depth_value, "max_occupancy": occ}
+             for v, occ in zip(values, result.max_occupancy or [None] * len(values), strict=True)}  # fmt: skip
+    return json.dumps({"modeled": True, "cycles": result.cycles, "deadlock": result.deadlock.describe()
+                       if result.deadlock else None, "fifos": fifos}, indent=1) + "\n"  # fmt: skip
+
+
 def makefile(p: Printed) -> str:
-    return f"""# C-simulation of {p.top} with g++ (no Vitis needed): `make csim`, or `make csim-threaded` (one thread per
-# dataflow process, bounded FIFOs of the printed depths, exact deadlock detection).
+    return f"""# C-simulation of {p.top} with g++ (no Vitis needed): `make csim`, `make csim-threaded` (one thread per
+# dataflow process, bounded FIFOs of the printed depths, exact deadlock detection), or `make csim-timed` (the
+# processes as cycle-stepped stall-all pipelines: cycles per call and each FIFO's most tokens held).
 CXX ?= g++
 CXXFLAGS ?= -O2 -std=c++17 -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas
 INCLUDES = -Ihls_lib/csim -Ihls_lib
@@ -118,16 +134,23 @@ build/csim-threaded: $(SOURCES) $(HEADERS)
 \tmkdir -p build
 \t$(CXX) $(CXXFLAGS) -DINRARCH_CSIM_THREADED -pthread $(INCLUDES) $(SOURCES) -o $@
 
+build/csim-timed: $(SOURCES) $(HEADERS)
+\tmkdir -p build
+\t$(CXX) $(CXXFLAGS) -DINRARCH_CSIM_TIMED -pthread $(INCLUDES) $(SOURCES) -o $@
+
 csim: build/csim
 \t./build/csim
 
 csim-threaded: build/csim-threaded
 \t./build/csim-threaded
 
+csim-timed: build/csim-timed
+\t./build/csim-timed
+
 clean:
 \trm -rf build
 
-.PHONY: csim csim-threaded clean
+.PHONY: csim csim-threaded csim-timed clean
 """
 
 

@@ -23,16 +23,18 @@ class HlsTarget(Target):
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         graph = find_graph(module)
-        printed = HlsPrinter(graph, self.top).print()
+        printer = HlsPrinter(graph, self.top)
+        printed = printer.print()
         if self.out:
             from inrarch.dataflow.functional import run_graph
             from inrarch.dataflow.report import design_report, format_report
-            from inrarch.hls.project import write_project
+            from inrarch.hls.project import modeled_timing, write_project
 
             rng = np.random.default_rng(0)
             x = rng.uniform(-1, 1, (printed.samples, printed.in_cols))
             golden = run_graph(graph, x)
             report = design_report(graph)
             write_project(self.out, printed, x, golden, report["assumptions"]["part"],
-                          report["assumptions"]["clock_mhz"], format_report(report))  # fmt: skip
+                          report["assumptions"]["clock_mhz"], format_report(report),
+                          {"modeled_timing.json": modeled_timing(graph, printer)})  # fmt: skip
         output.write(printed.source)

@@ -10,7 +10,13 @@ import pytest
 
 import inrarch
 from inrarch import models
+from inrarch.dataflow.simulate import model_run, stream_name
+from inrarch.design import Design
+from inrarch.dialects.dataflow import GraphOp
+from inrarch.passes.dataflow_fifo_depth import fifo_groups
+from xdsl.dialects.builtin import IntegerAttr, i64
 from inrarch.diagnostics import CompileError
+from inrarch.hls.printer import HlsPrinter
 from inrarch.hls_lib import HLS_LIB_DIR
 from inrarch.reference import insp_derivatives
 from model_kinds import MODEL_KINDS, sample_input
@@ -18,13 +24,30 @@ from model_kinds import MODEL_KINDS, sample_input
 STRICT = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-O1"]
 
 
-def check_csim(design, model, x, order, layout="insp", threaded_too=True):
+def check_csim(design, model, x, order, layout="insp", threaded_too=True, timed=False):
     reference = [r.numpy() for r in insp_derivatives(model.double(), x.double(), order, layout)]
-    for threaded in (False, True) if threaded_too else (False,):
-        outputs = design.csim(x, threaded=threaded)
+    runs = {"sequential": design.csim(x)}
+    if threaded_too:
+        runs["threaded"] = design.csim(x, threaded=True)
+    if timed:
+        runs["timed"] = check_timed(design, x)
+    for mode, outputs in runs.items():
         assert len(outputs) == len(reference)
         for k, (out, ref) in enumerate(zip(outputs, reference, strict=True)):
-            assert np.abs(out - ref).max() <= 1e-3 * np.abs(ref).max() + 1e-30, f"output {k}, threaded={threaded}"
+            assert np.abs(out - ref).max() <= 1e-3 * np.abs(ref).max() + 1e-30, f"output {k}, {mode}"
+
+
+def check_timed(design, x):
+    """The timed C-simulation of the printed code against the cycle model: the same cycles per call and, FIFO by
+    FIFO, the same maximum occupancy. Returns the timed run's outputs."""
+    run = design.timed_csim(x)
+    model, values = model_run(design.graph)
+    names = HlsPrinter(design.graph).fifo_names()
+    assert run.cycles == model.cycles
+    modeled = {names[v]: occupancy for v, occupancy in zip(values, model.max_occupancy, strict=True)}
+    assert run.max_occupancy == modeled
+    assert run.depths == {names[v]: v.owner.depth_value for v in values}
+    return run.outputs
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +60,7 @@ def benchmark():
 def test_benchmark_siren(benchmark, order):
     model, x = benchmark
     design = inrarch.compile(model, x, order=order, dsp=3200)
-    check_csim(design, model, x, order)
+    check_csim(design, model, x, order, timed=True)
 
 
 @pytest.mark.parametrize("name,factory,d", MODEL_KINDS, ids=[k[0] for k in MODEL_KINDS])
@@ -45,7 +68,7 @@ def test_benchmark_siren(benchmark, order):
 def test_model_kinds(name, factory, d, order):
     model = factory()
     x = sample_input(16, d)
-    check_csim(inrarch.compile(model, x, order=order), model, x, order)
+    check_csim(inrarch.compile(model, x, order=order), model, x, order, timed=order == 1)
 
 
 def test_reverse_mode_design_and_unique_layout():
@@ -68,8 +91,8 @@ def test_batches_of_samples_run_through_one_binary():
 )
 def test_printed_cpp_compiles_with_strict_warnings(model, d):
     design = inrarch.compile(model, sample_input(64, d), order=2)
-    design.build(threaded=False, cxx_flags=STRICT)
-    design.build(threaded=True, cxx_flags=STRICT)
+    for mode in ("sequential", "threaded", "timed"):
+        design.build(mode=mode, cxx_flags=STRICT)
 
 
 def test_project_files(tmp_path):
@@ -221,3 +244,42 @@ def test_inrarch_opt_writes_a_project_whose_csim_passes(tmp_path):
     run = subprocess.run(["make", "-s", "-C", str(out), "csim"], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.startswith("PASS"), run.stdout + run.stderr
 
+
+
+def _lowered(design, fifos):
+    """A copy of the design with the given FIFOs (by index) one token shallower."""
+    module = design.module.clone()
+    graph = next(op for op in module.walk() if isinstance(op, GraphOp))
+    for i, fifo in enumerate(graph.fifos()):
+        if i in fifos:
+            fifo.properties["depth"] = IntegerAttr(fifo.depth_value - 1, i64)
+    return Design(module, design.report, design.outputs), graph
+
+
+def test_one_token_below_the_chosen_depth_stalls_or_deadlocks_as_modeled():
+    """dataflow-fifo-depth trims every FIFO (or matvec port, whose streams share one C++ type) to the least depth
+    that keeps the modeled cycles. One token less must cost cycles or deadlock, and the timed C-simulation of the
+    printed code must show exactly what the cycle model predicts."""
+    model = models.siren(2, 16, 2, 2)
+    x = sample_input(16, 2)
+    design = inrarch.compile(model, x, order=1)
+    base = design.report["modeled_cycles"]
+    outcomes = []
+    for group in fifo_groups(design.graph):
+        if min(f.depth_value for i, f in enumerate(design.graph.fifos()) if i in group) < 2:
+            continue
+        lowered, graph = _lowered(design, set(group))
+        predicted, values = model_run(graph)
+        names = HlsPrinter(graph).fifo_names()
+        if predicted.deadlock is not None:
+            with pytest.raises(CompileError, match="deadlock: every process is blocked") as err:
+                lowered.timed_csim(x)
+            by_model = {name for name, _ in predicted.deadlock.fifos}
+            by_name = {stream_name(v, i): names[v] for i, v in enumerate(values)}
+            assert all(f"FIFO {by_name[name]} " in str(err.value) for name in by_model)
+            outcomes.append("deadlock")
+        else:
+            run = lowered.timed_csim(x)
+            assert run.cycles == predicted.cycles > base
+            outcomes.append("stall")
+    assert len(outcomes) >= 3 and "deadlock" in outcomes
