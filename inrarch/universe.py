@@ -8,6 +8,8 @@ from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 from xdsl.utils.target import Target
 
+import inrarch.xdsl_guards  # noqa: F401  (guards over xDSL behaviour, see the module)
+
 
 def _inr() -> Dialect:
     from inrarch.dialects.inr import INR

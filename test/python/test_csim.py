@@ -13,7 +13,8 @@ from inrarch import models
 from inrarch.dataflow.simulate import model_run, stream_name
 from inrarch.design import Design
 from inrarch.dialects.dataflow import GraphOp
-from inrarch.passes.dataflow_fifo_depth import fifo_groups
+from inrarch.context import make_context, parse_module
+from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, fifo_groups
 from xdsl.dialects.builtin import IntegerAttr, i64
 from inrarch.diagnostics import CompileError
 from inrarch.hls.printer import HlsPrinter
@@ -211,7 +212,7 @@ dataflow.graph @g(%in: memref<2x1xf32>, %out: memref<2x1xf32>) {
     proc = subprocess.run([sys.executable, "-m", "inrarch.opt", str(tmp_path / "g.mlir"), "-t", f'hls{{out="{out}"}}'],
                           capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "error: the HLS printer has no C++ for math.cbrt"
+    assert proc.stderr.strip() == "error: the hardware model has no operator math.cbrt"
     assert not out.exists() and os.listdir(tmp_path) == ["g.mlir"]
 
 
@@ -259,27 +260,51 @@ def _lowered(design, fifos):
 def test_one_token_below_the_chosen_depth_stalls_or_deadlocks_as_modeled():
     """dataflow-fifo-depth trims every FIFO (or matvec port, whose streams share one C++ type) to the least depth
     that keeps the modeled cycles. One token less must cost cycles or deadlock, and the timed C-simulation of the
-    printed code must show exactly what the cycle model predicts."""
-    model = models.siren(2, 16, 2, 2)
+    printed code must show exactly what the cycle model predicts: on a compiled SIREN, and on the reconvergent
+    graph of test/passes/dataflow-fifo-depth (its skip FIFO one token short deadlocks)."""
     x = sample_input(16, 2)
-    design = inrarch.compile(model, x, order=1)
-    base = design.report["modeled_cycles"]
+    siren = inrarch.compile(models.siren(2, 16, 2, 2), x, order=1)
+    module = parse_module(RECONVERGENT_GRAPH)
+    DataflowFifoDepthPass().apply(make_context(), module)
+    reconvergent = Design(module, {"element": "f32"}, [])
     outcomes = []
-    for group in fifo_groups(design.graph):
-        if min(f.depth_value for i, f in enumerate(design.graph.fifos()) if i in group) < 2:
-            continue
-        lowered, graph = _lowered(design, set(group))
-        predicted, values = model_run(graph)
-        names = HlsPrinter(graph).fifo_names()
-        if predicted.deadlock is not None:
-            with pytest.raises(CompileError, match="deadlock: every process is blocked") as err:
-                lowered.timed_csim(x)
-            by_model = {name for name, _ in predicted.deadlock.fifos}
-            by_name = {stream_name(v, i): names[v] for i, v in enumerate(values)}
-            assert all(f"FIFO {by_name[name]} " in str(err.value) for name in by_model)
-            outcomes.append("deadlock")
-        else:
-            run = lowered.timed_csim(x)
-            assert run.cycles == predicted.cycles > base
-            outcomes.append("stall")
-    assert len(outcomes) >= 3 and "deadlock" in outcomes
+    for design, inputs in ((siren, x), (reconvergent, np.linspace(-1, 1, 16 * 4).reshape(16, 4))):
+        base = design.graph.attributes["modeled_cycles"].value.data
+        for group in fifo_groups(design.graph):
+            if min(f.depth_value for i, f in enumerate(design.graph.fifos()) if i in group) < 2:
+                continue
+            lowered, graph = _lowered(design, set(group))
+            predicted, values = model_run(graph)
+            names = HlsPrinter(graph).fifo_names()
+            if predicted.deadlock is not None:
+                with pytest.raises(CompileError, match="deadlock: every process is blocked") as err:
+                    lowered.timed_csim(inputs)
+                by_name = {stream_name(v, i): names[v] for i, v in enumerate(values)}
+                assert all(f"FIFO {by_name[name]} " in str(err.value) for name, _ in predicted.deadlock.fifos)
+                outcomes.append("deadlock")
+            else:
+                run = lowered.timed_csim(inputs)
+                assert run.cycles == predicted.cycles > base
+                outcomes.append("stall")
+    assert outcomes.count("stall") >= 2 and outcomes.count("deadlock") >= 1
+
+
+RECONVERGENT_GRAPH = """
+!s = !dataflow.stream<f32, 4>
+dataflow.graph @g(%in: memref<16x4xf32>, %out: memref<16x4xf32>) {
+  %x = dataflow.fifo depth 2 : !s
+  %x_mv = dataflow.fifo depth 1 : !s
+  %skip = dataflow.fifo depth 1 : !s
+  %a = dataflow.fifo depth 1 : !s
+  %y = dataflow.fifo depth 1 : !s
+  dataflow.read %in -> %x : memref<16x4xf32> -> !s
+  dataflow.fork %x -> %x_mv, %skip : !s -> !s, !s
+  dataflow.matvec ins(%x_mv : !s) outs(%a : !s) weights(dense<0.25> : tensor<4x4xf32>)
+  dataflow.map ins(%a, %skip : !s, !s) outs(%y : !s) {
+  ^bb0(%p: f32, %q: f32):
+    %r = arith.addf %p, %q : f32
+    dataflow.yield %r : f32
+  }
+  dataflow.write %y -> %out : !s -> memref<16x4xf32>
+}
+"""

@@ -17,14 +17,20 @@ dataflow.graph @pipe(%in: memref<{n}x1xf32>, %out: memref<{n}x1xf32>) {{
   %a = dataflow.fifo depth {depth} : !s
   %b = dataflow.fifo depth {depth} : !s
   dataflow.read %in -> %a : memref<{n}x1xf32> -> !s
-  dataflow.map ins(%a : !s) outs(%b : !s) attributes {{ii = {ii}, latency = {latency}}} {{
+  dataflow.map ins(%a : !s) outs(%b : !s) attributes {{ii = {ii}}} {{
   ^bb0(%v: f32):
-    %r = math.sin %v : f32
+    {body}
     dataflow.yield %r : f32
   }}
   dataflow.write %b -> %out : !s -> memref<{n}x1xf32>
 }}
 """
+
+# Map bodies: a chain of k sines ending in %r.
+SIN_CHAIN = {
+    k: "\n    ".join(f"%{'r' if i == k - 1 else f'v{i + 1}'} = math.sin %v{i if i else ''} : f32" for i in range(k))
+    for k in (1, 2, 3)
+}
 
 RECONVERGENT = """
 !s = !dataflow.stream<f32, 4>
@@ -36,8 +42,8 @@ dataflow.graph @g(%in: memref<{n}x4xf32>, %out: memref<{n}x4xf32>) {{
   %y = dataflow.fifo depth 2 : !s
   dataflow.read %in -> %x : memref<{n}x4xf32> -> !s
   dataflow.fork %x -> %x_mv, %skip : !s -> !s, !s
-  dataflow.matvec ins(%x_mv : !s) outs(%a : !s) weights(dense<0.25> : tensor<4x4xf32>) {{latency = 8}}
-  dataflow.map ins(%a, %skip : !s, !s) outs(%y : !s) attributes {{latency = 5}} {{
+  dataflow.matvec ins(%x_mv : !s) outs(%a : !s) weights(dense<0.25> : tensor<4x4xf32>)
+  dataflow.map ins(%a, %skip : !s, !s) outs(%y : !s) {{
   ^bb0(%p: f32, %q: f32):
     %r = arith.addf %p, %q : f32
     dataflow.yield %r : f32
@@ -54,7 +60,7 @@ dataflow.graph @sh(%in: memref<{n}x3xf32>, %out: memref<{n}x6xf32>) {{
   %b = dataflow.fifo depth {d} : !s
   %y = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 3>
   dataflow.read %in -> %x : memref<{n}x3xf32> -> !s
-  dataflow.matvec ins(%x, %x_copy : !s, !s) outs(%a, %b : !s, !s) weights(dense<1.0> : tensor<3x3xf32>) {{latency = 6}}
+  dataflow.matvec ins(%x, %x_copy : !s, !s) outs(%a, %b : !s, !s) weights(dense<1.0> : tensor<3x3xf32>)
   dataflow.shuffle ins(%a, %b : !s, !s) outs(%y : !dataflow.stream<tensor<2xf32>, 3>) {{select = array<i64: 0, 3, 1, 4, 2, 5>}}
   dataflow.write %y -> %out : !dataflow.stream<tensor<2xf32>, 3> -> memref<{n}x6xf32>
 }}
@@ -79,15 +85,17 @@ def run(graph: GraphOp, samples: int | None = None):
 
 
 @pytest.mark.parametrize("n", [1, 2, 17, 64])
-@pytest.mark.parametrize("ii,latency", [(1, 0), (1, 7), (2, 9), (3, 3), (5, 24)])
-def test_pipeline_total_is_n_minus_one_intervals_plus_depth(n, ii, latency):
-    """A pipelined kernel with initiation interval II between two FIFOs: N tokens take (N-1)*II + depth cycles,
-    depth = its pipeline depth in whole iterations (ceil(latency/II)*II) + one cycle per FIFO hop + the first
-    cycle."""
-    result = run(graph_of(PIPELINE.format(n=n, depth=64, ii=ii, latency=latency)))
-    lag = -(-latency // ii)
+@pytest.mark.parametrize("ii,sines", [(1, 1), (1, 3), (2, 2), (3, 1), (5, 3)])
+def test_pipeline_total_is_n_minus_one_intervals_plus_depth(n, ii, sines):
+    """A map of `sines` chained sines, initiation interval II, between the memory reader and writer: N samples take
+    (N-1)*II + its depth in whole iterations + the reader's (its m_axi latency 64 + 1) + one cycle per FIFO hop
+    + the first cycle. The map's depth: 20 cycles per sine (the operator table), + 1 for the write, + II - 1 per
+    operator of the chain when operators are shared over II cycles."""
+    result = run(graph_of(PIPELINE.format(n=n, depth=64, ii=ii, body=SIN_CHAIN[sines])))
+    depth = 20 * sines + 1 + (ii - 1) * sines
+    lag = -(-depth // ii)
     assert result.deadlock is None
-    assert result.cycles == (n - 1) * ii + (lag * ii + 3)
+    assert result.cycles == (n - 1) * ii + lag * ii + (64 + 1) + 2 + 1
 
 
 def test_slowest_stage_sets_the_interval():
@@ -104,10 +112,10 @@ def test_slowest_stage_sets_the_interval():
 
 
 GRAPHS = [
-    ("pipeline", PIPELINE.format(n=12, depth=1, ii=2, latency=9)),
+    ("pipeline", PIPELINE.format(n=12, depth=1, ii=2, body=SIN_CHAIN[2])),
     ("reconvergent_deep", RECONVERGENT.format(n=10, skip=8)),
-    ("reconvergent_just_enough", RECONVERGENT.format(n=10, skip=7)),
-    ("reconvergent_deadlocks", RECONVERGENT.format(n=10, skip=6)),
+    ("reconvergent_just_enough", RECONVERGENT.format(n=10, skip=6)),
+    ("reconvergent_deadlocks", RECONVERGENT.format(n=10, skip=5)),
     ("shuffle_members", SHUFFLED_FORKED.format(n=9, d=3)),
     ("shuffle_members_deadlocks", SHUFFLED_FORKED.format(n=9, d=1)),
 ]
@@ -126,13 +134,15 @@ def test_cycle_model_agrees_with_simpy(name, text):
 
 
 def test_shallow_skip_fifo_deadlocks():
-    """The matvec (4 x 4, one lane: 16 iterations per sample, results 8 iterations after the last) reads the next
-    sample's features at its iterations 16, 20 and 24 and writes its first result at iteration 24, in the same
-    pipeline step as the third read. Meanwhile the skip FIFO holds a sample's 4 features plus those 3: with 7
-    tokens the design runs at full speed, with 6 the fork stalls on it and the matvec never gets its input."""
+    """The matvec (4 x 4, one lane: 16 iterations per sample at II 2, its accumulators coming back every 4
+    iterations against a 6-cycle recurrence) reads a sample's features at its iterations 0, 4, 8, 12 and writes
+    the sample's first result at iteration 22 (test/passes/dataflow-fifo-depth/reconvergent.mlir derives it), after
+    reading the next sample's features 0 and 1. Meanwhile the skip FIFO holds a sample's 4 features plus those 2:
+    with 6 tokens the design runs at full speed, with 5 the fork stalls on it and the matvec never gets its
+    input."""
     deep = run(graph_of(RECONVERGENT.format(n=10, skip=8)))
-    enough = run(graph_of(RECONVERGENT.format(n=10, skip=7)))
-    shallow = run(graph_of(RECONVERGENT.format(n=10, skip=6)))
+    enough = run(graph_of(RECONVERGENT.format(n=10, skip=6)))
+    shallow = run(graph_of(RECONVERGENT.format(n=10, skip=5)))
     assert deep.deadlock is None and enough.deadlock is None
     assert enough.cycles == deep.cycles
     assert shallow.cycles is None
@@ -150,7 +160,7 @@ def test_deadlock_names_the_fifos_of_the_cycle():
 MINIMALITY_GRAPHS = [
     RECONVERGENT.format(n=12, skip=1),
     SHUFFLED_FORKED.format(n=10, d=1),
-    PIPELINE.format(n=16, depth=1, ii=3, latency=10),
+    PIPELINE.format(n=16, depth=1, ii=3, body=SIN_CHAIN[1]),
 ]
 
 
