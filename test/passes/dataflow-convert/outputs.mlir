@@ -10,7 +10,7 @@ func.func @g(%x: tensor<4x2xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32
 }
 
 // CHECK-LABEL: dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x4xf32>)
-// CHECK:         dataflow.read %in -> %[[X:.*]]
+// CHECK:         dataflow.read %in -> %[[X:[a-z0-9_]+]] :
 // CHECK:         dataflow.fork %[[X]] -> %[[X0:.*]], %[[X1:.*]] :
 // CHECK:         dataflow.shuffle ins(%[[X0]] : !dataflow.stream<f32, 2>) outs(%[[A:.*]] : !dataflow.stream<f32, 1>) {select = array<i64: 1>}
 // CHECK:         dataflow.map ins(%[[A]] : !dataflow.stream<f32, 1>) outs(%[[B:.*]] : !dataflow.stream<f32, 1>)
