@@ -153,7 +153,7 @@ def cmd_compile(args: argparse.Namespace) -> None:
     print(f"[compile] {args.model}: derivatives of order {args.order} ({args.layout}, {args.mode}), {shape[0]} samples",
           flush=True)  # fmt: skip
     design = compile_design(model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target,
-                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output)  # fmt: skip
+                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force)  # fmt: skip
     print(format_report(design.report))
     print(f"[compile] wrote the Vitis project to {design.out_dir} (C-simulation: inrarch csim {args.output})")
 
@@ -275,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsp", type=int, help="DSP budget (default: the target's)")
     p.add_argument("--clock-mhz", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", required=True, help="project directory to write")
+    p.add_argument("-o", "--output", required=True, help="project folder to write: new or empty, or see --force")
+    p.add_argument("--force", action="store_true",
+                   help="replace an earlier inrarch project in that folder (only the files inrarch wrote)")  # fmt: skip
     p.set_defaults(run=cmd_compile)
 
     p = sub.add_parser("csim", help="build and run a project's C-simulation against its golden data")

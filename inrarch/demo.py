@@ -165,7 +165,7 @@ def run(
     x = (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
     project = os.path.join(out_dir, f"siren_order{order}")
     progress(f"compiling its order-{order} derivatives (INSP layout) for {samples} samples within {dsp} DSP")
-    design = compile_design(model, x, order=order, dsp=dsp, out_dir=project)
+    design = compile_design(model, x, order=order, dsp=dsp, out_dir=project, force=True)
     log(format_report(design.report))
     summary["report"] = design.report
 

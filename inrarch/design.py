@@ -161,17 +161,20 @@ def compile(
     out_dir: str | None = None,
     scale: float | None = None,
     golden: bool = True,
+    force: bool = False,
 ) -> Design:
     """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design. With
     `out_dir`, writes the Vitis project there, with the example input and PyTorch's nested-autograd derivatives
-    (float64) as the testbench's golden data."""
+    (float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
+    `force` given (see `inrarch.hls.project.write_project`): inrarch never touches a file it did not write."""
     from inrarch.api import differentiate
     from inrarch.dataflow.report import design_report, format_report
     from inrarch.passes.dataflow_lower import DataflowLowerPass
 
-    if out_dir is not None and not os.path.isdir(os.path.dirname(os.path.abspath(out_dir))):
-        parent = os.path.dirname(os.path.abspath(out_dir))
-        raise CompileError(f"cannot write {out_dir}: its parent directory {parent} does not exist")
+    if out_dir is not None:
+        from inrarch.hls.project import check_project_dir
+
+        check_project_dir(out_dir, force)  # before the work, not after
 
     module = differentiate(model, example_input, order=order, layout=layout, mode=mode, scale=scale)
     DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True).apply(make_context(), module)
@@ -201,7 +204,7 @@ def compile(
         printed = printer.print()
         design.out_dir = write_project(out_dir, printed, x.numpy(), reference, report["assumptions"]["part"],
                                        report["assumptions"]["clock_mhz"], format_report(report),
-                                       {"modeled_timing.json": modeled_timing(graph, printer)})  # fmt: skip
+                                       {"modeled_timing.json": modeled_timing(graph, printer)}, force)  # fmt: skip
     return design
 
 

@@ -90,6 +90,9 @@ TARGETS = {
 }
 
 
+MAX_CLOCK_MHZ = 1000.0  # beyond any fabric clock of these parts
+
+
 def make_target(
     name: str = "u50",
     dsp: int | None = None,
@@ -97,7 +100,12 @@ def make_target(
     uram: int | None = None,
     clock_mhz: float | None = None,
 ) -> Target:
-    """A named target, with any of its budgets (or the clock) replaced."""
+    """A named target, with any of its budgets (or the clock) replaced; every option checked."""
+    for option, value, least in (("dsp", dsp, 1), ("bram", bram, 0), ("uram", uram, 0)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
+            raise CompileError(f"dataflow-parallelize: option {option} must be an integer >= {least}, got {value}")
+    if clock_mhz is not None and not (isinstance(clock_mhz, int | float) and 0 < clock_mhz <= MAX_CLOCK_MHZ):
+        raise CompileError(f"dataflow-parallelize: option clock-mhz must lie in (0, {MAX_CLOCK_MHZ}], got {clock_mhz}")
     base = TARGETS.get(name)
     if base is None:
         if name != "custom":

@@ -44,6 +44,8 @@ class DataflowFifoDepthPass(ModulePass):
     trim: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.samples is not None and (not isinstance(self.samples, int) or self.samples < 1):
+            raise CompileError(f"dataflow-fifo-depth: option samples must be an integer >= 1, got {self.samples}")
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
             result = size_fifos(graph, self.samples, self.trim)
             for fifo, depth in zip(graph.fifos(), result.depths, strict=True):

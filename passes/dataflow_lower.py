@@ -12,6 +12,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
+from inrarch.hardware import make_target
 from inrarch.passes.dataflow_convert import DataflowConvertPass
 from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass
 from inrarch.passes.dataflow_fuse import DataflowFusePass
@@ -35,6 +36,7 @@ class DataflowLowerPass(ModulePass):
     quiet: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)  # options checked before any work
         DataflowConvertPass(self.func).apply(ctx, op)
         DataflowFusePass().apply(ctx, op)
         DataflowParallelizePass(self.target, self.dsp, self.bram, self.uram, self.clock_mhz).apply(ctx, op)

@@ -37,7 +37,7 @@ from inrarch.autodiff.graph import Builder
 from inrarch.autodiff.lift import lift_function
 from inrarch.autodiff.lower import Lowerer
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.inr import GradOp, Layout, derivative_output_count
+from inrarch.dialects.inr import MAX_ORDER, MAX_OUTPUTS, GradOp, Layout, derivative_output_count
 from inrarch.evaluator import find_function
 
 
@@ -80,8 +80,8 @@ class InrAutodiffPass(ModulePass):
                 region_dce(f.body)
 
     def check_options(self) -> None:
-        if self.order is not None and (not float(self.order).is_integer() or self.order < 1 or isinstance(self.order, float)):
-            raise CompileError(f"inr-autodiff: order must be a positive integer, got {self.order}")
+        if self.order is not None and (isinstance(self.order, float) or not 1 <= self.order <= MAX_ORDER):
+            raise CompileError(f"inr-autodiff: order must be an integer in [1, {MAX_ORDER}], got {self.order}")
         if self.mode not in MODES:
             raise CompileError(f"inr-autodiff: unknown mode '{self.mode}' (choose taylor or reverse)")
         if self.layout not in (Layout.INSP.value, Layout.UNIQUE.value):
@@ -105,6 +105,13 @@ def create_grad(module: ModuleOp, forward: func.FuncOp, order: int, layout: str,
     channels = out_type.get_shape()[1]
     result_type = TensorType(in_type.element_type, [samples])
     count = derivative_output_count(dims, channels, order, layout)
+    if count > MAX_OUTPUTS:
+        raise CompileError(
+            f"inr-autodiff: order {order} of {channels} output(s) over {dims} coordinate(s) gives {count:,} derivatives "
+            f"in the {layout} layout; at most {MAX_OUTPUTS:,} are supported"
+            + (" (the unique layout lists each partial once)" if layout == "insp" else ""),
+            forward,
+        )
     block = Block(arg_types=[in_type])
     grad = GradOp(forward.sym_name.data, block.args[0], order, layout, [result_type] * count, scale)
     grad.location = forward.location

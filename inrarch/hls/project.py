@@ -1,8 +1,9 @@
 """A Vitis HLS project from a printed design: sources, constants, testbench with golden data, `run_hls.tcl`,
 `hls_config.cfg` (Vitis 2023.2+), a Makefile for C-simulation with g++, and a copy of inrarch's kernel library.
 
-Projects are written to a temporary sibling directory and renamed into place at the end, so a failed build never
-leaves a directory that looks complete.
+Projects are written to a temporary sibling directory and moved into place at the end, so a failed build never
+leaves a directory that looks complete. inrarch never deletes or overwrites a file it did not write: a project goes
+to a new or empty folder, or replaces, with `force`, the files an earlier inrarch project listed in its marker.
 """
 
 from __future__ import annotations
@@ -191,6 +192,40 @@ clock={clock_mhz:g}MHz
 """
 
 
+MARKER = ".inrarch-project"
+
+
+def _manifest(path: str) -> list[str] | None:
+    """The files an inrarch project folder says inrarch wrote, or None if `path` is not an inrarch project."""
+    marker = os.path.join(path, MARKER)
+    if not os.path.isfile(marker):
+        return None
+    with open(marker) as f:
+        return [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+
+
+def check_project_dir(out_dir: str, force: bool = False) -> str:
+    """Checks that a project may be written to `out_dir` without touching anything inrarch did not write; returns
+    its absolute path. A new or empty folder is fine; an inrarch project (its marker file) only with `force`."""
+    out_dir = os.path.abspath(out_dir)
+    parent = os.path.dirname(out_dir)
+    if not os.path.isdir(parent):
+        raise CompileError(f"cannot write {out_dir}: its parent directory {parent} does not exist")
+    if os.path.lexists(out_dir):
+        if not os.path.isdir(out_dir) or os.path.islink(out_dir):
+            raise CompileError(f"cannot write the project to {out_dir}: it exists and is not a folder")
+        if os.listdir(out_dir):
+            if _manifest(out_dir) is None:
+                raise CompileError(f"cannot write the project to {out_dir}: the folder exists and holds files inrarch "
+                                   f"did not write (no {MARKER}); choose a new or empty folder")  # fmt: skip
+            if not force:
+                raise CompileError(f"{out_dir} holds an inrarch project: pass --force (force=True) to replace the "
+                                   "files inrarch wrote there")  # fmt: skip
+    if not os.access(parent, os.W_OK):
+        raise CompileError(f"cannot write {out_dir}: its parent directory {parent} is not writable")
+    return out_dir
+
+
 def write_project(
     out_dir: str,
     printed: Printed,
@@ -200,16 +235,23 @@ def write_project(
     clock_mhz: float,
     report_text: str = "",
     extra_files: dict[str, str] | None = None,
+    force: bool = False,
 ) -> str:
-    """Writes the project to `out_dir` (replacing it); returns its absolute path."""
+    """Writes the project to `out_dir`; returns its absolute path.
+
+    Never deletes or overwrites a file inrarch did not write: the folder must be new, empty, or an inrarch project
+    (its marker file lists the files inrarch wrote) and `force` given; then only those files are replaced, and
+    anything the user added stays. The project is written to a temporary sibling first and moved into place, with
+    the marker last, so a failed write never leaves a folder that looks complete."""
     from inrarch.hls_lib import HLS_LIB_DIR
 
-    out_dir = os.path.abspath(out_dir)
+    out_dir = check_project_dir(out_dir, force)
     parent = os.path.dirname(out_dir)
-    if not os.path.isdir(parent):
-        raise CompileError(f"cannot write {out_dir}: its parent directory {parent} does not exist")
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(out_dir) + ".partial-", dir=parent)
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".partial-", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o777 & ~umask)
         files = {
             f"{printed.top}.cpp": printed.source,
             f"{printed.top}.h": printed.header,
@@ -232,10 +274,41 @@ def write_project(
             np.asarray(golden, dtype=dtype).tofile(os.path.join(tmp, "data", "golden.bin"))
         for part_dir in HLS_LIB_PARTS:
             shutil.copytree(HLS_LIB_DIR / part_dir, os.path.join(tmp, "hls_lib", part_dir))
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.rename(tmp, out_dir)
+        written = sorted(os.path.relpath(os.path.join(root, name), tmp)
+                         for root, _, names in os.walk(tmp) for name in names)  # fmt: skip
+        marker = "# written by inrarch: the files of this project; inrarch replaces only these (with --force)\n"
+        marker += "".join(f"{name}\n" for name in written)
+        if not os.path.exists(out_dir):
+            with open(os.path.join(tmp, MARKER), "w") as f:
+                f.write(marker)
+            os.rename(tmp, out_dir)
+            return out_dir
+        _replace_files(out_dir, tmp, written, marker)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> None:
+    """Moves the new project's files over an empty folder or an inrarch project: the old marker goes first (the
+    folder no longer looks complete), then the files inrarch wrote before and does not write now, then the new
+    files move in, the marker last."""
+    old = _manifest(out_dir) or []
+    theirs = [name for name in written if os.path.lexists(os.path.join(out_dir, name)) and name not in old]
+    if theirs:
+        raise CompileError(f"cannot replace the project in {out_dir}: {theirs[0]} there was not written by inrarch")
+    marker_path = os.path.join(out_dir, MARKER)
+    if os.path.exists(marker_path):
+        os.remove(marker_path)
+    for name in old:
+        path = os.path.join(out_dir, name)
+        if name not in written and os.path.isfile(path) and not os.path.islink(path):
+            os.remove(path)
+    for name in written:
+        target = os.path.join(out_dir, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(os.path.join(tmp, name), target)
+    with open(marker_path, "w") as f:
+        f.write(marker)

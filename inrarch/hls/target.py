@@ -1,5 +1,6 @@
 """The `hls` target of inrarch-opt: `-t hls` prints the design's main C++ source; `-t 'hls{out=DIR}'` also writes
-the whole Vitis project (testbench golden data from the graph's own semantics on seeded random inputs)."""
+the whole Vitis project (testbench golden data from the graph's own semantics on seeded random inputs) to a new or
+empty folder, or, with `force=true`, over the files of an earlier inrarch project there."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class HlsTarget(Target):
 
     out: str | None = None
     top: str | None = None
+    force: bool = False
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         graph = find_graph(module)
@@ -36,5 +38,5 @@ class HlsTarget(Target):
             report = design_report(graph)
             write_project(self.out, printed, x, golden, report["assumptions"]["part"],
                           report["assumptions"]["clock_mhz"], format_report(report),
-                          {"modeled_timing.json": modeled_timing(graph, printer)})  # fmt: skip
+                          {"modeled_timing.json": modeled_timing(graph, printer)}, self.force)  # fmt: skip
         output.write(printed.source)

@@ -2,6 +2,10 @@
 // RUN: inrarch-opt %s --dataflow-parallelize=dsp=20 | filecheck %s --check-prefix=DSP20
 // RUN: not inrarch-opt %s --dataflow-parallelize=dsp=4 2>&1 | filecheck %s --check-prefix=TOOFEW
 // RUN: inrarch-opt %s --dataflow-parallelize=target=custom,dsp=40,bram=10,uram=0,clock-mhz=250 | filecheck %s --check-prefix=CUSTOM
+// RUN: not inrarch-opt %s --dataflow-parallelize=clock-mhz=-100 2>&1 | filecheck %s --check-prefix=CLOCK
+// RUN: not inrarch-opt %s --dataflow-parallelize=clock-mhz=0 2>&1 | filecheck %s --check-prefix=CLOCK0
+// RUN: not inrarch-opt %s --dataflow-parallelize=dsp=-5 2>&1 | filecheck %s --check-prefix=NEGDSP
+// RUN: not inrarch-opt %s --dataflow-lower=bram=-1 2>&1 | filecheck %s --check-prefix=NEGBRAM
 
 // One 16x16 matvec (256 multiply-adds per sample, 5 DSP per multiply-add lane: fmul 3 + fadd 2).
 // 40 DSP buy 8 lanes: 256 / 8 = 32 cycles per sample. Shapes with one iteration per cycle need each column's
@@ -31,3 +35,9 @@ dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
 
 // A custom budget and clock are recorded for the report.
 // CUSTOM: attributes {interval = 32 : i64, target = "custom-budget", part = "custom", clock_mhz = 2.500000e+02 : f64, budget_dsp = 40 : i64, budget_bram36 = 10 : i64, budget_uram = 0 : i64}
+
+// Every option is checked, with its name and accepted range.
+// CLOCK: error: dataflow-parallelize: option clock-mhz must lie in (0, 1000.0], got -100
+// CLOCK0: error: dataflow-parallelize: option clock-mhz must lie in (0, 1000.0], got 0
+// NEGDSP: error: dataflow-parallelize: option dsp must be an integer >= 1, got -5
+// NEGBRAM: error: dataflow-parallelize: option bram must be an integer >= 0, got -1

@@ -1,10 +1,12 @@
 // Bad input to inr-autodiff: one located line, exit status 1.
 // RUN: not inrarch-opt %s --inr-autodiff=order=0 2>&1 | filecheck %s --check-prefix=ORDER0
-// ORDER0: error: inr-autodiff: order must be a positive integer, got 0
+// ORDER0: error: inr-autodiff: order must be an integer in [1, 16], got 0
 // RUN: not inrarch-opt %s --inr-autodiff=order=-2 2>&1 | filecheck %s --check-prefix=NEGATIVE
-// NEGATIVE: error: inr-autodiff: order must be a positive integer, got -2
+// NEGATIVE: error: inr-autodiff: order must be an integer in [1, 16], got -2
 // RUN: not inrarch-opt %s --inr-autodiff=order=2.5 2>&1 | filecheck %s --check-prefix=FRACTION
-// FRACTION: error: inr-autodiff: order must be a positive integer, got 2.5
+// FRACTION: error: inr-autodiff: order must be an integer in [1, 16], got 2.5
+// RUN: not inrarch-opt %s --inr-autodiff=order=100 2>&1 | filecheck %s --check-prefix=HUGE
+// HUGE: error: inr-autodiff: order must be an integer in [1, 16], got 100
 // RUN: not inrarch-opt %s --inr-autodiff=order=2,mode=sideways 2>&1 | filecheck %s --check-prefix=MODE
 // MODE: error: inr-autodiff: unknown mode 'sideways' (choose taylor or reverse)
 // RUN: not inrarch-opt %s --inr-autodiff 2>&1 | filecheck %s --check-prefix=NOORDER

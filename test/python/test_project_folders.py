@@ -1,0 +1,133 @@
+"""Project folders: inrarch never deletes or overwrites a file it did not write. A project goes to a new or empty
+folder, or, with --force, replaces the files an earlier inrarch project listed in its marker; anything else in
+the way is a one-line error that leaves every file as it was."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+import inrarch
+from inrarch import models
+from inrarch.diagnostics import CompileError
+from inrarch.hls.project import MARKER
+from model_kinds import sample_input
+
+
+def _snapshot(folder):
+    out = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, folder)] = f.read()
+    return out
+
+
+def _user_folder(path):
+    path.mkdir()
+    (path / "Makefile").write_text("all:\n\techo mine\n")
+    (path / "data").mkdir()
+    (path / "data" / "mydata.bin").write_bytes(b"\x01\x02")
+    (path / "keep.txt").write_text("keep me")
+    return _snapshot(path)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return models.siren(2, 4, 1, 1), sample_input(4, 2)
+
+
+def _compile(tiny, out, **kw):
+    model, x = tiny
+    return inrarch.compile(model, x, order=1, out_dir=str(out), **kw)
+
+
+def test_a_folder_with_user_files_is_refused_and_left_alone(tiny, tmp_path):
+    before = _user_folder(tmp_path / "prj")
+    with pytest.raises(CompileError, match="holds files inrarch did not write"):
+        _compile(tiny, tmp_path / "prj")
+    with pytest.raises(CompileError, match="holds files inrarch did not write"):
+        _compile(tiny, tmp_path / "prj", force=True)  # --force never applies to a folder inrarch did not write
+    assert _snapshot(tmp_path / "prj") == before
+    assert sorted(os.listdir(tmp_path)) == ["prj"]  # no temporary folder left behind
+
+
+def test_the_working_directory_is_never_replaced(tiny, tmp_path, monkeypatch):
+    before = _user_folder(tmp_path / "work")
+    monkeypatch.chdir(tmp_path / "work")
+    with pytest.raises(CompileError, match="holds files inrarch did not write"):
+        _compile(tiny, ".")
+    assert _snapshot(tmp_path / "work") == before
+
+
+def test_a_regular_file_as_the_folder_is_an_error(tiny, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CompileError, match="exists and is not a folder"):
+        _compile(tiny, tmp_path / "afile")
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_an_inrarch_project_is_replaced_only_with_force_and_user_files_stay(tiny, tmp_path):
+    out = tmp_path / "prj"
+    _compile(tiny, out)
+    assert (out / MARKER).is_file() and "forward_grad.cpp" in (out / MARKER).read_text()
+    (out / "notes.txt").write_text("my notes")
+    (out / "build").mkdir()
+    (out / "build" / "vitis.log").write_text("a Vitis run")
+    with pytest.raises(CompileError, match="holds an inrarch project: pass --force"):
+        _compile(tiny, out)
+    _compile(tiny, out, force=True)
+    assert (out / "notes.txt").read_text() == "my notes"
+    assert (out / "build" / "vitis.log").read_text() == "a Vitis run"
+    assert (out / "forward_grad.cpp").is_file()
+
+
+def test_a_user_file_where_inrarch_writes_blocks_the_replacement(tiny, tmp_path):
+    out = tmp_path / "prj"
+    _compile(tiny, out)
+    manifest = (out / MARKER).read_text().replace("report.txt\n", "")  # as if an older inrarch had not written it
+    (out / MARKER).write_text(manifest)
+    (out / "report.txt").write_text("the user's report")
+    with pytest.raises(CompileError, match="report.txt there was not written by inrarch"):
+        _compile(tiny, out, force=True)
+    assert (out / "report.txt").read_text() == "the user's report"
+    assert (out / MARKER).is_file()
+
+
+def test_an_empty_folder_is_used_and_permissions_are_ordinary(tiny, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    _compile(tiny, out)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o777 & ~umask
+    new = tmp_path / "new"
+    _compile(tiny, new)
+    assert stat.S_IMODE(os.stat(new).st_mode) == 0o777 & ~umask
+
+
+def test_inrarch_opt_refuses_a_user_folder_in_one_line(tiny, tmp_path):
+    model, x = tiny
+    (tmp_path / "d.mlir").write_text(str(inrarch.differentiate(model, x, order=1)))
+    before = _user_folder(tmp_path / "prj")
+    proc = subprocess.run([sys.executable, "-m", "inrarch.opt", str(tmp_path / "d.mlir"), "--dataflow-lower=quiet=true",
+                           "-t", f'hls{{out="{tmp_path / "prj"}"}}'], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "holds files inrarch did not write" in proc.stderr
+    assert proc.stdout == ""
+    assert _snapshot(tmp_path / "prj") == before
+
+
+def test_inrarch_compile_cli_force(tiny, tmp_path):
+    out = tmp_path / "prj"
+    factory = os.path.join(os.path.dirname(__file__), "..", "Inputs", "models.py") + ":tiny_siren"
+    cmd = [sys.executable, "-m", "inrarch.cli", "compile", factory, "--order", "1", "--input-shape", "8,2", "-o",
+           str(out)]  # fmt: skip
+    assert subprocess.run(cmd, capture_output=True, text=True).returncode == 0
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 1 and again.stderr.strip().endswith("pass --force (force=True) to replace the files "
+                                                                   "inrarch wrote there")  # fmt: skip
+    assert subprocess.run([*cmd, "--force"], capture_output=True, text=True).returncode == 0
