@@ -4,6 +4,7 @@
     inrarch eval forward.mlir --input x.npy [--dtype float32] [-o outputs.npz]
     inrarch compile FILE.py:FACTORY --order 2 --input-shape 64,2 -o out/
     inrarch csim out/ [--threaded | --timed]
+    inrarch fuzz --cases 300 [--seed S] [--out docs/fuzz.md]     # random models through every check
 
 FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
 path works too: `inrarch.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
@@ -16,6 +17,7 @@ import importlib
 import os
 import runpy
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from inrarch.diagnostics import CompileError
@@ -36,8 +38,10 @@ def load_factory(spec: str) -> Callable[[], object]:
             raise CompileError(f"cannot open {source}: No such file or directory")
         try:
             namespace = runpy.run_path(source)
+        except SystemExit as err:
+            raise CompileError(f"{source} called sys.exit({err.code}) while loading") from None
         except Exception as err:
-            raise CompileError(f"{source} failed to load: {type(err).__name__}: {err}") from err
+            raise CompileError(f"{source} failed to load: {type(err).__name__}: {_first_line(err)}") from err
     else:
         try:
             namespace = vars(importlib.import_module(source))
@@ -47,6 +51,11 @@ def load_factory(spec: str) -> Callable[[], object]:
     if not callable(factory):
         raise CompileError(f"{source} has no callable named {name}")
     return factory
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def parse_shape(text: str) -> list[int]:
@@ -70,8 +79,10 @@ def make_model(spec: str, seed: int | None):
     factory = load_factory(spec)
     try:
         model = factory()
+    except SystemExit as err:
+        raise CompileError(f"{spec} called sys.exit({err.code}) instead of returning a model") from None
     except Exception as err:
-        raise CompileError(f"{spec} raised {type(err).__name__}: {err}") from err
+        raise CompileError(f"{spec} raised {type(err).__name__}: {_first_line(err)}") from err
     if not isinstance(model, torch.nn.Module):
         raise CompileError(f"{spec} must return a torch.nn.Module, it returned {type(model).__name__}")
     return model
@@ -84,10 +95,22 @@ def _write_text(path: str | None, text: str) -> None:
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise CompileError(f"cannot write {path}: directory {parent} does not exist")
-    tmp = path + ".partial"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    import tempfile
+
+    if os.path.isdir(path):
+        raise CompileError(f"cannot write {path}: it is a folder")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".partial", dir=parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -108,12 +131,9 @@ def cmd_import(args: argparse.Namespace) -> None:
 def _load_module(path: str):
     from inrarch.context import parse_module
 
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as err:
-        raise CompileError(f"cannot open {path}: {err.strerror}") from err
-    return parse_module(text, path)
+    from inrarch.context import read_text
+
+    return parse_module(read_text(path), path)
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -244,6 +264,37 @@ def cmd_bench(args: argparse.Namespace) -> None:
         print("\nwrote " + ", ".join(paths))
 
 
+def cmd_fuzz(args: argparse.Namespace) -> None:
+    from inrarch import fuzz
+
+    if args.replay:
+        try:
+            spec = fuzz.Spec.parse(args.replay)
+        except (ValueError, TypeError) as err:
+            raise CompileError(f"--replay needs a case as the fuzzer prints it: {err}") from err
+        outcome = fuzz.run_case(spec, args.timeout)
+        print(f"{outcome.status} ({outcome.seconds:.1f} s){': ' + outcome.detail if outcome.detail else ''}")
+        if outcome.status not in ("pass", "rejected"):
+            sys.exit(1)
+        return
+    if args.cases < 1:
+        raise CompileError(f"--cases must be at least 1, got {args.cases}")
+    print(f"[fuzz] {args.cases} random models, seed {args.seed}, one in {round(1 / args.compile_fraction)} compiled "
+          "and C-simulated", flush=True)  # fmt: skip
+    report = fuzz.run(args.cases, args.seed, args.compile_fraction, args.timeout,
+                      log=lambda line: print(line, flush=True))  # fmt: skip
+    table = report.table()
+    print()
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(f"# inrarch fuzz run\n\n`inrarch fuzz --cases {args.cases} --seed {args.seed}`, "
+                    f"{time.strftime('%Y-%m-%d')}: {fuzz.__doc__.split(chr(10) + chr(10))[0].strip()}\n\n{table}\n")
+    counts = report.counts()
+    if counts["mismatch"] or counts["deadlock"] or counts["crash"] or counts["hang"]:
+        sys.exit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="inrarch", description="INR derivatives to FPGA dataflow designs")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
@@ -308,6 +359,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
     p.add_argument("--out", default="out/bench", help="directory for bench.md, bench.csv and the PNGs")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("fuzz", help="random models: derivatives vs PyTorch, compiled designs through every C-sim")
+    p.add_argument("--cases", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--compile-fraction", type=float, default=1 / 3, help="share of the cases compiled and simulated")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds after which a case counts as a hang")
+    p.add_argument("--replay", help="run one case, as a failure's reproducer prints it")
+    p.add_argument("--out", help="also write the table to this Markdown file")
+    p.set_defaults(run=cmd_fuzz)
     return parser
 
 

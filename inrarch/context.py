@@ -28,3 +28,30 @@ def parse_module(text: str, name: str = "<string>", ctx: Context | None = None):
         raise CompileError(err.msg, f"{name}:{where.line}:{where.col}") from err
     verify_with_locations(module)
     return module
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """`data` as UTF-8 text; otherwise a CompileError at the first byte that is not."""
+    from inrarch.diagnostics import CompileError
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise CompileError(f"the input is not UTF-8 text (byte 0x{data[err.start]:02x})", f"{name}:{line}:{column}") \
+            from None  # fmt: skip
+
+
+def read_text(path: str) -> str:
+    """The UTF-8 text of the file at `path`; one-line CompileErrors otherwise."""
+    from inrarch.diagnostics import CompileError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except IsADirectoryError:
+        raise CompileError(f"cannot read {path}: it is a folder") from None
+    except OSError as err:
+        raise CompileError(f"cannot open {path}: {err.strerror}") from None
+    return decode_text(data, path)

@@ -10,6 +10,7 @@ torch-mlir gives it, and diagnostics name the innermost frame outside torch itse
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import warnings
 
@@ -87,10 +88,59 @@ def _check_input(model: torch.nn.Module, example_input) -> torch.Tensor:
             f"models with several inputs are not supported: forward takes ({names}); inrarch imports forward(x) "
             "with one tensor x of shape [N, d]"
         )
+    for name, sub in model.named_modules():
+        kind = next((k for k in UNSUPPORTED_LAYERS if isinstance(sub, k[0])), None)
+        if kind is not None:
+            raise CompileError(f"unsupported layer torch.nn.{type(sub).__name__} ({name or 'the model'}): {kind[1]}")
     for name, p in list(model.named_parameters()) + list(model.named_buffers()):
         if p.dtype not in (torch.float32, torch.float64):
             raise CompileError(f"non-float parameters are not supported: {name} is {p.dtype}")
+    try:
+        with torch.no_grad(), _quiet_torch():
+            model(example_input)
+    except Exception as err:  # the model's own error, e.g. a shape mismatch
+        text = str(err).strip()
+        raise CompileError(f"the model does not run on an input of shape {list(example_input.shape)}: "
+                           f"{type(err).__name__}: {text.splitlines()[0] if text else ''}") from None  # fmt: skip
     return example_input
+
+
+# Layers inrarch rejects by name, with the reason (they are not row-wise, or their export brings non-float state).
+UNSUPPORTED_LAYERS = (
+    (torch.nn.modules.batchnorm._BatchNorm, "batch normalisation is not supported; fold it into the preceding "
+                                            "nn.Linear (its weights and bias) before compiling"),
+    (torch.nn.LayerNorm, "layer normalisation reduces across features; it is not supported"),
+    (torch.nn.Embedding, "embeddings take integer inputs; inrarch models take coordinates"),
+)  # fmt: skip
+
+
+class _quiet_torch:
+    """Silences torch's loggers (torch.export and fake tensors log tracebacks of the errors inrarch reports)."""
+
+    def __enter__(self):
+        import logging
+
+        self.levels = {}
+        for name in ("torch", "torch._subclasses.fake_tensor", "torch.export", "torch._export", "torch.fx"):
+            logger = logging.getLogger(name)
+            self.levels[name] = (logger, logger.level, logger.disabled)
+            logger.setLevel(logging.CRITICAL + 1)
+            logger.disabled = True
+        return self
+
+    def __exit__(self, *exc):
+        for logger, level, disabled in self.levels.values():
+            logger.setLevel(level)
+            logger.disabled = disabled
+        return False
+
+
+def _tanh_gelu(x, approximate="none"):
+    """GELU's tanh approximation with PyTorch's constants: sqrt(2 / pi) exactly, and 0.044715 (torch-mlir's own
+    lowering uses 0.7977240352174656 for sqrt(2 / pi), off by 2e-4 relative). The exact GELU keeps its lowering."""
+    if approximate != "tanh":
+        return NotImplemented
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * (x * x * x))))
 
 
 def _inline_literal_hooks():
@@ -116,13 +166,16 @@ def import_model(model: torch.nn.Module, example_input: torch.Tensor, func_name:
     """The forward function of `model` at the shape of `example_input`, as an xDSL module in linalg on tensors."""
     example_input = _check_input(model, example_input)
     model = model.eval()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _quiet_torch():
         warnings.simplefilter("ignore")
         try:
             program = torch.export.export(model, (example_input,))
         except Exception as err:  # torch.export explains what it could not trace
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise CompileError(f"torch.export could not trace the model: {first}") from err
+        if any(node.op == "call_function" and node.target == torch.ops.aten.gelu.default
+               and node.kwargs.get("approximate") == "tanh" for node in program.graph.nodes):  # fmt: skip
+            program = program.run_decompositions({torch.ops.aten.gelu.default: _tanh_gelu})
         for node in program.graph.nodes:
             if node.op == "call_function" and str(node.target) not in SUPPORTED_ATEN_OPS:
                 name = "torch." + str(node.target).rsplit(".", 1)[0] if "aten." in str(node.target) else str(node.target)

@@ -21,6 +21,7 @@ from xdsl.utils.arg_spec import parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from inrarch.context import decode_text
 from inrarch.diagnostics import (
     CompileError,
     LocatingParser,
@@ -149,6 +150,10 @@ class InrarchOptMain(xDSLOptMain):
 
     def _parse(self, text: bytes, line_offset: int) -> ModuleOp:
         name = self.get_input_name()
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            decode_text(text, name)  # raises the located diagnostic (line numbers of this chunk)
         parser = LocatingParser(self.ctx, text, name, line_offset)
         try:
             module = parser.parse_module(not self.args.no_implicit_module)

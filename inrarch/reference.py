@@ -24,7 +24,9 @@ def insp_derivatives(
         next_level = []
         for c, seq in level:
             t = by_path[(c, seq)]
-            (g,) = torch.autograd.grad(t.sum(), x, create_graph=True, allow_unused=True)
+            g = None
+            if t.requires_grad:  # a derivative that no longer depends on x (a linear model's second) is 0
+                (g,) = torch.autograd.grad(t.sum(), x, create_graph=True, allow_unused=True)
             if g is None:
                 g = torch.zeros_like(x)
             for j in range(dims):

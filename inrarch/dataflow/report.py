@@ -84,7 +84,7 @@ def design_report(graph: GraphOp) -> dict:
         "modeled_samples_per_s": samples / (result.cycles / clock_hz) if result.cycles else None,
         "steady_interval_cycles": result.interval,
         "dsp_bound_ms": dsp_bound_cycles / clock_hz * 1e3,
-        "latency_over_dsp_bound": (result.cycles / dsp_bound_cycles) if result.cycles else None,
+        "latency_over_dsp_bound": (result.cycles / dsp_bound_cycles) if result.cycles and dsp_bound_cycles else None,
         "deadlock_free": result.deadlock is None,
         "deadlock": result.deadlock.describe() if result.deadlock else None,
         "assumptions": {
@@ -133,7 +133,8 @@ def format_report(r: dict) -> str:
             f"{a['clock_mhz']:g} MHz; interval {r['interval_cycles']} cycles/sample; "
             f"{r['modeled_samples_per_s']:,.0f} samples/s modeled",
             f"  DSP bound   {r['dsp_bound_ms']:.4g} ms (all multiply-adds on {r['budget']['dsp']} DSP at {a['mac_dsp']} "
-            f"DSP each); modeled latency / bound = {r['latency_over_dsp_bound']:.2f}",
+            "DSP each)" + (f"; modeled latency / bound = {r['latency_over_dsp_bound']:.2f}"
+                           if r["latency_over_dsp_bound"] else "; no matrix products"),
             "  deadlock    none (cycle model with the printed FIFO depths)",
         ]
     else:

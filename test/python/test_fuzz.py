@@ -1,0 +1,62 @@
+"""A small, seeded run of the fuzz suite (inrarch.fuzz): random row-wise models drawn by hypothesis, their
+derivatives against PyTorch's nested autograd in float64, and compiled ones through the sequential, threaded and
+timed C-simulations (numbers against PyTorch, timed cycles and FIFO occupancies against the cycle model). The long
+run is a command: `inrarch fuzz --cases 300`."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inrarch.fuzz import Spec, build_model, run_case, spec_from
+
+
+class HypothesisDraw:
+    def __init__(self, draw):
+        self.draw = draw
+
+    def integer(self, lo, hi):
+        return self.draw(st.integers(lo, hi))
+
+    def real(self, lo, hi):
+        return self.draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+
+    def choice(self, seq):
+        return self.draw(st.sampled_from(seq))
+
+    def boolean(self):
+        return self.draw(st.booleans())
+
+
+@st.composite
+def cases(draw, compile_case: bool):
+    return spec_from(HypothesisDraw(draw), compile_case)
+
+
+SEEDED = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+def _check(spec: Spec):
+    outcome = run_case(spec, timeout=600)
+    assert outcome.status in ("pass", "rejected"), (
+        f"{outcome.status}: {outcome.detail}\nreproduce: inrarch fuzz --replay '{spec.text()}'"
+    )
+
+
+@SEEDED
+@settings(max_examples=8)
+@given(cases(compile_case=False))
+def test_random_models_derivatives_match_pytorch(spec):
+    _check(spec)
+
+
+@SEEDED
+@settings(max_examples=2)
+@given(cases(compile_case=True))
+def test_random_models_compile_and_simulate(spec):
+    _check(spec)
+
+
+def test_a_case_round_trips_as_its_reproducer():
+    spec = Spec(2, (8, 8), ("sin", "tanh"), (30.0, 1.0), (False, True), 3, 2, 5, 3, 7, 300)
+    assert Spec.parse(spec.text()) == spec
+    model = build_model(spec)
+    assert model.out.out_features == 2 and len(model.hidden) == 2
