@@ -92,6 +92,11 @@ def _write_text(path: str | None, text: str) -> None:
     if path is None or path == "-":
         sys.stdout.write(text)
         return
+    _write_bytes(path, text.encode())
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    """Writes exactly `path` (the file the user named), atomically: a failed write leaves nothing behind."""
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise CompileError(f"cannot write {path}: directory {parent} does not exist")
@@ -101,8 +106,8 @@ def _write_text(path: str | None, text: str) -> None:
         raise CompileError(f"cannot write {path}: it is a folder")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".partial", dir=parent)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -145,13 +150,23 @@ def cmd_eval(args: argparse.Namespace) -> None:
     inputs = []
     for path in args.input:
         try:
-            inputs.append(np.load(path))
+            array = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise CompileError(f"cannot open {path}: No such file or directory") from None
         except (OSError, ValueError) as err:
-            raise CompileError(f"cannot read {path} as a .npy array: {err}") from err
+            raise CompileError(f"cannot read {path} as a .npy array: {_first_line(err).split('. ')[0]}") from None
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+            kind = array.dtype if isinstance(array, np.ndarray) else type(array).__name__
+            raise CompileError(f"{path} holds {kind} values; inrarch evaluates float arrays (float32 or float64)")
+        inputs.append(array)
     dtype = {"float32": np.float32, "float64": np.float64}[args.dtype]
     outputs = evaluate(module, *inputs, dtype=dtype, func=args.func)
     if args.output:
-        np.savez(args.output, **{f"output{i}": out for i, out in enumerate(outputs)})
+        import io
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f"output{i}": out for i, out in enumerate(outputs)})
+        _write_bytes(args.output, buffer.getvalue())
         print(f"wrote {len(outputs)} outputs to {args.output}")
         return
     with np.printoptions(precision=6, threshold=40, edgeitems=3):
@@ -181,15 +196,24 @@ def cmd_compile(args: argparse.Namespace) -> None:
 def cmd_csim(args: argparse.Namespace) -> None:
     import subprocess
 
+    from inrarch.hls.project import MARKER, _manifest
+
     project = args.project
-    if not os.path.isfile(os.path.join(project, "Makefile")):
-        raise CompileError(f"{project} is not an inrarch project (no Makefile); write one with inrarch compile")
+    manifest = _manifest(project)
+    if manifest is None:
+        raise CompileError(f"{project} is not an inrarch project (no {MARKER}); write one with inrarch compile")
+    missing = [name for name in manifest if name.endswith((".cpp", ".h", ".bin", "Makefile"))
+               and not os.path.isfile(os.path.join(project, name))]  # fmt: skip
+    if missing:
+        raise CompileError(f"{project} lacks {missing[0]}, which inrarch wrote there; compile the project again")
     goal = "csim-timed" if args.timed else "csim-threaded" if args.threaded else "csim"
     proc = subprocess.run(["make", "-s", "-C", project, goal], capture_output=True, text=True)
     sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if not ln.startswith("timed-csim: fifo")))
     if proc.returncode != 0:
-        message = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
-        raise CompileError(f"C-simulation failed: {message[0] if message else 'make exited ' + str(proc.returncode)}")
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        useful = [ln for ln in lines if not ln.startswith(("make:", "make[")) and ("error" in ln.lower()
+                  or ln.startswith(("testbench:", "csim error:")))] or lines  # fmt: skip
+        raise CompileError(f"C-simulation failed: {useful[0] if useful else 'make exited ' + str(proc.returncode)}")
     if args.timed:
         _compare_timing(project, proc.stdout)
 

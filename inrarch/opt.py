@@ -17,7 +17,7 @@ from io import StringIO
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
-from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.arg_spec import parse_pipeline, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
@@ -146,7 +146,20 @@ class InrarchOptMain(xDSLOptMain):
         except CompileError:
             raise
         except (Exception, ArgSpecParseError) as err:
-            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}") from err
+            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}{self._failing_pass()}") from err
+
+    def _failing_pass(self) -> str:
+        """`` (in pass P)`` for the first pass of the pipeline whose options do not parse alone."""
+        try:
+            specs = list(parse_pipeline(self.args.passes))
+        except Exception:  # noqa: BLE001 - the spec itself does not parse: the message says where
+            return ""
+        for spec in specs:
+            try:
+                PassPipeline.parse_spec(self.available_passes, str(spec))
+            except (Exception, ArgSpecParseError):  # noqa: BLE001
+                return f" (in the options of {spec.name})"
+        return ""
 
     def _parse(self, text: bytes, line_offset: int) -> ModuleOp:
         name = self.get_input_name()
@@ -154,6 +167,8 @@ class InrarchOptMain(xDSLOptMain):
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             decode_text(text, name)  # raises the located diagnostic (line numbers of this chunk)
+        if not text.strip() and not self.args.split_input_file:
+            raise CompileError("the input is empty", f"{name}:1:1")
         parser = LocatingParser(self.ctx, text, name, line_offset)
         try:
             module = parser.parse_module(not self.args.no_implicit_module)
