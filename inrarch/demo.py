@@ -172,6 +172,7 @@ def run(
     progress("C-simulation of the design (g++), compared with PyTorch nested autograd in float64")
     model64 = copy.deepcopy(model).double()
     reference = [r.numpy() for r in insp_derivatives(model64, x.double(), order)]
+    design.build_modes(["sequential", "threaded", "timed"])
     for threaded in (False, True):
         outputs = design.csim(x, threaded=threaded)
         worst = max(np.abs(o - r).max() / np.abs(r).max() for o, r in zip(outputs, reference, strict=True))
@@ -180,6 +181,11 @@ def run(
         log(f"      C-sim ({mode}): {len(outputs)} outputs x {samples} samples, worst max|err|/max|ref| = "
             f"{worst:.2e}, {verdict} the 1e-3 tolerance" + ("; no deadlock" if threaded else ""))  # fmt: skip
         summary[f"csim_{'threaded' if threaded else 'sequential'}_rel_err"] = worst
+    timed = design.timed_csim(x)
+    modeled = design.report["modeled_cycles"]
+    log(f"      C-sim (timed: the printed C++ as cycle-stepped pipelines): {timed.cycles:,} cycles per call; cycle "
+        f"model {modeled:,} ({'equal' if timed.cycles == modeled else 'DIFFERENT'})")  # fmt: skip
+    summary["timed_cycles"] = timed.cycles
 
     progress("dataflow graph pictures")
     how = write_pictures(design.graph, os.path.join(project, "dataflow.dot"), os.path.join(project, "dataflow.png"))

@@ -95,24 +95,39 @@ class Design:
         """Builds the C-simulation binary once per mode (`sequential`, `threaded` or `timed`) with g++; returns
         its path."""
         mode = mode or ("threaded" if threaded else "sequential")
-        if mode in self._binaries and cxx_flags is None:
-            return self._binaries[mode]
+        return self.build_modes([mode], cxx_flags)[mode]
+
+    def build_modes(self, modes, cxx_flags: list[str] | None = None) -> dict[str, str]:
+        """Builds the binaries of several modes at once (one g++ each, side by side); returns their paths."""
         project = self._project()
         top = self.graph.sym_name.data
-        binary = os.path.join(project, "build", "csim" if mode == "sequential" else f"csim-{mode}")
-        os.makedirs(os.path.dirname(binary), exist_ok=True)
-        command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS), *_MODES[mode]]
-        command += ["-Ihls_lib/csim", "-Ihls_lib", f"{top}.cpp", "testbench.cpp", "-o", binary]
-        try:
-            proc = subprocess.run(command, cwd=project, capture_output=True, text=True)
-        except FileNotFoundError as err:
-            raise CompileError("g++ is needed for the C-simulation and was not found") from err
-        if proc.returncode != 0:
-            first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
-            raise CompileError(f"g++ failed to build the C-simulation: {first}")
-        if cxx_flags is None:
-            self._binaries[mode] = binary
-        return binary
+        running: dict[str, tuple[subprocess.Popen, str]] = {}
+        for mode in modes:
+            if mode in self._binaries and cxx_flags is None:
+                continue
+            binary = os.path.join(project, "build", "csim" if mode == "sequential" else f"csim-{mode}")
+            os.makedirs(os.path.dirname(binary), exist_ok=True)
+            command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS), *_MODES[mode]]
+            command += ["-Ihls_lib/csim", "-Ihls_lib", f"{top}.cpp", "testbench.cpp", "-o", binary]
+            try:
+                proc = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        text=True)  # fmt: skip
+            except FileNotFoundError as err:
+                raise CompileError("g++ is needed for the C-simulation and was not found") from err
+            running[mode] = (proc, binary)
+        failure = None
+        for mode, (proc, binary) in running.items():
+            _, stderr = proc.communicate()
+            if proc.returncode != 0:
+                first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:200])
+                failure = failure or f"g++ failed to build the C-simulation: {first}"
+            elif cxx_flags is None:
+                self._binaries[mode] = binary
+        if failure:
+            raise CompileError(failure)
+        if cxx_flags is not None:
+            return {mode: binary for mode, (_, binary) in running.items()}
+        return {mode: self._binaries[mode] for mode in modes}
 
     def csim(self, x, threaded: bool = False) -> list[np.ndarray]:
         """Runs the C-simulation on x ([B*N, d], any multiple of the design's N samples); returns one array of

@@ -198,6 +198,7 @@ def check_case(spec: Spec) -> Outcome:
     orders = [o.order for o in design.outputs]
     scale = {o: max(float(np.abs(r).max()) for r, oo in zip(reference32, orders, strict=True) if oo == o)
              for o in set(orders)}  # fmt: skip
+    design.build_modes(["sequential", "threaded", "timed"])
     runs = {"sequential": design.csim(x32), "threaded": design.csim(x32, threaded=True)}
     timed = design.timed_csim(x32)
     runs["timed"] = timed.outputs
