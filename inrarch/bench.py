@@ -8,7 +8,8 @@ Sections:
   latency  per order: PyTorch on this CPU (nested autograd, and torch.func forward mode), the C-simulation binary
            built with -O3 (informative), the modeled FPGA latency of inrarch's design at 3,200 DSP beside the
            DSP bound and INR-Arch's published figures, FIFO words, resources and the design's compile time.
-Results: a Markdown table, a CSV and two PNGs (work vs order on a log axis; latency vs order).
+  compile  per order 1-8: the seconds of each compile stage (import, inr-autodiff, each dataflow pass, printer).
+Results: Markdown tables, a CSV and three PNGs (work, latency and compile time vs order).
 """
 
 from __future__ import annotations
@@ -91,6 +92,80 @@ def work_section(samples: int = 64, orders=range(1, 9), reverse_orders=range(1, 
         rows.append(row)
         log(f"  order {order}: work counted, inr-autodiff {compile_s:.2f} s")
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Compile time per stage
+# ---------------------------------------------------------------------------------------------------------------------
+
+STAGES = ("import", "inr-autodiff", "dataflow-convert", "dataflow-fuse", "dataflow-parallelize", "dataflow-fifo-depth",
+          "dataflow-report", "hls printer")  # fmt: skip
+
+
+@dataclass
+class CompileRow:
+    order: int
+    seconds: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+
+def compile_stages(model, x, order: int, dsp: int = 3200) -> tuple[object, dict[str, float]]:
+    """Compiles like inrarch.compile, timing each stage; returns the module and the seconds per stage."""
+    from inrarch.context import make_context
+    from inrarch.dialects.dataflow import GraphOp
+    from inrarch.hls.printer import HlsPrinter
+    from inrarch.importer import import_model
+    from inrarch.passes.dataflow_convert import DataflowConvertPass
+    from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass
+    from inrarch.passes.dataflow_fuse import DataflowFusePass
+    from inrarch.passes.dataflow_parallelize import DataflowParallelizePass
+    from inrarch.passes.dataflow_report import DataflowReportPass
+    from inrarch.passes.inr_autodiff import InrAutodiffPass
+
+    ctx = make_context()
+    seconds: dict[str, float] = {}
+
+    def stage(name, fn):
+        start = time.perf_counter()
+        out = fn()
+        seconds[name] = time.perf_counter() - start
+        return out
+
+    module = stage("import", lambda: import_model(model, x))
+    stage("inr-autodiff", lambda: InrAutodiffPass(order=order).apply(ctx, module))
+    for name, p in (("dataflow-convert", DataflowConvertPass()), ("dataflow-fuse", DataflowFusePass()),
+                    ("dataflow-parallelize", DataflowParallelizePass(dsp=dsp)),
+                    ("dataflow-fifo-depth", DataflowFifoDepthPass()), ("dataflow-report", DataflowReportPass(quiet=True))):  # fmt: skip
+        stage(name, lambda p=p: p.apply(ctx, module))
+    graph = next(op for op in module.walk() if isinstance(op, GraphOp))
+    stage("hls printer", lambda: HlsPrinter(graph).print())
+    return module, seconds
+
+
+def compile_section(orders=range(1, 9), samples: int = 64, log=print) -> list[CompileRow]:
+    import torch
+
+    from inrarch import models
+
+    model = models.benchmark_siren()
+    x = torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    compile_stages(model, x, 1)  # warm up: imports and the native cycle model
+    rows = []
+    for order in orders:
+        _, seconds = compile_stages(model, x, order)
+        rows.append(CompileRow(order, seconds))
+        log(f"  order {order}: compiled in {rows[-1].total:.1f} s")
+    return rows
+
+
+def compile_table(rows: list[CompileRow]) -> str:
+    lines = ["| order | " + " | ".join(STAGES) + " | total |", "|---:|" + "---:|" * (len(STAGES) + 1)]
+    for r in rows:
+        lines.append(f"| {r.order} | " + " | ".join(f"{r.seconds[s]:.2f}" for s in STAGES) + f" | {r.total:.1f} s |")
+    return "\n".join(lines)
 
 
 def _m(value: int | None) -> str:
@@ -213,7 +288,8 @@ def latency_table(rows: list[LatencyRow]) -> str:
     return "\n".join(lines)
 
 
-def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], command: str) -> list[str]:
+def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], command: str,
+                  compile_rows: list[CompileRow] | None = None) -> list[str]:  # fmt: skip
     import csv
     import os
     import platform
@@ -244,6 +320,11 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                 "INR-Arch's figures are those it published (arXiv 2308.05930, its repository's results table: "
                 "FPGA ap_fixed<32,10> at 300 MHz on an Alveo U50 with about 3,199 DSP).\n\n")  # fmt: skip
         f.write(latency_table(latency) + "\n")
+        if compile_rows:
+            f.write("\n## Compile time per stage (seconds, this machine, 64 samples, 3,200 DSP)\n\n")
+            f.write("`inrarch.compile`'s stages timed one by one (the C-simulation build not included); the cycle "
+                    "model runs natively and extrapolates periodic schedules exactly.\n\n")
+            f.write(compile_table(compile_rows) + "\n")
     paths.append(md)
     csv_path = os.path.join(out_dir, "bench.csv")
     with open(csv_path, "w", newline="") as f:
@@ -302,4 +383,25 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     fig.savefig(lat_png, dpi=120)
     plt.close(fig)
     paths.append(lat_png)
+
+    if compile_rows:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        co = [r.order for r in compile_rows]
+        ax.loglog(co, [r.total for r in compile_rows], "o-", label="whole compile")
+        ax.loglog(co, [r.seconds["dataflow-fifo-depth"] for r in compile_rows], "s--", label="dataflow-fifo-depth")
+        ax.loglog(co, [r.seconds["inr-autodiff"] for r in compile_rows], "^:", label="inr-autodiff")
+        ref = compile_rows[-1].total
+        ax.loglog(co, [ref * (o / co[-1]) ** 2 for o in co], "k-", alpha=0.3, label="order^2 (reference)")
+        ax.set_xticks(co)
+        ax.set_xticklabels([str(o) for o in co])
+        ax.set_xlabel("derivative order n")
+        ax.set_ylabel("seconds")
+        ax.set_title("Compile time (benchmark SIREN, 64 samples)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        compile_png = os.path.join(out_dir, "compile_time_vs_order.png")
+        fig.savefig(compile_png, dpi=120)
+        plt.close(fig)
+        paths.append(compile_png)
     return paths

@@ -270,21 +270,26 @@ def _orders(text: str) -> list[int]:
 def cmd_bench(args: argparse.Namespace) -> None:
     from inrarch import bench
 
-    print(f"[bench 1/2] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
+    print(f"[bench 1/3] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
           "64 samples)", flush=True)  # fmt: skip
     work = bench.work_section(orders=args.work_orders, reverse_orders=[o for o in args.orders if o <= 4])
-    print(f"[bench 2/2] latency, orders {args.orders[0]}..{args.orders[-1]}: PyTorch here, C-simulation here, "
+    print(f"[bench 2/3] latency, orders {args.orders[0]}..{args.orders[-1]}: PyTorch here, C-simulation here, "
           "modeled FPGA", flush=True)  # fmt: skip
     latency = bench.latency_section(args.orders)
+    print(f"[bench 3/3] compile time per stage, orders {args.work_orders[0]}..{args.work_orders[-1]}", flush=True)
+    compile_rows = bench.compile_section(args.work_orders)
     print()
     print("Matrix-product multiply-adds of the derivatives (INSP layout); PyTorch counted in this run:")
     print(bench.work_table(work))
     print()
     print("Latency for 64 samples (FPGA: modeled; PyTorch and C-sim: measured here; INR-Arch: published):")
     print(bench.latency_table(latency))
+    print()
+    print("Compile time per stage (seconds):")
+    print(bench.compile_table(compile_rows))
     if args.out:
         command = "inrarch bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench"
-        paths = bench.write_results(args.out, work, latency, command)
+        paths = bench.write_results(args.out, work, latency, command, compile_rows)
         print("\nwrote " + ", ".join(paths))
 
 

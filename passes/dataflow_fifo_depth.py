@@ -13,13 +13,20 @@
 3. Each depth is then trimmed to the least that keeps that latency, until lowering any one depth by one would
    deadlock or cost cycles.
 
+4. Depths robust to deeper pipelines than modeled: the operator table is an estimate and Vitis may schedule a
+   process deeper. Every kernel's writes, all together and each alone, are made `late_by` iterations later
+   (max(2, 25% of its modeled depth)), and FIFOs that then block are grown until each such scenario runs at its own
+   full speed, so it cannot deadlock either.
+
 Options: `samples` trims with a shorter run (default: min(N, 24) samples) before the final check at N;
-`trim=false` keeps the LP's depths (still raised where the check needs it).
+`trim=false` keeps the LP's depths (still raised where the check needs it); `late=false` sizes for the modeled
+depths only (the least FIFOs; no margin for a deeper Vitis schedule).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from math import ceil
 
 import numpy as np
 from scipy.optimize import linprog
@@ -42,12 +49,13 @@ class DataflowFifoDepthPass(ModulePass):
 
     samples: int | None = None
     trim: bool = True
+    late: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.samples is not None and (not isinstance(self.samples, int) or self.samples < 1):
             raise CompileError(f"dataflow-fifo-depth: option samples must be an integer >= 1, got {self.samples}")
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
-            result = size_fifos(graph, self.samples, self.trim)
+            result = size_fifos(graph, self.samples, self.trim, self.late)
             for fifo, depth in zip(graph.fifos(), result.depths, strict=True):
                 fifo.properties["depth"] = IntegerAttr(depth, i64)
             graph.attributes["lp_fifo_words"] = FloatAttr(result.lp_words, f64)
@@ -168,7 +176,66 @@ def _tie(depths: list[int], groups: list[list[int]]) -> list[int]:
     return depths
 
 
-def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True) -> DepthResult:
+LATE_FRACTION = 0.25  # a kernel's writes may come this share of its modeled pipeline depth later,
+LATE_MIN = 2  # and at least this many iterations
+
+
+def late_by(kernel: SimKernel) -> int:
+    """Iterations by which the sizing lets `kernel`'s writes come later than modeled."""
+    return max(LATE_MIN, ceil(LATE_FRACTION * kernel.lag))
+
+
+def _late(kernels: list[SimKernel], which: set[int]) -> list[SimKernel]:
+    """The kernels with the writes of those in `which` later by `late_by` iterations."""
+    out = []
+    for k, kernel in enumerate(kernels):
+        if k in which and kernel.writes:
+            delta = late_by(kernel)
+            kernel = replace(kernel, writes=[(s, [o + delta for o in offs]) for s, offs in kernel.writes])
+        out.append(kernel)
+    return out
+
+
+def robust(kernels: list[SimKernel], streams: list[SimStream], groups: list[list[int]], depths: list[int],
+           samples: int) -> list[int]:  # fmt: skip
+    """Depths that also keep full throughput (and so never deadlock) when every kernel, or any one kernel, writes
+    `late_by` iterations later than its modeled pipeline depth says: the Vitis schedule of a process may be
+    deeper than the operator table's (a stall-all pipeline cannot deliver results early, so a shallow FIFO on a
+    reconvergent path would hang the design). FIFOs that block are grown until each scenario runs at its own
+    full speed."""
+    depths = list(depths)
+    unbounded = [s.tokens_per_sample * samples + 1 for s in streams]
+    group_of = {i: g for g in groups for i in g}
+    scenarios = [set(range(len(kernels)))] + [{k} for k, kernel in enumerate(kernels) if kernel.writes]
+    for which in scenarios:
+        sim = Simulator(_late(kernels, which), streams)
+        ideal = sim.run(samples, unbounded, occupancy=True)
+        if ideal.cycles is None:
+            continue  # cannot happen: later writes with unbounded FIFOs still complete
+        for _ in range(64):
+            result = sim.run(samples, depths)
+            if result.cycles == ideal.cycles:
+                break
+            if result.deadlock is not None:
+                names = {name for name, state in result.deadlock.fifos if state == "full"}
+                blocked = {i for i, s in enumerate(streams) if s.name in names}
+            else:
+                blocked = set(result.blocked_writes)
+            grown = False
+            for i in blocked:
+                for j in group_of[i]:
+                    if depths[j] < ideal.max_occupancy[j]:
+                        depths[j] = min(ideal.max_occupancy[j], depths[j] + max(1, depths[j] // 4))
+                        grown = True
+            if not grown:
+                depths = [max(d, o) for d, o in zip(depths, ideal.max_occupancy, strict=True)]
+        else:
+            depths = [max(d, o) for d, o in zip(depths, ideal.max_occupancy, strict=True)]
+        depths = _tie(depths, groups)
+    return depths
+
+
+def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True, late: bool = True) -> DepthResult:
     kernels, streams, _ = sim_model(graph)
     groups = fifo_groups(graph)
     n_samples = graph.samples
@@ -185,6 +252,8 @@ def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True) ->
         depths = [max(a, b) for a, b in zip(depths, occupancy, strict=True)]
     if trim:
         depths = _trim(sim, groups, depths, min(n_samples, samples or 24), n_samples, ideal.cycles, occupancy)
+    if late:
+        depths = robust(kernels, streams, groups, depths, n_samples)
     final = sim.run(n_samples, depths).cycles
     assert final == ideal.cycles, (final, ideal.cycles)
     return DepthResult(depths, lp_depths, lp_words, lp_bound, final, ideal.cycles)

@@ -23,14 +23,15 @@
 
 #include "inrarch/dataflow.h"
 
-// Math functions as the printed maps call them: one non-inlined function per operator, so that an ALLOCATION
-// pragma (`type = function instances = inrarch_sin_f32 limit = N`) bounds their instances.
-#define INRARCH_MATH1(fn)                  \
-  inline float inrarch_##fn##_f32(float x) { \
-    _Pragma("HLS INLINE off") return hls::fn(x); \
-  }                                          \
-  inline double inrarch_##fn##_f64(double x) { \
-    _Pragma("HLS INLINE off") return hls::fn(x); \
+// Math functions as the printed maps call them: one non-inlined, pipelined (a call per cycle) function per
+// operator, so that an ALLOCATION pragma (`type = function instances = inrarch_sin_f32 limit = N`) bounds their
+// instances and each shared instance serves one call per cycle.
+#define INRARCH_MATH1(fn)                                                 \
+  inline float inrarch_##fn##_f32(float x) {                              \
+    _Pragma("HLS INLINE off") _Pragma("HLS PIPELINE II = 1") return hls::fn(x); \
+  }                                                                       \
+  inline double inrarch_##fn##_f64(double x) {                            \
+    _Pragma("HLS INLINE off") _Pragma("HLS PIPELINE II = 1") return hls::fn(x); \
   }
 INRARCH_MATH1(sin)
 INRARCH_MATH1(cos)
@@ -42,14 +43,15 @@ INRARCH_MATH1(tanh)
 INRARCH_MATH1(erf)
 INRARCH_MATH1(sqrt)
 INRARCH_MATH1(rsqrt)
-INRARCH_MATH1(fabs)
 #undef INRARCH_MATH1
 inline float inrarch_pow_f32(float x, float y) {
 #pragma HLS INLINE off
+#pragma HLS PIPELINE II = 1
   return hls::pow(x, y);
 }
 inline double inrarch_pow_f64(double x, double y) {
 #pragma HLS INLINE off
+#pragma HLS PIPELINE II = 1
   return hls::pow(x, y);
 }
 

@@ -30,6 +30,7 @@ class SimKernel:
     ii: int
     reads: list[tuple[int, list[int]]]  # (stream, offsets of its token accesses within a sample)
     writes: list[tuple[int, list[int]]]
+    lag: int = 0  # iterations from an iteration to its writes (its pipeline depth), part of the write offsets
 
 
 @dataclass

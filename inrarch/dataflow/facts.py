@@ -104,7 +104,8 @@ def memory(name: str, kind: str, banks: int, words: int, bits: int, reads: int =
 @dataclass(frozen=True)
 class Recurrence:
     """A loop-carried dependence cycle: `cycles` from the read of a value to the write the next read of it needs,
-    revisited every `distance` iterations. It allows an II of ceil(cycles / distance)."""
+    revisited every `distance` iterations. It allows an II of ceil((cycles + SLACK) / distance): one cycle of
+    slack beyond the modeled latencies, for a register Vitis may add."""
 
     what: str
     cycles: int
@@ -112,7 +113,10 @@ class Recurrence:
 
     @property
     def ii(self) -> int:
-        return max(1, ceil(self.cycles / self.distance))
+        return max(1, ceil((self.cycles + SLACK) / self.distance))
+
+
+SLACK = 1  # cycles of slack on every recurrence and on every store-to-load distance the code relies on
 
 
 def loop_ii(recurrences: Sequence[Recurrence] = (), memories: Sequence[Memory] = (), sharing: int = 1,
@@ -123,7 +127,8 @@ def loop_ii(recurrences: Sequence[Recurrence] = (), memories: Sequence[Memory] =
     bounds: list[tuple[int, str]] = [(1, "one iteration per cycle")]
     for r in recurrences:
         relation = "within" if r.ii == 1 else "over"
-        bounds.append((r.ii, f"{r.what} recurrence of {r.cycles} cycles {relation} a distance of {r.distance} iterations"))
+        bounds.append((r.ii, f"{r.what} recurrence of {r.cycles} cycles (+{SLACK} of slack) {relation} a distance of "
+                             f"{r.distance} iterations"))
     for m in memories:
         if m.port_ii() > 1:
             bounds.append((m.port_ii(), f"ports of {m.name}: {m.reads} reads and {m.writes} writes per bank and iteration"))
@@ -257,7 +262,7 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     levels = _pow2_levels(par_in)
     chain = 2 + levels  # fmul, tree adds, accumulate
     mac_depth = w.read_latency + fmul + levels * fadd + fadd + 1 + (ii - 1) * chain
-    out_delay = ceil(mac_depth / ii)  # iterations from the last compute iteration to the first row-buffer read
+    out_delay = ceil((mac_depth + SLACK) / ii)  # iterations from the last compute iteration to the first row read
     out_start = compute - 1 + out_delay
     steps = max(compute, nw)
     nb = (out_start + nw - 1 - (rb - 1) * g * cb) // steps + 1

@@ -25,10 +25,10 @@ def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tupl
         streams.append(SimStream(stream_name(f.stream, i), depth, f.stream.type.count, f.stream.type.width))
     kernels = []
     for k, kernel in enumerate(graph.kernels()):
-        sched = kernel.schedule()
-        reads = [(index[v], offs) for v, offs in zip(kernel.stream_inputs, sched.reads, strict=True)]
-        writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, sched.writes, strict=True)]
-        kernels.append(SimKernel(kernel_name(kernel, k), sched.steps, sched.ii, reads, writes))
+        facts = kernel.facts()
+        reads = [(index[v], offs) for v, offs in zip(kernel.stream_inputs, facts.reads, strict=True)]
+        writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, facts.writes, strict=True)]
+        kernels.append(SimKernel(kernel_name(kernel, k), facts.steps, facts.ii, reads, writes, facts.write_lag))
     return kernels, streams, [f.stream for f in fifos]
 
 

@@ -41,7 +41,7 @@ _OPERATIONS = {"arith.addf": "add", "arith.subf": "sub", "arith.mulf": "mul", "a
 _FUNCTIONS = {
     "math.sin": "sin", "math.cos": "cos", "math.exp": "exp", "math.expm1": "expm1", "math.log": "log",
     "math.log1p": "log1p", "math.tanh": "tanh", "math.erf": "erf", "math.sqrt": "sqrt", "math.rsqrt": "rsqrt",
-    "math.absf": "fabs", "math.powf": "pow",
+    "math.powf": "pow",
 }  # fmt: skip
 _COMPARE = {"oeq": "==", "ogt": ">", "oge": ">=", "olt": "<", "ole": "<=", "one": "!=", "ueq": "==", "ugt": ">",
             "uge": ">=", "ult": "<", "ule": "<=", "une": "!="}  # fmt: skip
@@ -195,8 +195,20 @@ class HlsPrinter:
         lines = [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
         if mem.kind != "registers":
             kind = "rom_1p" if mem.kind == "rom" else "ram_s2p"
-            lines.append(f"#pragma HLS BIND_STORAGE variable = {var} type = {kind} impl = {mem.impl}")
+            lines.append(f"#pragma HLS BIND_STORAGE variable = {var} type = {kind} impl = {mem.impl} "
+                         f"latency = {mem.read_latency}")  # fmt: skip
         return lines
+
+    def _allocations(self, facts: KernelFacts) -> list[str]:
+        """ALLOCATION limits for the operators a loop shares over its II (none at II 1)."""
+        if facts.ii == 1:
+            return []
+        out = []
+        for op_name, count in facts.operators.items():
+            target = self._allocation(op_name)
+            if target is not None:
+                out.append(f"#pragma HLS ALLOCATION {target} limit = {count}")
+        return out
 
     def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ") -> list[str]:
         return [f"{indent}INRARCH_PIPELINE({ii}, {lag});",
@@ -262,6 +274,8 @@ class HlsPrinter:
             return f"{args[0]} {_BINARY[name]} {args[1]}"
         if name == "arith.negf":
             return f"-{args[0]}"
+        if name == "math.absf":  # a sign bit cleared: logic, inline
+            return f"hls::fabs({args[0]})"
         if name in _FUNCTIONS:
             return f"{self._function(name)}({', '.join(args)})"
         raise CompileError(f"the HLS printer has no C++ for {name}")
@@ -319,11 +333,7 @@ class HlsPrinter:
             table = self.const_macro(f"{name}_col{i}", dense_to_numpy(c).reshape(steps, lanes))
             lines.append(f"  static const {self.scalar} col{i}[STEPS][P] = {table};")
             lines += self._storage(f"col{i}", mem, [2])
-        if facts.ii > 1:
-            for op_name, count in facts.operators.items():
-                target = self._allocation(op_name)
-                if target is not None:
-                    lines.append(f"#pragma HLS ALLOCATION {target} limit = {count}")
+        lines += self._allocations(facts)
         for prefix, count in (("a", n_in), ("r", n_out)):
             for j in range(count):
                 lines += [f"  {self.scalar} {prefix}{j}[W];",
@@ -413,6 +423,7 @@ class HlsPrinter:
             *self._storage("acc", acc_mem, [2]),
             f"  {self.scalar} rows[{nb * g * lb}][{lw}];",
             *self._storage("rows", mems["rows"], [2]),
+            *self._allocations(facts),
             f"  inrarch::matvec<{self.scalar}, {cfg}>(in, out, W, bias, bias_on, acc, rows, SAMPLES);",
             "}",
         ])  # fmt: skip

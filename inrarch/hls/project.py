@@ -155,6 +155,19 @@ clean:
 """
 
 
+def config_ops(p: Printed, flavour: str) -> str:
+    """Pins the floating-point operators to the implementation and latency of inrarch's operator table, so the
+    recurrences, depths and DSP counts of the facts hold: fmul on DSPs (3 DSP), fadd on DSPs (2 DSP)."""
+    from inrarch.hardware import OPERATORS
+
+    prefix = "d" if p.element == "double" else "f"
+    pins = [("add", "fulldsp", OPERATORS["arith.addf"].latency), ("sub", "fulldsp", OPERATORS["arith.subf"].latency),
+            ("mul", "maxdsp", OPERATORS["arith.mulf"].latency)]  # fmt: skip
+    if flavour == "tcl":
+        return "\n".join(f"config_op {prefix}{op} -impl {impl} -latency {lat}" for op, impl, lat in pins)
+    return "\n".join(f"syn.op=op:{prefix}{op} impl:{impl} latency:{lat}" for op, impl, lat in pins)
+
+
 def run_hls_tcl(p: Printed, part: str, clock_mhz: float) -> str:
     period = 1000.0 / clock_mhz
     return f"""# Vitis HLS (classic flow): vitis_hls -f run_hls.tcl
@@ -166,6 +179,8 @@ add_files -tb data
 open_solution -reset solution1 -flow_target vitis
 set_part {{{part}}}
 create_clock -period {period:.3f} -name default
+# The operator implementations and latencies inrarch's hardware facts assume (inrarch/hardware.py).
+{config_ops(p, "tcl")}
 csim_design -argv "data/input.bin build_csim_output.bin data/golden.bin"
 csynth_design
 cosim_design -argv "data/input.bin build_cosim_output.bin data/golden.bin"
@@ -189,6 +204,8 @@ tb.cflags=-Ihls_lib
 csim.argv=data/input.bin csim_output.bin data/golden.bin
 cosim.argv=data/input.bin cosim_output.bin data/golden.bin
 clock={clock_mhz:g}MHz
+# The operator implementations and latencies inrarch's hardware facts assume (inrarch/hardware.py).
+{config_ops(p, "cfg")}
 """
 
 

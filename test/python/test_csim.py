@@ -261,11 +261,14 @@ def test_one_token_below_the_chosen_depth_stalls_or_deadlocks_as_modeled():
     """dataflow-fifo-depth trims every FIFO (or matvec port, whose streams share one C++ type) to the least depth
     that keeps the modeled cycles. One token less must cost cycles or deadlock, and the timed C-simulation of the
     printed code must show exactly what the cycle model predicts: on a compiled SIREN, and on the reconvergent
-    graph of test/passes/dataflow-fifo-depth (its skip FIFO one token short deadlocks)."""
+    graph of test/passes/dataflow-fifo-depth (its skip FIFO one token short deadlocks). Both are sized without the
+    margin for deeper pipelines (late=false), so that every depth is the least the model allows."""
     x = sample_input(16, 2)
     siren = inrarch.compile(models.siren(2, 16, 2, 2), x, order=1)
+    DataflowFifoDepthPass(late=False).apply(make_context(), siren.module)  # the least depths, without margin
+    siren.report["modeled_cycles"] = siren.graph.attributes["modeled_cycles"].value.data
     module = parse_module(RECONVERGENT_GRAPH)
-    DataflowFifoDepthPass().apply(make_context(), module)
+    DataflowFifoDepthPass(late=False).apply(make_context(), module)
     reconvergent = Design(module, {"element": "f32"}, [])
     outcomes = []
     for design, inputs in ((siren, x), (reconvergent, np.linspace(-1, 1, 16 * 4).reshape(16, 4))):

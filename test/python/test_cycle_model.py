@@ -8,7 +8,7 @@ from inrarch.context import make_context, parse_module
 from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator, simulate
 from inrarch.dataflow.simulate import sim_model
 from inrarch.dialects.dataflow import GraphOp
-from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, fifo_groups
+from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, _late, fifo_groups
 from simpy_engine import simpy_run
 
 PIPELINE = """
@@ -167,7 +167,7 @@ MINIMALITY_GRAPHS = [
 @pytest.mark.parametrize("text", MINIMALITY_GRAPHS, ids=["reconvergent", "shuffle", "pipeline"])
 def test_chosen_depths_are_minimal(text):
     module = parse_module(text)
-    DataflowFifoDepthPass().apply(make_context(), module)
+    DataflowFifoDepthPass(late=False).apply(make_context(), module)
     graph = next(op for op in module.walk() if isinstance(op, GraphOp))
     kernels, streams, _ = sim_model(graph)
     sim = Simulator(kernels, streams)
@@ -194,3 +194,18 @@ def test_lp_bound_is_reported_and_below_the_balanced_schedule():
     balanced = graph.attributes["lp_fifo_words"].value.data
     assert 0 < bound <= balanced
     assert np.isfinite(bound)
+
+
+@pytest.mark.parametrize("text", MINIMALITY_GRAPHS, ids=["reconvergent", "shuffle", "pipeline"])
+def test_default_depths_hold_when_kernels_write_late(text):
+    """With the default sizing, every kernel writing later than modeled (all together, or any one alone) by
+    late_by iterations still runs at its own full speed: no deadlock when Vitis schedules deeper pipelines."""
+    module = parse_module(text)
+    DataflowFifoDepthPass().apply(make_context(), module)
+    graph = next(op for op in module.walk() if isinstance(op, GraphOp))
+    kernels, streams, _ = sim_model(graph)
+    depths = [f.depth_value for f in graph.fifos()]
+    unbounded = [s.tokens_per_sample * graph.samples + 1 for s in streams]
+    for which in [set(range(len(kernels)))] + [{k} for k in range(len(kernels))]:
+        sim = Simulator(_late(kernels, which), streams)
+        assert sim.run(graph.samples, depths).cycles == sim.run(graph.samples, unbounded).cycles, which

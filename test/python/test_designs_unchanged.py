@@ -1,7 +1,8 @@
 """The native, periodic-extrapolating cycle model gives the designs the pure-Python model of the previous version
 gave: the same FIFO depths, modeled cycles, FIFO words, DSP and BRAM, for the benchmark SIREN at orders 1-4 and
-every model kind at orders 1-2. test/Inputs/designs.json holds the earlier model's figures (written by that
-model, before the change); a run of many samples equals its exact simulation."""
+every model kind at orders 1-2. test/Inputs/designs.json holds that model's figures: written with the pure-Python
+Simulator of commit a540dd2 (inrarch/dataflow/cycle_model.py there) in place of the native one, every other part of
+the compiler as here. A run of many samples, extrapolated, equals its exact simulation."""
 
 import json
 import os

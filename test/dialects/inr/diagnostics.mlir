@@ -9,7 +9,7 @@ func.func @g(%x: tensor<8x2xf32>) {
   %d:3 = inr.grad @f(%x) order 0 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
   func.return
 }
-// CHECK: diagnostics.mlir:9:3: error: 'inr.grad' order must be >= 1, got 0
+// CHECK: diagnostics.mlir:9:3: error: 'inr.grad' order must lie in [1, 16], got 0
 
 // -----
 func.func @g(%x: tensor<8x2xf32>) {

@@ -40,23 +40,27 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK:         inrarch::fork<1>(static_cast<long>(SAMPLES) * 4, in0, out0, out1);
 
 // The matvec (1 x 2 lanes, 4 reduction steps x 2 column blocks): a column's accumulator comes back every 2
-// iterations, its recurrence (LUTRAM read 1 + fadd 4 + write 1) takes 6 cycles, so II 3, stated as such. Its
-// configuration comes from its facts; its arrays are defined, banked and bound in the process.
+// iterations, its recurrence (LUTRAM read 1 + fadd 4 + write 1) takes 6 cycles and keeps 1 cycle of slack, so
+// II ceil(7 / 2) = 4, stated as such, and its operators are shared over those 4 cycles (ALLOCATION). Its
+// configuration comes from its facts; its arrays are defined, banked and bound (with their read latency) in the
+// process.
 // CHECK:       struct k2_matvec_cfg {
-// CHECK:         static constexpr int II = 3;
+// CHECK:         static constexpr int II = 4;
 // CHECK:         static constexpr int CB = 2;
 // CHECK:         static constexpr int RB = 4;
 // CHECK:       static void k2_matvec(hls::stream<Tok<float, 1>, 5> (&in)[1], hls::stream<Tok<float, 2>, 4> (&out)[1]) {
-// CHECK:         // II 3: accumulator recurrence of 6 cycles over a distance of 2 iterations.
+// CHECK:         // II 4: accumulator recurrence of 6 cycles (+1 of slack) over a distance of 2 iterations.
 // CHECK-NEXT:    // Pipeline depth 2 cycles; 8 iterations per sample; 5 DSP, 0 BRAM18 (modeled); operators: 1 mulf, 1 addf.
 // CHECK-NEXT:    static const float W[8][1][2] = K2_MATVEC_W_INIT;
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = W type = complete dim = 2
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = W type = complete dim = 3
-// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = W type = rom_1p impl = lutram
+// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = W type = rom_1p impl = lutram latency = 1
 // CHECK:         float acc[2][2];
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 2
-// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = acc type = ram_s2p impl = lutram
+// CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = acc type = ram_s2p impl = lutram latency = 1
 // CHECK-NEXT:    float rows[2][2];
+// CHECK:       #pragma HLS ALLOCATION type = operation instances = fmul limit = 1
+// CHECK-NEXT:  #pragma HLS ALLOCATION type = operation instances = fadd limit = 1
 // CHECK:         inrarch::matvec<float, k2_matvec_cfg>(in, out, W, bias, bias_on, acc, rows, SAMPLES);
 
 // The map shares its operators over II 3 explicitly (ALLOCATION: one sin, one fmul), one lane: a 2-feature token
