@@ -235,9 +235,22 @@ def _child(spec_text: str, queue) -> None:
     queue.put(asdict(outcome))
 
 
+_PRELOAD = ["torch", "inrarch.fuzz", "inrarch.design", "inrarch.importer", "inrarch.evaluator", "inrarch.reference",
+            "inrarch.passes.dataflow_lower", "inrarch.passes.inr_autodiff", "inrarch.hls.printer", "inrarch.hls.project",
+            "inrarch.dataflow.simulate", "inrarch.dataflow.report"]  # fmt: skip
+
+
+def _context():
+    """A fork server started before any thread pool (torch's OpenMP pool does not survive a fork), with the
+    compiler loaded once: every case forks from it, so a run's cases run the same code."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
 def run_case(spec: Spec, timeout: float = 600.0) -> Outcome:
     """Runs one case in a child process; a case that takes longer than `timeout` seconds is a hang."""
-    ctx = multiprocessing.get_context("fork")
+    ctx = _context()
     queue = ctx.Queue()
     start = time.perf_counter()
     child = ctx.Process(target=_child, args=(spec.text(), queue))

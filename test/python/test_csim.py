@@ -1,6 +1,7 @@
 """The printed HLS C++ under C-simulation (g++), against PyTorch's nested autograd in float64; the C-simulation
 headers' own checks (deadlock, empty reads, leftover tokens); strict compilation; errors of the printer."""
 
+import copy
 import os
 import subprocess
 import sys
@@ -26,7 +27,7 @@ STRICT = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "
 
 
 def check_csim(design, model, x, order, layout="insp", threaded_too=True, timed=False):
-    reference = [r.numpy() for r in insp_derivatives(model.double(), x.double(), order, layout)]
+    reference = [r.numpy() for r in insp_derivatives(copy.deepcopy(model).double(), x.double(), order, layout)]
     design.build_modes(["sequential", *(["threaded"] if threaded_too else []), *(["timed"] if timed else [])])
     runs = {"sequential": design.csim(x)}
     if threaded_too:

@@ -41,15 +41,13 @@ def _check(spec: Spec):
     )
 
 
-@SEEDED
-@settings(max_examples=8)
+@settings(SEEDED, max_examples=8)
 @given(cases(compile_case=False))
 def test_random_models_derivatives_match_pytorch(spec):
     _check(spec)
 
 
-@SEEDED
-@settings(max_examples=2)
+@settings(SEEDED, max_examples=2)
 @given(cases(compile_case=True))
 def test_random_models_compile_and_simulate(spec):
     _check(spec)
