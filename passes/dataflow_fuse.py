@@ -164,10 +164,10 @@ def group_matvecs(design: Design) -> None:
     for k in design.kernels:
         if k.kind == "matvec":
             by_weights.setdefault(k.weights.tobytes() + str(k.weights.shape).encode(), []).append(k)
+    g = _kernel_graph(design)  # kept up to date: a merged matvec's node is contracted into its head's
     for members in by_weights.values():
         heads: list[Kernel] = []
         for m in members:
-            g = _kernel_graph(design)
             for head in heads:
                 if _compatible_bias(head, m) and _independent(g, head, m):
                     head_on = head.bias_on if head.bias is not None else [False] * len(head.ins)
@@ -177,6 +177,7 @@ def group_matvecs(design: Design) -> None:
                     head.ins += m.ins
                     head.outs += m.outs
                     design.kernels.remove(m)
+                    nx.contracted_nodes(g, id(head), id(m), self_loops=False, copy=False)
                     break
             else:
                 heads.append(m)
