@@ -7,11 +7,12 @@ import os
 from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
-from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 
-class CompileError(Exception):
-    """An error in the user's input or request. `where` is an op (its location is used) or a location string."""
+class CompileError(DiagnosticException):
+    """An error in the user's input or request. `where` is an op (its location is used) or a location string.
+    A DiagnosticException, so xDSL's own tools (plain `xdsl-opt`, `--verify-diagnostics`) report it as one."""
 
     def __init__(self, message: str, where: Operation | str | None = None):
         super().__init__(message)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from io import StringIO
 
@@ -137,16 +138,29 @@ class InrarchOptMain(xDSLOptMain):
             self.available_passes.setdefault(name, factory)
 
     def setup_pipeline(self):
-        def verify_between(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
+        """xDSL's pipeline with inrarch's callback between passes: located verification, and xDSL's
+        `--time-passes` and `--print-between-passes` (to stderr, so stdout stays the program). Passes that stand
+        for a pipeline (`dataflow-lower`) are run as their steps."""
+        clock = {"start": time.perf_counter()}
+
+        def between(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
+            if self.args.time_passes and previous is not None:
+                print(f"Pass {previous.name} took {time.perf_counter() - clock['start']:.4f} seconds", file=sys.stderr)
             if not self.args.disable_verify:
                 verify_with_locations(module)
+            if previous is not None and following is not None and self.args.print_between_passes:
+                print(f"// IR after {previous.name}:", file=sys.stderr)
+                print(str(module), file=sys.stderr)
+            clock["start"] = time.perf_counter()
 
         try:
-            self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, verify_between)
+            pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes)
+            steps = tuple(step for p in pipeline.passes for step in (p.passes() if hasattr(p, "passes") else (p,)))
         except CompileError:
             raise
         except (Exception, ArgSpecParseError) as err:
             raise CompileError(f"invalid pass pipeline: {_spec_error(err)}{self._failing_pass()}") from err
+        self.pipeline = PassPipeline(steps, between)
 
     def _failing_pass(self) -> str:
         """`` (in pass P)`` for the first pass of the pipeline whose options do not parse alone."""

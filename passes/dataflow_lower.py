@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
+from xdsl.passes import ModulePass, PassPipeline
 
 from inrarch.hardware import make_target
 from inrarch.passes.dataflow_convert import DataflowConvertPass
@@ -35,10 +35,17 @@ class DataflowLowerPass(ModulePass):
     report: str | None = None
     quiet: bool = False
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
+    def passes(self) -> tuple[ModulePass, ...]:
+        """The pipeline this pass stands for (inrarch-opt runs these in its place, so `--time-passes` and
+        `--print-between-passes` see every step)."""
         make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)  # options checked before any work
-        DataflowConvertPass(self.func).apply(ctx, op)
-        DataflowFusePass().apply(ctx, op)
-        DataflowParallelizePass(self.target, self.dsp, self.bram, self.uram, self.clock_mhz).apply(ctx, op)
-        DataflowFifoDepthPass().apply(ctx, op)
-        DataflowReportPass(self.report, self.quiet).apply(ctx, op)
+        return (
+            DataflowConvertPass(self.func),
+            DataflowFusePass(),
+            DataflowParallelizePass(self.target, self.dsp, self.bram, self.uram, self.clock_mhz),
+            DataflowFifoDepthPass(),
+            DataflowReportPass(self.report, self.quiet),
+        )
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PassPipeline(self.passes()).apply(ctx, op)
