@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import special
-from xdsl.dialects import func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
@@ -32,6 +32,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 from xdsl.traits import SymbolTable
 
+from inrarch import ops
 from inrarch.diagnostics import CompileError
 from inrarch.ir_utils import dense_to_numpy, numpy_dtype
 
@@ -123,14 +124,12 @@ def _elementwise(name: str, fn: Callable):
     HANDLERS[name] = lambda ev, op, args, env: [ev.cast(fn(*args), op.results[0].type)]
 
 
+# The elementwise ops of the op registry (inrarch.ops) evaluate with their entry's numpy function; the others here.
+for _entry in ops.ELEMENTWISE.values():
+    if _entry.op not in (arith.CmpfOp, arith.SelectOp):  # handled below, with their predicates and i1 values
+        _elementwise(_entry.name, _entry.numpy)
+
 for _name, _fn in {
-    "arith.addf": np.add,
-    "arith.subf": np.subtract,
-    "arith.mulf": np.multiply,
-    "arith.divf": np.divide,
-    "arith.negf": np.negative,
-    "arith.maximumf": np.maximum,
-    "arith.minimumf": np.minimum,
     "arith.maxnumf": np.fmax,
     "arith.minnumf": np.fmin,
     "arith.addi": np.add,
@@ -141,20 +140,7 @@ for _name, _fn in {
     "arith.sitofp": lambda x: x,
     "arith.uitofp": lambda x: x,
     "arith.index_cast": lambda x: x,
-    "math.sin": np.sin,
-    "math.cos": np.cos,
     "math.tan": np.tan,
-    "math.tanh": np.tanh,
-    "math.exp": np.exp,
-    "math.expm1": np.expm1,
-    "math.log": np.log,
-    "math.log1p": np.log1p,
-    "math.sqrt": np.sqrt,
-    "math.rsqrt": lambda x: 1.0 / np.sqrt(x),
-    "math.absf": np.abs,
-    "math.erf": special.erf,
-    "math.atan": np.arctan,
-    "math.powf": np.power,
     "math.fpowi": lambda x, n: np.power(x, n.astype(np.float64) if isinstance(n, np.ndarray) else float(n)),
 }.items():
     _elementwise(_name, _fn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inrarch.diagnostics import CompileError
+from inrarch.ops import BY_NAME
 
 
 @dataclass(frozen=True)
@@ -20,31 +21,9 @@ class Operator:
     lut: int = 0  # a rough LUT count, for ops built from logic
 
 
-# fp32, UltraScale+, 300 MHz (modeled estimates).
-OPERATORS: dict[str, Operator] = {
-    "arith.addf": Operator(4, 2, 200),
-    "arith.subf": Operator(4, 2, 200),
-    "arith.mulf": Operator(3, 3, 100),
-    "arith.divf": Operator(12, 0, 800),
-    "arith.negf": Operator(0, 0, 0),
-    "arith.cmpf": Operator(1, 0, 70),
-    "arith.select": Operator(0, 0, 32),
-    "arith.maximumf": Operator(1, 0, 100),
-    "arith.minimumf": Operator(1, 0, 100),
-    "arith.constant": Operator(0, 0, 0),
-    "math.sin": Operator(20, 8, 1500),
-    "math.cos": Operator(20, 8, 1500),
-    "math.exp": Operator(12, 7, 600),
-    "math.expm1": Operator(14, 7, 700),
-    "math.log": Operator(14, 6, 900),
-    "math.log1p": Operator(16, 6, 1000),
-    "math.tanh": Operator(20, 9, 1200),
-    "math.erf": Operator(22, 10, 1400),
-    "math.sqrt": Operator(12, 0, 700),
-    "math.rsqrt": Operator(14, 0, 900),
-    "math.absf": Operator(0, 0, 0),
-    "math.powf": Operator(30, 13, 1800),
-}
+# fp32, UltraScale+, 300 MHz (modeled estimates): each op's entry in the op registry (inrarch.ops), and constants.
+OPERATORS: dict[str, Operator] = {name: Operator(i.latency, i.dsp, i.lut) for name, i in BY_NAME.items()}
+OPERATORS["arith.constant"] = Operator(0, 0, 0)
 MAC_DSP = OPERATORS["arith.mulf"].dsp + OPERATORS["arith.addf"].dsp  # 5
 MEMORY_READ_LATENCY = 64  # cycles from an m_axi read request to its data (modeled)
 FIFO_LATENCY = 1  # cycles from a write to the token being readable

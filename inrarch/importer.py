@@ -18,18 +18,19 @@ import numpy as np
 import torch
 from xdsl.dialects.builtin import ModuleOp
 
+from inrarch import ops
 from inrarch.context import make_context, parse_module
 from inrarch.diagnostics import CompileError
 
 # The ATen ops (as torch.export records them, before decomposition) of the supported model kinds: SIRENs, MLPs
 # with the usual activations, elementwise arithmetic, residual connections, Fourier features, feature concatenation.
-SUPPORTED_ATEN_OPS = {
+# Elementwise ops that map to one op of the registry are listed by their entry (inrarch.ops); the activations
+# torch-mlir expands into several ops, and the structural ops, here.
+SUPPORTED_ATEN_OPS = {a for entry in ops.ELEMENTWISE.values() for a in entry.aten} | {
     "aten.linear.default", "aten.matmul.default", "aten.mm.default", "aten.addmm.default",
     "aten.t.default", "aten.transpose.int", "aten.permute.default",
-    "aten.sin.default", "aten.cos.default", "aten.tanh.default", "aten.sigmoid.default", "aten.exp.default",
-    "aten.log.default", "aten.log1p.default", "aten.sqrt.default", "aten.abs.default", "aten.neg.default",
-    "aten.softplus.default", "aten.gelu.default", "aten.relu.default", "aten.silu.default", "aten.elu.default",
-    "aten.leaky_relu.default",
+    "aten.sigmoid.default", "aten.softplus.default", "aten.gelu.default", "aten.relu.default", "aten.silu.default",
+    "aten.elu.default", "aten.leaky_relu.default",
     "aten.add.Tensor", "aten.add.Scalar", "aten.sub.Tensor", "aten.sub.Scalar", "aten.rsub.Scalar",
     "aten.mul.Tensor", "aten.mul.Scalar", "aten.div.Tensor", "aten.div.Scalar", "aten.pow.Tensor_Scalar",
     "aten.cat.default", "aten.slice.Tensor", "aten.clone.default", "aten.alias.default",

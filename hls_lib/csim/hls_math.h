@@ -17,6 +17,9 @@ inline float erf(float x) { return std::erf(x); }
 inline float sqrt(float x) { return std::sqrt(x); }
 inline float rsqrt(float x) { return 1.0f / std::sqrt(x); }
 inline float fabs(float x) { return std::fabs(x); }
+inline float atan(float x) { return std::atan(x); }
+inline float fmax(float x, float y) { return std::fmax(x, y); }
+inline float fmin(float x, float y) { return std::fmin(x, y); }
 inline float pow(float x, float y) { return std::pow(x, y); }
 inline double sin(double x) { return std::sin(x); }
 inline double cos(double x) { return std::cos(x); }
@@ -29,6 +32,9 @@ inline double erf(double x) { return std::erf(x); }
 inline double sqrt(double x) { return std::sqrt(x); }
 inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
 inline double fabs(double x) { return std::fabs(x); }
+inline double atan(double x) { return std::atan(x); }
+inline double fmax(double x, double y) { return std::fmax(x, y); }
+inline double fmin(double x, double y) { return std::fmin(x, y); }
 inline double pow(double x, double y) { return std::pow(x, y); }
 }  // namespace hls
 

@@ -43,6 +43,7 @@ INRARCH_MATH1(tanh)
 INRARCH_MATH1(erf)
 INRARCH_MATH1(sqrt)
 INRARCH_MATH1(rsqrt)
+INRARCH_MATH1(atan)
 #undef INRARCH_MATH1
 inline float inrarch_pow_f32(float x, float y) {
 #pragma HLS INLINE off

@@ -22,26 +22,9 @@ from xdsl.ir.affine import AffineMap
 
 from inrarch.autodiff.graph import Node, topological_order
 from inrarch.ir_utils import numpy_to_dense
+from inrarch.ops import DIFFERENTIABLE
 
-_EW_OPS: dict[str, type[Operation]] = {
-    "arith.addf": arith.AddfOp,
-    "arith.subf": arith.SubfOp,
-    "arith.mulf": arith.MulfOp,
-    "arith.divf": arith.DivfOp,
-    "arith.negf": arith.NegfOp,
-    "math.sin": math.SinOp,
-    "math.cos": math.CosOp,
-    "math.exp": math.ExpOp,
-    "math.expm1": math.ExpM1Op,
-    "math.log": math.LogOp,
-    "math.log1p": math.Log1pOp,
-    "math.tanh": math.TanhOp,
-    "math.erf": math.ErfOp,
-    "math.sqrt": math.SqrtOp,
-    "math.rsqrt": math.RsqrtOp,
-    "math.absf": math.AbsFOp,
-    "math.powf": math.PowFOp,
-}
+_EW_OPS: dict[str, type[Operation]] = {name: info.op for name, info in DIFFERENTIABLE.items()}
 
 _CMPF = {name: i for i, name in enumerate(
     ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une", "uno",

@@ -127,6 +127,14 @@ class Taylor:
                 v[a] = r
         return v
 
+    def chain_of(self, u: Jet, v0: Node, w: Jet) -> Jet:
+        """The jet of v = f(u) with v_0 = f(u_0) and f' = w u', w given as a jet (of u's order)."""
+        return self.chain(u, v0, lambda v, k: self._truncate(w, k))
+
+    def one(self, shape) -> Jet:
+        """The jet of the constant 1."""
+        return self.const_jet(self.b.const(1.0, shape))
+
     def _truncate(self, jet: Jet, k: int) -> Jet:
         return {a: c for a, c in jet.items() if sum(a) <= k}
 

@@ -18,6 +18,7 @@ import numpy as np
 from xdsl.dialects.builtin import Float64Type, MemRefType
 from xdsl.ir import SSAValue
 
+from inrarch import ops
 from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl
 from inrarch.dataflow.model import Expr, _body_from_block, expr_nodes
 from inrarch.diagnostics import CompileError
@@ -34,15 +35,6 @@ from inrarch.dialects.dataflow import (
 )
 from inrarch.ir_utils import dense_to_numpy
 
-_BINARY = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/"}
-# Operators Vitis's ALLOCATION pragma names as operations (prefixed f / d for float / double).
-_OPERATIONS = {"arith.addf": "add", "arith.subf": "sub", "arith.mulf": "mul", "arith.divf": "div"}
-# Math functions: called through inrarch's non-inlined wrappers (kernels.h), which ALLOCATION limits by name.
-_FUNCTIONS = {
-    "math.sin": "sin", "math.cos": "cos", "math.exp": "exp", "math.expm1": "expm1", "math.log": "log",
-    "math.log1p": "log1p", "math.tanh": "tanh", "math.erf": "erf", "math.sqrt": "sqrt", "math.rsqrt": "rsqrt",
-    "math.powf": "pow",
-}  # fmt: skip
 _COMPARE = {"oeq": "==", "ogt": ">", "oge": ">=", "olt": "<", "ole": "<=", "one": "!=", "ueq": "==", "ugt": ">",
             "uge": ">=", "ult": "<", "ule": "<=", "une": "!="}  # fmt: skip
 
@@ -270,25 +262,24 @@ class HlsPrinter:
         return body, args, name
 
     def _call(self, name: str, args: list[str]) -> str:
-        if name in _BINARY:
-            return f"{args[0]} {_BINARY[name]} {args[1]}"
-        if name == "arith.negf":
-            return f"-{args[0]}"
-        if name == "math.absf":  # a sign bit cleared: logic, inline
-            return f"hls::fabs({args[0]})"
-        if name in _FUNCTIONS:
-            return f"{self._function(name)}({', '.join(args)})"
-        raise CompileError(f"the HLS printer has no C++ for {name}")
+        """The C++ of op `name` on the operand expressions: its registry entry's spelling (inrarch.ops)."""
+        entry = ops.info(name)
+        if entry is None or not entry.cpp:
+            raise CompileError(f"the HLS printer has no C++ for {name}")
+        if entry.function:
+            return f"{self._function(entry.function)}({', '.join(args)})"
+        return entry.cpp.format(*args)
 
-    def _function(self, name: str) -> str:
-        return f"inrarch_{_FUNCTIONS[name]}_{'f64' if self.double else 'f32'}"
+    def _function(self, function: str) -> str:
+        return f"inrarch_{function}_{'f64' if self.double else 'f32'}"
 
     def _allocation(self, name: str) -> str | None:
-        """The instance name an ALLOCATION pragma limits for operator `name`."""
-        if name in _OPERATIONS:
-            return f"type = operation instances = {('d' if self.double else 'f') + _OPERATIONS[name]}"
-        if name in _FUNCTIONS:
-            return f"type = function instances = {self._function(name)}"
+        """The instance name an ALLOCATION pragma limits for operator `name` (its registry entry)."""
+        entry = ops.info(name)
+        if entry is not None and entry.allocation:
+            return f"type = operation instances = {('d' if self.double else 'f') + entry.allocation}"
+        if entry is not None and entry.function:
+            return f"type = function instances = {self._function(entry.function)}"
         return None
 
     def _lane_code(self, results: list[Expr], lines: list[str]) -> list[str]:

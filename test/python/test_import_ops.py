@@ -15,7 +15,7 @@ W = torch.linspace(-1.0, 1.0, 8, dtype=torch.float64).reshape(2, 4)
 
 # name -> function of the [N, 4] hidden features (h = a linear map of the input, then the op)
 OPS = {
-    "sin": torch.sin, "cos": torch.cos, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
+    "sin": torch.sin, "cos": torch.cos, "atan": torch.atan, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
     "log": lambda h: torch.log(h * h + 1), "log1p": lambda h: torch.log1p(h * h), "sqrt": lambda h: torch.sqrt(h * h + 1),
     "abs": torch.abs, "neg": torch.neg, "softplus": F.softplus, "gelu": F.gelu,
     "gelu_tanh": lambda h: F.gelu(h, approximate="tanh"), "relu": F.relu, "silu": F.silu, "elu": F.elu,
