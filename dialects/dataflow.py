@@ -26,6 +26,9 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     FunctionType,
+    FloatAttr,
+    FloatData,
+    IntAttr,
     IntegerAttr,
     MemRefType,
     StringAttr,
@@ -44,6 +47,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_attr_def,
     opt_prop_def,
     prop_def,
     region_def,
@@ -66,6 +70,7 @@ from inrarch.dataflow.facts import (
     shuffle_facts,
     write_facts,
 )
+from inrarch.dialects.inr import DerivativeAttr
 from inrarch.hardware import operator
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -128,6 +133,51 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
         return self.count * self.width
 
 
+@irdl_attr_definition
+class TargetAttr(ParametrizedAttribute):
+    """The part and budget a design is sized for: `#dataflow.target<"u50", "xcu50-fsvh2104-2-e", dsp 3200,
+    bram36 1344, uram 640, clock 300.0>` (clock in MHz). dataflow-parallelize sets it; the report reads it."""
+
+    name = "dataflow.target"
+
+    target: StringAttr
+    part: StringAttr
+    dsp: IntAttr
+    bram36: IntAttr
+    uram: IntAttr
+    clock_mhz: FloatData
+
+    def __init__(self, target: str, part: str, dsp: int, bram36: int, uram: int, clock_mhz: float):
+        super().__init__(StringAttr(target), StringAttr(part), IntAttr(dsp), IntAttr(bram36), IntAttr(uram),
+                         FloatData(float(clock_mhz)))  # fmt: skip
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser):
+        with parser.in_angle_brackets():
+            target = parser.parse_str_literal()
+            parser.parse_punctuation(",")
+            part = parser.parse_str_literal()
+            values = []
+            for key in ("dsp", "bram36", "uram"):
+                parser.parse_punctuation(",")
+                parser.parse_characters(key)
+                values.append(parser.parse_integer(allow_boolean=False))
+            parser.parse_punctuation(",")
+            parser.parse_characters("clock")
+            clock = parser.parse_float()
+        return (StringAttr(target), StringAttr(part), *(IntAttr(v) for v in values), FloatData(clock))
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f'<"{self.target.data}", "{self.part.data}", dsp {self.dsp.data}, bram36 '
+                             f"{self.bram36.data}, uram {self.uram.data}, clock {self.clock_mhz.data!r}>")  # fmt: skip
+
+    def verify(self) -> None:
+        if self.dsp.data < 1 or self.bram36.data < 0 or self.uram.data < 0:
+            raise VerifyException("#dataflow.target budgets must be dsp >= 1, bram36 >= 0 and uram >= 0")
+        if not 0 < self.clock_mhz.data <= 1000:
+            raise VerifyException(f"#dataflow.target clock must lie in (0, 1000] MHz, got {self.clock_mhz.data}")
+
+
 def stream_type(element_type: Attribute, elements: int, width: int) -> StreamType:
     """The stream carrying `elements` values per sample in tokens of `width` elements."""
     if elements % width:
@@ -173,6 +223,13 @@ class GraphOp(IRDLOperation):
     body = region_def("single_block")
     sym_name = prop_def(SymbolNameConstraint())
     function_type = prop_def(FunctionType)
+    # Design parameters and results the passes record (printed in the attribute dictionary).
+    derivative = opt_attr_def(DerivativeAttr)  # what the design computes (dataflow-convert)
+    target = opt_attr_def(TargetAttr)  # part and budget (dataflow-parallelize)
+    interval = opt_attr_def(IntegerAttr[I64])  # cycles per sample every kernel keeps up with (dataflow-parallelize)
+    modeled_cycles = opt_attr_def(IntegerAttr[I64])  # cycle model, final FIFO depths (dataflow-fifo-depth)
+    lp_fifo_words = opt_attr_def(FloatAttr)  # FIFO words of the balancing LP's schedule (dataflow-fifo-depth)
+    lp_bound_words = opt_attr_def(FloatAttr)  # least FIFO words of stall-free schedules (dataflow-fifo-depth)
 
     traits = traits_def(IsolatedFromAbove(), SymbolOpInterface(), NoTerminator())
 
@@ -227,6 +284,8 @@ class GraphOp(IRDLOperation):
                 yield op
 
     def verify_(self) -> None:
+        if self.interval is not None and self.interval.value.data < 1:
+            raise VerifyException(f"dataflow.graph interval must be at least 1, got {self.interval.value.data}")
         args = self.block.args
         if tuple(a.type for a in args) != self.function_type.inputs.data:
             raise VerifyException("dataflow.graph block arguments must match its function type")
@@ -783,5 +842,5 @@ class ShuffleOp(KernelOp):
 DATAFLOW = Dialect(
     "dataflow",
     [GraphOp, FifoOp, ReadOp, WriteOp, ForkOp, MapOp, YieldOp, MatVecOp, ShuffleOp],
-    [StreamType],
+    [StreamType, TargetAttr],
 )

@@ -23,7 +23,9 @@ from xdsl.dialects.builtin import (
     FlatSymbolRefAttrConstr,
     FloatAttr,
     I64,
+    IntAttr,
     IntegerAttr,
+    StringAttr,
     SymbolRefAttr,
     TensorType,
     f64,
@@ -31,7 +33,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.func import FuncOp
 from xdsl.dialects.utils.enum_attribute import EnumAttribute
-from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -258,4 +260,43 @@ class GradOp(IRDLOperation):
         )
 
 
-INR = Dialect("inr", [GradOp], [LayoutAttr])
+@irdl_attr_definition
+class DerivativeAttr(ParametrizedAttribute):
+    """What a derivative program computes: `#inr.derivative<order 2, layout insp, mode taylor>`. inr-autodiff
+    puts it on the function it creates (`inr.derivative`); dataflow-convert carries it to the graph."""
+
+    name = "inr.derivative"
+
+    order: IntAttr
+    layout: StringAttr
+    mode: StringAttr
+
+    def __init__(self, order: int, layout: str, mode: str):
+        super().__init__(IntAttr(order), StringAttr(layout), StringAttr(mode))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, StringAttr, StringAttr]:
+        with parser.in_angle_brackets():
+            parser.parse_characters("order")
+            order = parser.parse_integer(allow_boolean=False, allow_negative=False)
+            parser.parse_punctuation(",")
+            parser.parse_characters("layout")
+            layout = parser.parse_identifier()
+            parser.parse_punctuation(",")
+            parser.parse_characters("mode")
+            mode = parser.parse_identifier()
+        return IntAttr(order), StringAttr(layout), StringAttr(mode)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<order {self.order.data}, layout {self.layout.data}, mode {self.mode.data}>")
+
+    def verify(self) -> None:
+        if not 1 <= self.order.data <= MAX_ORDER:
+            raise VerifyException(f"#inr.derivative order must lie in [1, {MAX_ORDER}], got {self.order.data}")
+        if self.layout.data not in (Layout.INSP.value, Layout.UNIQUE.value):
+            raise VerifyException(f"#inr.derivative layout must be insp or unique, got {self.layout.data}")
+        if self.mode.data not in ("taylor", "reverse"):
+            raise VerifyException(f"#inr.derivative mode must be taylor or reverse, got {self.mode.data}")
+
+
+INR = Dialect("inr", [GradOp], [LayoutAttr, DerivativeAttr])

@@ -373,16 +373,8 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     fpga = sorted(INR_ARCH["fpga_ms"].items())
     ax.semilogy([o for o, _ in fpga], [v for _, v in fpga], "D", label="INR-Arch FPGA (published)")
     ax.set_xticks(lo)
-    ax.set_xlabel("derivative order n")
-    ax.set_ylabel("latency for 64 samples (ms)")
-    ax.set_title("Latency of the derivatives (benchmark SIREN)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    lat_png = os.path.join(out_dir, "latency_vs_order.png")
-    fig.savefig(lat_png, dpi=120)
-    plt.close(fig)
-    paths.append(lat_png)
+    paths.append(_finish(plt, fig, ax, "latency for 64 samples (ms)", "Latency of the derivatives (benchmark SIREN)",
+                         os.path.join(out_dir, "latency_vs_order.png")))  # fmt: skip
 
     if compile_rows:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -394,14 +386,19 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
         ax.loglog(co, [ref * (o / co[-1]) ** 2 for o in co], "k-", alpha=0.3, label="order^2 (reference)")
         ax.set_xticks(co)
         ax.set_xticklabels([str(o) for o in co])
-        ax.set_xlabel("derivative order n")
-        ax.set_ylabel("seconds")
-        ax.set_title("Compile time (benchmark SIREN, 64 samples)")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        compile_png = os.path.join(out_dir, "compile_time_vs_order.png")
-        fig.savefig(compile_png, dpi=120)
-        plt.close(fig)
-        paths.append(compile_png)
+        paths.append(_finish(plt, fig, ax, "seconds", "Compile time (benchmark SIREN, 64 samples)",
+                             os.path.join(out_dir, "compile_time_vs_order.png")))  # fmt: skip
     return paths
+
+
+def _finish(plt, fig, ax, ylabel: str, title: str, path: str) -> str:
+    """Labels, grid and legend of an order plot; saves it to `path`."""
+    ax.set_xlabel("derivative order n")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -41,7 +41,8 @@ class DataflowConvertPass(ModulePass):
         function = find_function(op, self.func)
         graph = to_graph(convert_function(function))
         graph.location = function.location
-        graph.attributes.update({k: v for k, v in function.attributes.items() if k.startswith("inr.")})
+        if "inr.derivative" in function.attributes:
+            graph.derivative = function.attributes["inr.derivative"]
         function.parent_block().insert_op_before(graph, function)
         function.detach()
         function.erase()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
@@ -40,6 +40,7 @@ from inrarch.dialects.dataflow import (
     MatVecOp,
     ReadOp,
     ShuffleOp,
+    TargetAttr,
     WriteOp,
     stream_type,
 )
@@ -62,15 +63,9 @@ class DataflowParallelizePass(ModulePass):
         target = make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
             interval = parallelize(graph, target)
-            graph.attributes.update({
-                "interval": IntegerAttr(interval, i64),
-                "target": StringAttr(target.name),
-                "part": StringAttr(target.part),
-                "clock_mhz": FloatAttr(target.clock_mhz, f64),
-                "budget_dsp": IntegerAttr(target.dsp, i64),
-                "budget_bram36": IntegerAttr(target.bram36, i64),
-                "budget_uram": IntegerAttr(target.uram, i64),
-            })  # fmt: skip
+            graph.interval = IntegerAttr(interval, i64)
+            graph.target = TargetAttr(target.name, target.part, target.dsp, target.bram36, target.uram,
+                                      target.clock_mhz)  # fmt: skip
 
 
 def _powers_of_two_dividing(n: int, limit: int) -> list[int]:

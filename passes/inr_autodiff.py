@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from xdsl.builder import InsertPoint
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 from xdsl.traits import SymbolTable
@@ -37,7 +37,7 @@ from inrarch.autodiff.graph import Builder
 from inrarch.autodiff.lift import lift_function
 from inrarch.autodiff.lower import Lowerer
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.inr import MAX_ORDER, MAX_OUTPUTS, GradOp, Layout, derivative_output_count
+from inrarch.dialects.inr import MAX_ORDER, MAX_OUTPUTS, DerivativeAttr, GradOp, Layout, derivative_output_count
 from inrarch.evaluator import find_function
 
 
@@ -139,9 +139,7 @@ def expand_grad(grad: GradOp, mode: str, share: bool = True) -> None:
     _, nodes = derivative_nodes(builder, x, y, grad.order_value, grad.layout_value.value, mode, scale, share)
     parent = grad.parent_op()
     if isinstance(parent, func.FuncOp):  # what was differentiated, for reports downstream
-        parent.attributes["inr.order"] = IntegerAttr(grad.order_value, i64)
-        parent.attributes["inr.layout"] = StringAttr(grad.layout_value.value)
-        parent.attributes["inr.mode"] = StringAttr(mode)
+        parent.attributes["inr.derivative"] = DerivativeAttr(grad.order_value, grad.layout_value.value, mode)
     lowerer = Lowerer(samples, in_type.element_type, InsertPoint.before(grad), grad.input)
     values = lowerer.emit(nodes)
     for result, value in zip(grad.outputs, values, strict=True):

@@ -9,35 +9,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr
 
 from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
-from inrarch.hardware import MAC_DSP, OPERATORS, READ_LATENCY, make_target
-
-
-def _attr(graph: GraphOp, name: str, default=None):
-    attr = graph.attributes.get(name)
-    if isinstance(attr, IntegerAttr):
-        return attr.value.data
-    if isinstance(attr, FloatAttr):
-        return attr.value.data
-    if isinstance(attr, StringAttr):
-        return attr.data
-    return default
+from inrarch.hardware import MAC_DSP, OPERATORS, READ_LATENCY, Target, make_target
 
 
 def design_report(graph: GraphOp) -> dict:
     samples = graph.samples
-    target = make_target(
-        str(_attr(graph, "target", "u50")).removesuffix("-budget"),
-        _attr(graph, "budget_dsp"),
-        _attr(graph, "budget_bram36"),
-        _attr(graph, "budget_uram"),
-        _attr(graph, "clock_mhz"),
-    )
+    if graph.target is not None:
+        t = graph.target
+        target = Target(t.target.data, t.part.data, t.dsp.data, t.bram36.data, t.uram.data, 0, t.clock_mhz.data)
+    else:
+        target = make_target()
     kernels, streams, _ = sim_model(graph)
     result = Simulator(kernels, streams).run(samples, occupancy=True)
     resources = graph_resources(graph)
@@ -53,15 +39,16 @@ def design_report(graph: GraphOp) -> dict:
     report: dict = {
         "design": graph.sym_name.data,
         "samples": samples,
-        "derivative": {k: _attr(graph, f"inr.{k}") for k in ("order", "layout", "mode") if _attr(graph, f"inr.{k}")},
+        "derivative": {"order": graph.derivative.order.data, "layout": graph.derivative.layout.data,
+                       "mode": graph.derivative.mode.data} if graph.derivative is not None else {},  # fmt: skip
         "kernels": dict(Counter(k.name.split(".")[1] for k in graph.kernels())),
         "processes": sum(1 for _ in graph.kernels()),
         "streams": len(fifos),
         "fifo_words": fifo_words,
-        "fifo_words_lp_schedule": _attr(graph, "lp_fifo_words"),
+        "fifo_words_lp_schedule": graph.lp_fifo_words.value.data if graph.lp_fifo_words else None,
         # The LP's stall-free balanced schedule, and the least FIFO words any stall-free schedule at this interval
         # needs; the final depths can be lower, where the cycle model shows a stall costs no cycles.
-        "fifo_words_lp_stall_free_bound": _attr(graph, "lp_bound_words"),
+        "fifo_words_lp_stall_free_bound": graph.lp_bound_words.value.data if graph.lp_bound_words else None,
         "kernel_buffer_words": buffers,
         "weight_words": sum(k.shape[0] * k.shape[1] for k in graph.kernels() if isinstance(k, MatVecOp)),
         "matmul_macs_per_sample": macs,
@@ -78,7 +65,7 @@ def design_report(graph: GraphOp) -> dict:
             for name, f in kernels_facts
         ],
         "budget": {"dsp": target.dsp, "bram36": target.bram36, "uram": target.uram},
-        "interval_cycles": _attr(graph, "interval"),
+        "interval_cycles": graph.interval.value.data if graph.interval else None,
         "modeled_cycles": result.cycles,
         "modeled_latency_ms": result.cycles / clock_hz * 1e3 if result.cycles else None,
         "modeled_samples_per_s": samples / (result.cycles / clock_hz) if result.cycles else None,

@@ -429,3 +429,27 @@ dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x4xf32>) {
   dataflow.write %d, %e -> %out : !dataflow.stream<tensor<2xf32>, 1>, !dataflow.stream<tensor<2xf32>, 1> -> memref<4x4xf32>
 }
 // CHECK: error: dataflow.matvec input streams must all have the same type, got !dataflow.stream<f32, 2>, !dataflow.stream<tensor<2xf32>, 1>
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) attributes {target = #dataflow.target<"u50", "xcu50-fsvh2104-2-e", dsp 3200, bram36 1344, uram 640, clock -5.0>} {
+  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: #dataflow.target clock must lie in (0, 1000] MHz, got -5.0
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) attributes {interval = 0 : i64} {
+  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: dataflow.graph interval must be at least 1, got 0
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) attributes {target = "u50"} {
+  %a = dataflow.fifo depth 2 : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: {{.*}}target{{.*}}

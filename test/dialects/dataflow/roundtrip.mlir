@@ -3,7 +3,8 @@
 // RUN: inrarch-opt %s --print-op-generic | filecheck %s --check-prefix=GENERIC
 
 // A two-layer network y = W2 (x1 * sin(W1 x + b)), streamed sample by sample.
-// CHECK-LABEL: dataflow.graph @tiny(%in: memref<4x2xf32>, %out: memref<4x4xf32>) {
+// The design parameters the passes record are declared attributes of the graph.
+// CHECK-LABEL: dataflow.graph @tiny(%in: memref<4x2xf32>, %out: memref<4x4xf32>) attributes {derivative = #inr.derivative<order 1, layout insp, mode taylor>, target = #dataflow.target<"u50-budget", "xcu50-fsvh2104-2-e", dsp 3200, bram36 1344, uram 640, clock 300.0>, interval = 4 : i64, modeled_cycles = 120 : i64, lp_fifo_words = 1.250000e+01 : f64} {
 // CHECK-NEXT:    %x = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
 // CHECK-NEXT:    %x0 = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
 // CHECK-NEXT:    %x1 = dataflow.fifo depth 3 : !dataflow.stream<tensor<2xf32>, 1>
@@ -34,7 +35,7 @@
 // GENERIC: "dataflow.map"(%z, %x1s, %h) <{consts = [dense<3.000000e+01> : tensor<4xf32>], lanes = 1 : i64, ii = 2 : i64, operandSegmentSizes = array<i32: 2, 1>}>
 // GENERIC: "dataflow.yield"(%w) : (f32) -> ()
 
-dataflow.graph @tiny(%in: memref<4x2xf32>, %out: memref<4x4xf32>) {
+dataflow.graph @tiny(%in: memref<4x2xf32>, %out: memref<4x4xf32>) attributes {derivative = #inr.derivative<order 1, layout insp, mode taylor>, target = #dataflow.target<"u50-budget", "xcu50-fsvh2104-2-e", dsp 3200, bram36 1344, uram 640, clock 300.0>, interval = 4 : i64, modeled_cycles = 120 : i64, lp_fifo_words = 12.5 : f64} {
   %x = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
   %x0 = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
   %x1 = dataflow.fifo depth 3 : !dataflow.stream<tensor<2xf32>, 1>

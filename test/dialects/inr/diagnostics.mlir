@@ -99,3 +99,15 @@ func.func @g(%x: tensor<8x2xf32>) {
   func.return
 }
 // CHECK: diagnostics.mlir:{{[0-9]+}}:{{[0-9]+}}: error: Expected `insp`, or `unique`.
+
+// -----
+func.func @bad(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 0, layout insp, mode taylor>} {
+  func.return %x : tensor<8x2xf32>
+}
+// CHECK: error: #inr.derivative order must lie in [1, 16], got 0
+
+// -----
+func.func @bad(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 2, layout insp, mode sideways>} {
+  func.return %x : tensor<8x2xf32>
+}
+// CHECK: error: #inr.derivative mode must be taylor or reverse, got sideways

@@ -27,3 +27,10 @@ func.func @second_order_unique(%x: tensor<8x2xf32>) -> tensor<8xf32> {
   %d:18 = inr.grad @siren(%x) order 2 layout <unique> scale 0.5 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
   func.return %d#17 : tensor<8xf32>
 }
+
+// What a derivative program computes, as inr-autodiff records it on the function it creates.
+// CHECK-LABEL: func.func @recorded
+// CHECK-SAME:  attributes {inr.derivative = #inr.derivative<order 3, layout unique, mode reverse>}
+func.func @recorded(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 3, layout unique, mode reverse>} {
+  func.return %x : tensor<8x2xf32>
+}

@@ -9,7 +9,7 @@
 // coefficient streams; the next layers apply their weights to all 6 in one shared-weight matvec each, the bias
 // only to the value (member 0). The pure second derivatives are 2! times their coefficients: a map scales those
 // two. A shuffle arranges the 21 INSP outputs (3 + 6 + 12) and the writer stores them.
-// CHECK:       dataflow.graph @forward_grad(%in: memref<16x2xf32>, %out: memref<16x21xf32>) attributes {inr.order = 2 : i64
+// CHECK:       dataflow.graph @forward_grad(%in: memref<16x2xf32>, %out: memref<16x21xf32>) attributes {derivative = #inr.derivative<order 2, layout insp, mode taylor>
 // CHECK:         dataflow.read %in -> %[[X:.*]] : memref<16x2xf32>
 // CHECK-NEXT:    dataflow.matvec ins(%[[X]] : {{.*}}) outs(%[[Z:[a-z0-9]*]] : {{.*}}) weights({{.*}} : tensor<2x4xf32>) bias({{.*}} : tensor<4xf32>) {{{.*}}bias_on = array<i64: 1>
 // CHECK-NEXT:    dataflow.map ins(%[[Z]] : {{[^)]*}}) outs(%{{[a-z0-9]*}}, %{{[a-z0-9]*}}, %{{[a-z0-9]*}}, %{{[a-z0-9]*}}, %{{[a-z0-9]*}}, %{{[a-z0-9]*}} : {{.*}}) consts

@@ -24,7 +24,7 @@ dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
 }
 
 // DSP40:      dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) attributes {interval = 32 : i64
-// DSP40-SAME:   budget_dsp = 40 : i64
+// DSP40-SAME:   target = #dataflow.target<"u50-budget", "xcu50-fsvh2104-2-e", dsp 40, bram36 1344, uram 640, clock 300.0>
 // DSP40:        dataflow.read %in -> %[[X:.*]] : memref<4x16xf32> -> !dataflow.stream<tensor<8xf32>, 2>
 // DSP40-NEXT:   dataflow.matvec ins(%[[X]] : !dataflow.stream<tensor<8xf32>, 2>) outs(%[[Y:.*]] : !dataflow.stream<f32, 16>) weights({{.*}}) {par_in = 8 : i64}
 
@@ -34,7 +34,7 @@ dataflow.graph @g(%in: memref<4x16xf32>, %out: memref<4x16xf32>) {
 // TOOFEW: error: dataflow-parallelize: the design needs at least 5 DSP (one multiply-add lane per matrix kernel, maps at their slowest), the budget is 4
 
 // A custom budget and clock are recorded for the report.
-// CUSTOM: attributes {interval = 32 : i64, target = "custom-budget", part = "custom", clock_mhz = 2.500000e+02 : f64, budget_dsp = 40 : i64, budget_bram36 = 10 : i64, budget_uram = 0 : i64}
+// CUSTOM: attributes {interval = 32 : i64, target = #dataflow.target<"custom-budget", "custom", dsp 40, bram36 10, uram 0, clock 250.0>}
 
 // Every option is checked, with its name and accepted range.
 // CLOCK: error: dataflow-parallelize: option clock-mhz must lie in (0, 1000.0], got -100
