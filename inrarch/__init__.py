@@ -14,7 +14,7 @@ from importlib import import_module
 
 _API = {
     "import_model": "inrarch.importer",
-    "evaluate": "inrarch.evaluator",
+    "evaluate": "inrarch.api",
     "CompileError": "inrarch.diagnostics",
     "differentiate": "inrarch.api",
     "compile": "inrarch.design",

@@ -1,7 +1,8 @@
-"""The Python API beyond import and evaluation: derivatives (and, later, designs)."""
+"""The Python API beyond import: evaluation (functions and dataflow graphs) and derivatives."""
 
 from __future__ import annotations
 
+import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from inrarch.context import make_context
@@ -33,3 +34,20 @@ def differentiate(
         module = import_model(model_or_module, example_input)
     InrAutodiffPass(order=order, mode=mode, layout=layout, func=func, scale=scale, cse=cse).apply(make_context(), module)
     return module
+
+
+def evaluate(module, *inputs, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:
+    """Runs a function of `module` on numpy (or torch) inputs; returns its results as arrays of `dtype`. A module
+    holding a `dataflow.graph` runs the graph: one input array [N, d], one result, the written array [N, M]."""
+    from inrarch.dataflow.functional import run_graph
+    from inrarch.evaluator import run_function
+
+    arrays = [np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x) for x in inputs]
+    graphs = [op for op in module.walk() if op.name == "dataflow.graph"]
+    if graphs and (func is None or any(g.sym_name.data == func for g in graphs)):
+        graph = next(g for g in graphs if func is None or g.sym_name.data == func)
+        if len(arrays) != 1:
+            raise CompileError(f"@{graph.sym_name.data} takes one input array, {len(arrays)} given", graph)
+        with np.errstate(all="ignore"):
+            return [run_graph(graph, arrays[0], dtype)]
+    return run_function(module, arrays, dtype, func)

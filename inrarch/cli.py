@@ -144,7 +144,7 @@ def _load_module(path: str):
 def cmd_eval(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from inrarch.evaluator import evaluate
+    from inrarch.api import evaluate
 
     module = _load_module(args.file)
     inputs = []
@@ -196,13 +196,13 @@ def cmd_compile(args: argparse.Namespace) -> None:
 def cmd_csim(args: argparse.Namespace) -> None:
     import subprocess
 
-    from inrarch.hls.project import MARKER, _manifest
+    from inrarch.hls.project import MARKER, manifest as project_files
 
     project = args.project
-    manifest = _manifest(project)
-    if manifest is None:
+    written = project_files(project)
+    if written is None:
         raise CompileError(f"{project} is not an inrarch project (no {MARKER}); write one with inrarch compile")
-    missing = [name for name in manifest if name.endswith((".cpp", ".h", ".bin", "Makefile"))
+    missing = [name for name in written if name.endswith((".cpp", ".h", ".bin", "Makefile"))
                and not os.path.isfile(os.path.join(project, name))]  # fmt: skip
     if missing:
         raise CompileError(f"{project} lacks {missing[0]}, which inrarch wrote there; compile the project again")

@@ -39,7 +39,7 @@ from inrarch.ir_utils import dense_to_numpy, numpy_dtype
 Env = dict[SSAValue, object]
 
 
-class _Evaluator:
+class Evaluator:
     def __init__(self, module: Operation, dtype: type):
         self.module = module
         self.dtype = np.dtype(dtype)
@@ -107,7 +107,7 @@ class _Evaluator:
 # Handlers: (evaluator, op, operand values, environment) -> result values
 # ---------------------------------------------------------------------------------------------------------------------
 
-Handler = Callable[[_Evaluator, Operation, list, Env], Sequence[object]]
+Handler = Callable[[Evaluator, Operation, list, Env], Sequence[object]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -146,18 +146,9 @@ for _name, _fn in {
     _elementwise(_name, _fn)
 
 
-_CMPF = {
-    "oeq": np.equal, "ogt": np.greater, "oge": np.greater_equal, "olt": np.less, "ole": np.less_equal,
-    "one": np.not_equal, "ueq": np.equal, "ugt": np.greater, "uge": np.greater_equal, "ult": np.less,
-    "ule": np.less_equal, "une": np.not_equal,
-}  # fmt: skip
-_CMPF_CODES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une",
-               "uno", "true"]  # fmt: skip
-
-
 @handles("arith.cmpf")
 def _cmpf(ev, op, args, env):
-    code = _CMPF_CODES[op.predicate.value.data]
+    code = ops.PREDICATES[op.predicate.value.data]
     a, b = args
     if code == "false":
         return [np.zeros(np.broadcast(a, b).shape, dtype=bool)]
@@ -166,7 +157,7 @@ def _cmpf(ev, op, args, env):
     if code in ("ord", "uno"):
         ordered = ~(np.isnan(a) | np.isnan(b))
         return [ordered if code == "ord" else ~ordered]
-    return [_CMPF[code](a, b)]
+    return [ops.compare(code, a, b)]
 
 
 @handles("arith.cmpi")
@@ -294,7 +285,7 @@ for _name, _fn in {
     HANDLERS[_name] = (lambda fn: lambda ev, op, args, env: [ev.cast(fn(*args[: len(op.inputs)]), op.outputs[0].type)])(_fn)
 
 
-def _map_dims(map_attr: AffineMapAttr, op: Operation) -> list[int | None]:
+def map_dims(map_attr: AffineMapAttr, op: Operation) -> list[int | None]:
     """For each result of an indexing map, the loop it reads (None for a constant 0 index)."""
     dims: list[int | None] = []
     for expr in map_attr.data.results:
@@ -307,7 +298,7 @@ def _map_dims(map_attr: AffineMapAttr, op: Operation) -> list[int | None]:
     return dims
 
 
-def _to_loop_space(value, dims: list[int | None], n_loops: int):
+def to_loop_space(value, dims: list[int | None], n_loops: int):
     """Views an operand indexed by `dims` as an array over all loops (size 1 along loops it does not use)."""
     value = np.asarray(value)
     keep = [i for i, d in enumerate(dims) if d is not None]
@@ -322,7 +313,7 @@ def _to_loop_space(value, dims: list[int | None], n_loops: int):
 
 @handles("linalg.generic")
 def _generic(ev, op, args, env):
-    maps = [_map_dims(m, op) for m in op.indexing_maps.data]
+    maps = [map_dims(m, op) for m in op.indexing_maps.data]
     iterators = [str(it.data) for it in op.iterator_types.data]
     n_loops = len(iterators)
     bounds = [1] * n_loops
@@ -331,7 +322,7 @@ def _generic(ev, op, args, env):
             if loop is not None:
                 bounds[loop] = size
     n_in = len(op.inputs)
-    ins = [_to_loop_space(v, d, n_loops) for v, d in zip(args[:n_in], maps[:n_in], strict=True)]
+    ins = [to_loop_space(v, d, n_loops) for v, d in zip(args[:n_in], maps[:n_in], strict=True)]
     out_maps = maps[n_in:]
     reduction = [i for i, it in enumerate(iterators) if "reduction" in it]
     block = op.body.block
@@ -349,7 +340,7 @@ def _generic(ev, op, args, env):
         return np.arange(bounds[dim]).reshape(shape)
 
     if not reduction:
-        outs = [_to_loop_space(v, d, n_loops) for v, d in zip(args[n_in:], out_maps, strict=True)]
+        outs = [to_loop_space(v, d, n_loops) for v, d in zip(args[n_in:], out_maps, strict=True)]
         values = run(ins, outs, index_full)
         full = tuple(bounds)
         results = []
@@ -360,7 +351,7 @@ def _generic(ev, op, args, env):
 
     # Reductions: loop over the reduction indices, vectorized over the parallel ones.
     parallel_shape = [1 if i in reduction else bounds[i] for i in range(n_loops)]
-    accs = [np.broadcast_to(_to_loop_space(v, d, n_loops), parallel_shape).copy() for v, d in zip(args[n_in:], out_maps, strict=True)]
+    accs = [np.broadcast_to(to_loop_space(v, d, n_loops), parallel_shape).copy() for v, d in zip(args[n_in:], out_maps, strict=True)]
     for index in np.ndindex(*[bounds[i] for i in reduction]):
         sel = [slice(None)] * n_loops
         for loop, i in zip(reduction, index, strict=True):
@@ -420,24 +411,13 @@ def find_function(module: Operation, name: str | None = None) -> func.FuncOp:
     return public[-1]
 
 
-def evaluate(module: ModuleOp | Operation, *inputs, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:
-    """Runs a function of `module` on numpy (or torch) inputs; returns its results as arrays of `dtype`. A module
-    holding a `dataflow.graph` runs the graph: one input array [N, d], one result, the written array [N, M]."""
-    arrays = [np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x) for x in inputs]
-    graphs = [op for op in module.walk() if op.name == "dataflow.graph"]
-    if graphs and (func is None or any(g.sym_name.data == func for g in graphs)):
-        from inrarch.dataflow.functional import run_graph
-
-        graph = next(g for g in graphs if func is None or g.sym_name.data == func)
-        if len(arrays) != 1:
-            raise CompileError(f"@{graph.sym_name.data} takes one input array, {len(arrays)} given", graph)
-        with np.errstate(all="ignore"):
-            return [run_graph(graph, arrays[0], dtype)]
-    ev = _Evaluator(module, dtype)
+def run_function(module: ModuleOp | Operation, arrays, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:
+    """Runs a function of `module` on numpy arrays; its results as arrays of `dtype`."""
+    ev = Evaluator(module, dtype)
     function = find_function(module, func)
     with np.errstate(all="ignore"):
         results = ev.call(function, arrays)
     return [np.asarray(r) for r in results]
 
 
-__all__ = ["evaluate", "find_function", "HANDLERS", "handles"]
+__all__ = ["find_function", "HANDLERS", "handles", "run_function"]

@@ -208,4 +208,20 @@ def info(name: str) -> OpInfo | None:
     return BY_NAME.get(name)
 
 
-__all__ = ["BY_NAME", "DIFFERENTIABLE", "ELEMENTWISE", "FUNCTIONS", "OpInfo", "info"]
+# arith.cmpf predicates: by code (xDSL's list), and the ordered / unordered comparisons as numpy and C++ compute them.
+PREDICATES: list[str] = list(arith.CMPF_COMPARISON_OPERATIONS)
+PREDICATE_CODES: dict[str, int] = {name: code for code, name in enumerate(PREDICATES)}
+COMPARISONS: dict[str, tuple[Callable, str]] = {
+    "oeq": (np.equal, "=="), "ogt": (np.greater, ">"), "oge": (np.greater_equal, ">="), "olt": (np.less, "<"),
+    "ole": (np.less_equal, "<="), "one": (np.not_equal, "!="), "ueq": (np.equal, "=="), "ugt": (np.greater, ">"),
+    "uge": (np.greater_equal, ">="), "ult": (np.less, "<"), "ule": (np.less_equal, "<="), "une": (np.not_equal, "!="),
+}  # fmt: skip
+
+
+def compare(predicate: str, p, q):
+    """The comparison `predicate` (an arith.cmpf predicate) of numpy values."""
+    return COMPARISONS[predicate][0](p, q)
+
+
+__all__ = ["BY_NAME", "COMPARISONS", "DIFFERENTIABLE", "ELEMENTWISE", "FUNCTIONS", "OpInfo", "PREDICATES",
+           "PREDICATE_CODES", "compare", "info"]  # fmt: skip

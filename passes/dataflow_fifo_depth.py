@@ -185,7 +185,7 @@ def late_by(kernel: SimKernel) -> int:
     return max(LATE_MIN, ceil(LATE_FRACTION * kernel.lag))
 
 
-def _late(kernels: list[SimKernel], which: set[int]) -> list[SimKernel]:
+def late_kernels(kernels: list[SimKernel], which: set[int]) -> list[SimKernel]:
     """The kernels with the writes of those in `which` later by `late_by` iterations."""
     out = []
     for k, kernel in enumerate(kernels):
@@ -208,7 +208,7 @@ def robust(kernels: list[SimKernel], streams: list[SimStream], groups: list[list
     group_of = {i: g for g in groups for i in g}
     scenarios = [set(range(len(kernels)))] + [{k} for k, kernel in enumerate(kernels) if kernel.writes]
     for which in scenarios:
-        sim = Simulator(_late(kernels, which), streams)
+        sim = Simulator(late_kernels(kernels, which), streams)
         ideal = sim.run(samples, unbounded, occupancy=True)
         if ideal.cycles is None:
             continue  # cannot happen: later writes with unbounded FIFOs still complete

@@ -16,7 +16,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 
-from inrarch.evaluator import HANDLERS, _Evaluator
+from inrarch.evaluator import HANDLERS, Evaluator
 from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
 
 # Ops whose results are values, computed from their operands (and body) only.
@@ -43,7 +43,7 @@ class FoldConstantsPass(ModulePass):
 
 
 def fold_function(function: func.FuncOp) -> None:
-    evaluator = _Evaluator(function, np.float64)
+    evaluator = Evaluator(function, np.float64)
     known: dict[SSAValue, np.ndarray] = {}
     for inner in list(function.body.walk()):
         if inner.parent_op() is not function:

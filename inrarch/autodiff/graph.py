@@ -9,7 +9,7 @@ Node kinds:
   input                 the function argument (one row of d coordinates)
   const                 a value that is the same for every sample (`value`, of the node's shape)
   batch_const           input-independent data that differs per sample (`value` of shape [N, *shape])
-  ew    (op)            an elementwise op from the rule table (`rules.ELEMENTWISE`), operands of equal shape
+  ew    (op)            an elementwise op of the op registry (`inrarch.ops`), operands of equal shape
   where (predicate)     select(p <predicate> q, a, b), elementwise; args (p, q, a, b)
   matmul (weights)      x @ W for a constant matrix W
   concat                feature concatenation
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from inrarch.ops import DIFFERENTIABLE, compare
 from inrarch.postorder import postorder
 
 Shape = tuple[int, ...]
@@ -108,9 +109,7 @@ class Builder:
     # -- operations --------------------------------------------------------------------------------------------------
 
     def ew(self, op: str, *args: Node) -> Node:
-        from inrarch.autodiff.rules import ELEMENTWISE
-
-        rule = ELEMENTWISE[op]
+        rule = DIFFERENTIABLE[op]
         shape = args[0].shape
         assert all(a.shape == shape for a in args), (op, [a.shape for a in args])
         if all(a.is_const for a in args):
@@ -124,8 +123,6 @@ class Builder:
         return self._make("ew", args, shape, (op,))
 
     def where(self, predicate: str, p: Node, q: Node, a: Node, b: Node) -> Node:
-        from inrarch.autodiff.rules import compare
-
         if a is b:
             return a
         if p.is_const and q.is_const:

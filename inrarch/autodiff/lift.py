@@ -18,11 +18,10 @@ from xdsl.ir import Operation, SSAValue
 
 from inrarch.autodiff.graph import Builder, Node
 from inrarch.autodiff.rules import ELEMENTWISE
+from inrarch.ops import PREDICATES
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import HANDLERS, _Evaluator, _map_dims, _to_loop_space
+from inrarch.evaluator import HANDLERS, Evaluator, map_dims, to_loop_space
 
-_CMPF_CODES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une",
-               "uno", "true"]  # fmt: skip
 
 
 @dataclass
@@ -41,7 +40,7 @@ class Lifter:
         self.fname = function.sym_name.data
         self.data: dict[SSAValue, np.ndarray] = {}  # input-independent values
         self.nodes: dict[SSAValue, Node | _Condition] = {}  # per-sample values
-        self.evaluator = _Evaluator(function, np.float64)
+        self.evaluator = Evaluator(function, np.float64)
 
     # -- errors ------------------------------------------------------------------------------------------------------
 
@@ -133,7 +132,7 @@ class Lifter:
         """Applies the scalar op `op` to per-sample operands (nodes or conditions), giving a node or condition."""
         name = op.name
         if name == "arith.cmpf":
-            return _Condition(_CMPF_CODES[op.predicate.value.data], args[0], args[1])
+            return _Condition(PREDICATES[op.predicate.value.data], args[0], args[1])
         if name == "arith.select":
             cond, a, c = args
             if not isinstance(cond, _Condition):
@@ -220,13 +219,13 @@ class Lifter:
 
     def _dims(self, map_attr: AffineMapAttr, op: Operation) -> list[int | None]:
         try:
-            return _map_dims(map_attr, op)
+            return map_dims(map_attr, op)
         except CompileError:
             raise self.unsupported(op, f"indexing map {map_attr.data}") from None
 
     def _broadcast_data(self, data: np.ndarray, dims: list[int | None], op: Operation, shape) -> Node:
         """Constant operand of a generic, indexed by `dims`, as a per-sample node of `shape`."""
-        in_loops = _to_loop_space(data, dims, 1 + len(shape))
+        in_loops = to_loop_space(data, dims, 1 + len(shape))
         return self.b.batch_const(np.broadcast_to(in_loops, (self.b.samples, *shape)))
 
     # -- linear and structural ops -----------------------------------------------------------------------------------

@@ -24,11 +24,8 @@ from inrarch.autodiff.graph import Node, topological_order
 from inrarch.ir_utils import numpy_to_dense
 from inrarch.ops import DIFFERENTIABLE
 
-_EW_OPS: dict[str, type[Operation]] = {name: info.op for name, info in DIFFERENTIABLE.items()}
+EW_OPS: dict[str, type[Operation]] = {name: info.op for name, info in DIFFERENTIABLE.items()}
 
-_CMPF = {name: i for i, name in enumerate(
-    ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une", "uno",
-     "true"])}  # fmt: skip
 
 
 class Lowerer:
@@ -76,7 +73,7 @@ class Lowerer:
             case "batch_const":
                 return self.constant(node.value, rtype)
             case "ew":
-                op_cls = _EW_OPS[node.op]
+                op_cls = EW_OPS[node.op]
                 return self.ir.insert(op_cls.create(operands=args, result_types=[rtype])).results[0]
             case "where":
                 return self._where(node.attrs[0], args, rtype)

@@ -7,23 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from inrarch.autodiff.graph import Builder, Node
-from inrarch.ops import DIFFERENTIABLE, OpInfo
+from inrarch.ops import DIFFERENTIABLE, OpInfo, compare  # noqa: F401  (compare: the rule of `where` nodes)
 
 
 # The derivative rules of the elementwise ops, by op name: the differentiable entries of the op registry.
 ELEMENTWISE: dict[str, OpInfo] = DIFFERENTIABLE
 
 
-# Comparisons deciding `where` (select) nodes; the predicates of arith.cmpf.
-_COMPARE = {
-    "oeq": np.equal, "ogt": np.greater, "oge": np.greater_equal, "olt": np.less, "ole": np.less_equal,
-    "one": np.not_equal, "ueq": np.equal, "ugt": np.greater, "uge": np.greater_equal, "ult": np.less,
-    "ule": np.less_equal, "une": np.not_equal,
-}  # fmt: skip
-
-
-def compare(predicate: str, p, q):
-    return _COMPARE[predicate](p, q)
 
 
 def where_vjp(b: Builder, v: Node, g: Node) -> list[Node | None]:

@@ -159,7 +159,8 @@ class Simulator:
         )  # fmt: skip
         return plans, write_t, read_t, state
 
-    def _result(self, samples: int, depth: np.ndarray, occupancy: bool) -> SimResult:
+    def run_exact(self, samples: int, depth: np.ndarray, occupancy: bool) -> SimResult:
+        """The cycle model of every one of `samples` samples, simulated (no extrapolation)."""
         plans, write_t, read_t, state = self._solve(samples, depth)
         result = SimResult(samples, None)
         result.blocked_writes = {i: int(c) for i, c in enumerate(state["blocked"]) if c}
@@ -194,9 +195,9 @@ class Simulator:
         reach = sum(self.skew) + 1
         n = 4 * window + reach + 8
         while n < samples:
-            prefix = self._result(n, depth, occupancy)
+            prefix = self.run_exact(n, depth, occupancy)
             if prefix.deadlock is not None:
-                return self._result(samples, depth, occupancy)  # report the deadlock of the run asked for
+                return self.run_exact(samples, depth, occupancy)  # report the deadlock of the run asked for
             period = _periodic_window(prefix, self.streams, n, window, reach)
             if period is not None:
                 prefix.samples = samples
@@ -205,7 +206,7 @@ class Simulator:
                 prefix.extrapolated_from = n
                 return prefix
             n *= 2
-        return self._result(samples, depth, occupancy)
+        return self.run_exact(samples, depth, occupancy)
 
 
 def _periodic_window(result: SimResult, streams, n: int, window: int, reach: int) -> int | None:

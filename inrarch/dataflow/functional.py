@@ -8,13 +8,13 @@ from xdsl.ir import SSAValue
 
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import ForkOp, GraphOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
-from inrarch.evaluator import _Evaluator
+from inrarch.evaluator import Evaluator
 from inrarch.ir_utils import dense_to_numpy
 
 
 def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
     """The array the graph writes (`[N, M]`) for the input array `x` (`[N, d]`)."""
-    ev = _Evaluator(graph, dtype)
+    ev = Evaluator(graph, dtype)
     x = np.asarray(x, dtype=dtype)
     if x.shape != (graph.samples, graph.function_type.inputs.data[0].get_shape()[1]):
         raise CompileError(f"@{graph.sym_name.data} reads an array of shape "

@@ -15,7 +15,7 @@ from xdsl.dialects import arith
 from xdsl.dialects.builtin import FloatAttr, MemRefType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from inrarch.autodiff.lower import _CMPF, _EW_OPS
+from inrarch.ops import BY_NAME, PREDICATES
 from inrarch.dialects.dataflow import (
     FifoOp,
     ForkOp,
@@ -154,11 +154,10 @@ class Design:
 # IR -> Design
 # ---------------------------------------------------------------------------------------------------------------------
 
-_CMPF_NAMES = {v: k for k, v in _CMPF.items()}
 
 
-def _body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr]]:
-    from inrarch.evaluator import _Evaluator
+def body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr]]:
+    from inrarch.evaluator import Evaluator
 
     b = BodyBuilder()
     env: dict[SSAValue, Expr] = {}
@@ -169,9 +168,9 @@ def _body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Exp
         if isinstance(op, YieldOp):
             return b, [env[v] for v in op.values]
         if isinstance(op, arith.ConstantOp):
-            env[op.result] = b.const(float(_Evaluator(op, np.float64).attr_value(op.value, op.result.type)))
+            env[op.result] = b.const(float(Evaluator(op, np.float64).attr_value(op.value, op.result.type)))
         elif isinstance(op, arith.CmpfOp):
-            conds[op.result] = (_CMPF_NAMES[op.predicate.value.data], env[op.lhs], env[op.rhs])
+            conds[op.result] = (PREDICATES[op.predicate.value.data], env[op.lhs], env[op.rhs])
         elif isinstance(op, arith.SelectOp):
             pred, p, q = conds[op.cond]
             env[op.result] = b.where(pred, p, q, env[op.lhs], env[op.rhs])
@@ -207,7 +206,7 @@ def from_graph(graph: GraphOp) -> Design:
             continue
         k = Kernel(op.name.split(".")[1], [resolve(v) for v in op.stream_inputs], [streams[v] for v in op.stream_outputs])
         if isinstance(op, MapOp):
-            k.body, k.results = _body_from_block(op.body.block, len(op.inputs))
+            k.body, k.results = body_from_block(op.body.block, len(op.inputs))
             k.cols = [dense_to_numpy(c).astype(np.float64) for c in op.const_rows]
             k.lanes, k.ii = op.lanes_value, op.sharing_ii
         elif isinstance(op, MatVecOp):
@@ -248,7 +247,7 @@ def _emit_body(kernel: Kernel, element_type: Attribute) -> Region:
 
     for e in expr_nodes(kernel.results):
         if e.kind == "op":
-            op = _EW_OPS[e.attr].create(operands=[value(a) for a in e.args], result_types=[element_type])
+            op = BY_NAME[e.attr].op.create(operands=[value(a) for a in e.args], result_types=[element_type])
             ops.append(op)
             values[e.uid] = op.results[0]
         elif e.kind == "where":

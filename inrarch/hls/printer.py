@@ -20,7 +20,7 @@ from xdsl.ir import SSAValue
 
 from inrarch import ops
 from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl
-from inrarch.dataflow.model import Expr, _body_from_block, expr_nodes
+from inrarch.dataflow.model import Expr, body_from_block, expr_nodes
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
     ForkOp,
@@ -35,8 +35,6 @@ from inrarch.dialects.dataflow import (
 )
 from inrarch.ir_utils import dense_to_numpy
 
-_COMPARE = {"oeq": "==", "ogt": ">", "oge": ">=", "olt": "<", "ole": "<=", "one": "!=", "ueq": "==", "ugt": ">",
-            "uge": ">=", "ult": "<", "ule": "<=", "une": "!="}  # fmt: skip
 
 
 def c_identifier(text: str) -> str:
@@ -301,7 +299,7 @@ class HlsPrinter:
                 expr = self._call(e.attr, [code(a) for a in e.args])
             elif e.kind == "where":
                 p, q, a, b = (code(x) for x in e.args)
-                expr = f"({p} {_COMPARE[e.attr]} {q}) ? {a} : {b}"
+                expr = f"({p} {ops.COMPARISONS[e.attr][1]} {q}) ? {a} : {b}"
             else:
                 continue
             values[e.uid] = f"v{n}"
@@ -312,7 +310,7 @@ class HlsPrinter:
         t = op.stream
         prm = facts.params
         w, lanes, groups, steps = t.width, prm["P"], prm["Q"], prm["STEPS"]
-        _, results = _body_from_block(op.body.block, len(op.inputs))
+        _, results = body_from_block(op.body.block, len(op.inputs))
         n_in, n_out = len(op.inputs), len(op.outputs)
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
         lines = [f"static void {name}({', '.join(params)}) {{",

@@ -212,7 +212,7 @@ clock={clock_mhz:g}MHz
 MARKER = ".inrarch-project"
 
 
-def _manifest(path: str) -> list[str] | None:
+def manifest(path: str) -> list[str] | None:
     """The files an inrarch project folder says inrarch wrote, or None if `path` is not an inrarch project."""
     marker = os.path.join(path, MARKER)
     if not os.path.isfile(marker):
@@ -232,7 +232,7 @@ def check_project_dir(out_dir: str, force: bool = False) -> str:
         if not os.path.isdir(out_dir) or os.path.islink(out_dir):
             raise CompileError(f"cannot write the project to {out_dir}: it exists and is not a folder")
         if os.listdir(out_dir):
-            if _manifest(out_dir) is None:
+            if manifest(out_dir) is None:
                 raise CompileError(f"cannot write the project to {out_dir}: the folder exists and holds files inrarch "
                                    f"did not write (no {MARKER}); choose a new or empty folder")  # fmt: skip
             if not force:
@@ -312,7 +312,7 @@ def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> N
     """Moves the new project's files over an empty folder or an inrarch project: the old marker goes first (the
     folder no longer looks complete), then the files inrarch wrote before and does not write now, then the new
     files move in, the marker last."""
-    old = _manifest(out_dir) or []
+    old = manifest(out_dir) or []
     theirs = [name for name in written if os.path.lexists(os.path.join(out_dir, name)) and name not in old]
     if theirs:
         raise CompileError(f"cannot replace the project in {out_dir}: {theirs[0]} there was not written by inrarch")

@@ -8,7 +8,7 @@ from inrarch import models
 from inrarch.api import differentiate
 from inrarch.context import make_context
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import evaluate
+from inrarch.api import evaluate
 from inrarch.importer import import_model
 from inrarch.reference import MatmulWork, insp_derivatives
 from inrarch.stats import module_stats

@@ -8,7 +8,7 @@ from inrarch.context import make_context, parse_module
 from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator, simulate
 from inrarch.dataflow.simulate import sim_model
 from inrarch.dialects.dataflow import GraphOp
-from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, _late, fifo_groups
+from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, late_kernels, fifo_groups
 from simpy_engine import simpy_run
 
 PIPELINE = """
@@ -207,5 +207,5 @@ def test_default_depths_hold_when_kernels_write_late(text):
     depths = [f.depth_value for f in graph.fifos()]
     unbounded = [s.tokens_per_sample * graph.samples + 1 for s in streams]
     for which in [set(range(len(kernels)))] + [{k} for k in range(len(kernels))]:
-        sim = Simulator(_late(kernels, which), streams)
+        sim = Simulator(late_kernels(kernels, which), streams)
         assert sim.run(graph.samples, depths).cycles == sim.run(graph.samples, unbounded).cycles, which

@@ -13,7 +13,7 @@ from inrarch.context import make_context
 from inrarch.dataflow.report import design_report
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import GraphOp
-from inrarch.evaluator import evaluate
+from inrarch.api import evaluate
 from inrarch.importer import import_model
 from inrarch.passes.dataflow_convert import DataflowConvertPass
 from inrarch.passes.dataflow_fuse import DataflowFusePass

@@ -39,7 +39,7 @@ def test_extrapolated_runs_equal_exact_ones():
     sim = Simulator(kernels, streams)
     for samples in (100, 257, 1000):
         fast = sim.run(samples, occupancy=True)
-        exact = sim._result(samples, sim_depths(streams), occupancy=True)
+        exact = sim.run_exact(samples, sim_depths(streams), occupancy=True)
         assert fast.extrapolated_from is not None and fast.extrapolated_from < samples
         assert (fast.cycles, fast.max_occupancy) == (exact.cycles, exact.max_occupancy)
         assert fast.interval == pytest.approx(exact.interval, rel=0.05)

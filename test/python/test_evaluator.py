@@ -5,7 +5,7 @@ import pytest
 
 from inrarch.context import parse_module
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import evaluate
+from inrarch.api import evaluate
 
 GENERIC_MATMUL = """
 func.func @f(%a: tensor<3x4xf64>, %b: tensor<4x5xf64>) -> tensor<3x5xf64> {

@@ -9,7 +9,7 @@ import torch
 
 from inrarch.context import make_context
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import evaluate
+from inrarch.api import evaluate
 from inrarch.importer import import_model
 from inrarch.passes.fold_constants import FoldConstantsPass
 from model_kinds import MODEL_KINDS, sample_input

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from inrarch.evaluator import evaluate
+from inrarch.api import evaluate
 from inrarch.importer import SUPPORTED_ATEN_OPS, import_model
 
 F = nn.functional

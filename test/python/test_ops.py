@@ -12,7 +12,7 @@ from torch import nn
 import inrarch
 import inrarch.hls.printer
 from inrarch import ops
-from inrarch.autodiff.lower import _EW_OPS
+from inrarch.autodiff.lower import EW_OPS
 from inrarch.autodiff.rules import ELEMENTWISE
 from inrarch.evaluator import HANDLERS
 from inrarch.hardware import OPERATORS
@@ -32,7 +32,7 @@ def test_every_entry_is_complete_everywhere(entry):
     assert OPERATORS[entry.name].latency == entry.latency and OPERATORS[entry.name].dsp == entry.dsp
     assert entry.name in HANDLERS  # the reference evaluator
     if entry.taylor is not None:  # differentiable: both derivative rules, and emitted as IR
-        assert entry.vjp is not None and ELEMENTWISE[entry.name] is entry and _EW_OPS[entry.name] is entry.op
+        assert entry.vjp is not None and ELEMENTWISE[entry.name] is entry and EW_OPS[entry.name] is entry.op
         assert entry.cpp  # printable in a map body
     if entry.function:  # its C++ is a kernel-library function: wrapped for ALLOCATION, and in the C-sim header
         assert re.search(rf"INRARCH_MATH1\({entry.function}\)|inrarch_{entry.function}_f32\(", KERNELS_H)
