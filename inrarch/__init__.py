@@ -24,12 +24,13 @@ _API = {
 __all__ = sorted(_API)
 
 
-_SUBMODULES = {"models", "bench", "demo", "reference", "stats", "hardware"}
+_SUBMODULES = {"stats": "inrarch.stats", "hardware": "inrarch.hardware", "apps": "inrarch.apps",
+               "models": "inrarch.apps.models", "reference": "inrarch.apps.reference"}  # fmt: skip
 
 
 def __getattr__(name: str):
     if name in _API:
         return getattr(import_module(_API[name]), name)
     if name in _SUBMODULES:
-        return import_module(f"inrarch.{name}")
+        return import_module(_SUBMODULES[name])
     raise AttributeError(f"module 'inrarch' has no attribute {name!r}")

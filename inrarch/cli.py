@@ -7,7 +7,7 @@
     inrarch fuzz --cases 300 [--seed S] [--out docs/fuzz.md]     # random models through every check
 
 FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
-path works too: `inrarch.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
+path works too: `inrarch.apps.models:benchmark_siren`). Errors are one line, `error: ...`, with exit status 1.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def _compare_timing(project: str, stdout: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from inrarch import demo
+    from inrarch.apps import demo
 
     demo.run(out_dir=args.output, order=args.order, dsp=args.dsp, edit=args.part != "design",
              fit_steps=args.fit_steps)  # fmt: skip
@@ -268,7 +268,7 @@ def _orders(text: str) -> list[int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
-    from inrarch import bench
+    from inrarch.apps import bench
 
     print(f"[bench 1/3] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
           "64 samples)", flush=True)  # fmt: skip
@@ -294,7 +294,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> None:
-    from inrarch import fuzz
+    from inrarch.apps import fuzz
 
     if args.replay:
         try:

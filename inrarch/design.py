@@ -206,7 +206,7 @@ def compile(
         from inrarch.hls.project import write_project
         import torch
 
-        from inrarch.reference import insp_derivatives
+        from inrarch.apps.reference import insp_derivatives
 
         x = example_input.detach() if hasattr(example_input, "detach") else torch.as_tensor(example_input)
         reference = None

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from inrarch.models import siren
+from inrarch.apps.models import siren
 
 
 def tiny_siren():

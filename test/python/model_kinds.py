@@ -2,7 +2,7 @@
 
 import torch
 
-from inrarch import models
+from inrarch.apps import models
 
 MODEL_KINDS = [
     ("siren", lambda: models.siren(2, 16, 3, 3, omega=30.0), 2),

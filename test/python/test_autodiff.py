@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from inrarch import models
+from inrarch.apps import models
 from inrarch.api import differentiate
 from inrarch.context import make_context
 from inrarch.diagnostics import CompileError
 from inrarch.api import evaluate
 from inrarch.importer import import_model
-from inrarch.reference import MatmulWork, insp_derivatives
+from inrarch.apps.reference import MatmulWork, insp_derivatives
 from inrarch.stats import module_stats
 from model_kinds import MODEL_KINDS, sample_input
 

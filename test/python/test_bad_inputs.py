@@ -15,7 +15,7 @@ FACTORIES = '''
 import sys
 import torch
 from torch import nn
-from inrarch.models import siren
+from inrarch.apps.models import siren
 
 
 def tiny():

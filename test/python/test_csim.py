@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import inrarch
-from inrarch import models
+from inrarch.apps import models
 from inrarch.dataflow.simulate import model_run, stream_name
 from inrarch.design import Design
 from inrarch.dialects.dataflow import GraphOp
@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 from inrarch.diagnostics import CompileError
 from inrarch.hls.printer import HlsPrinter
 from inrarch.hls_lib import HLS_LIB_DIR
-from inrarch.reference import insp_derivatives
+from inrarch.apps.reference import insp_derivatives
 from model_kinds import MODEL_KINDS, sample_input
 
 STRICT = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-O1"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from inrarch import models
+from inrarch.apps import models
 from inrarch.api import differentiate
 from inrarch.context import make_context
 from inrarch.dataflow.report import design_report

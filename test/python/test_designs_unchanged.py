@@ -10,7 +10,7 @@ import os
 import pytest
 
 import inrarch
-from inrarch import models
+from inrarch.apps import models
 from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.simulate import sim_model
 from model_kinds import MODEL_KINDS, sample_input

@@ -1,4 +1,4 @@
-"""A small, seeded run of the fuzz suite (inrarch.fuzz): random row-wise models drawn by hypothesis, their
+"""A small, seeded run of the fuzz suite (inrarch.apps.fuzz): random row-wise models drawn by hypothesis, their
 derivatives against PyTorch's nested autograd in float64, and compiled ones through the sequential, threaded and
 timed C-simulations (numbers against PyTorch, timed cycles and FIFO occupancies against the cycle model). The long
 run is a command: `inrarch fuzz --cases 300`."""
@@ -6,7 +6,7 @@ run is a command: `inrarch fuzz --cases 300`."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inrarch.fuzz import Spec, build_model, run_case, spec_from
+from inrarch.apps.fuzz import Spec, build_model, run_case, spec_from
 
 
 class HypothesisDraw:

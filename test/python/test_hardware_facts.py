@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import inrarch
-from inrarch import models
+from inrarch.apps import models
 from inrarch.dataflow.facts import (
     BodyShape,
     Memory,

@@ -50,7 +50,7 @@ def test_fold_constants_keeps_values_and_removes_transposes(name, factory, d):
 
 
 def test_float64_models_import_as_f64():
-    from inrarch import models
+    from inrarch.apps import models
 
     model = models.mlp("tanh", dtype=torch.float64)
     x = sample_input(4, 2, dtype=torch.float64)
@@ -99,7 +99,7 @@ def test_evaluate_rejects_wrong_input_shape():
 
 
 def test_eval_cli_matches_python(tmp_path):
-    from inrarch import models
+    from inrarch.apps import models
 
     model = models.siren(2, 8, 2, 3)
     x = sample_input(6, 2)

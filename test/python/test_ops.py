@@ -18,7 +18,7 @@ from inrarch.evaluator import HANDLERS
 from inrarch.hardware import OPERATORS
 from inrarch.hls_lib import HLS_LIB_DIR
 from inrarch.importer import SUPPORTED_ATEN_OPS
-from inrarch.reference import insp_derivatives
+from inrarch.apps.reference import insp_derivatives
 
 ENTRIES = list(ops.ELEMENTWISE.values())
 KERNELS_H = (HLS_LIB_DIR / "inrarch" / "kernels.h").read_text()

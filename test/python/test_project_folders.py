@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import inrarch
-from inrarch import models
+from inrarch.apps import models
 from inrarch.diagnostics import CompileError
 from inrarch.hls.project import MARKER
 from model_kinds import sample_input

@@ -53,7 +53,7 @@ def pixel_coordinates(size: int):
 def fit_siren(image: np.ndarray, steps: int, log: Callable[[str], None], seed: int = 0):
     import torch
 
-    from inrarch import models
+    from inrarch.apps import models
 
     size = image.shape[0]
     model = models.benchmark_siren(seed=seed)
@@ -150,7 +150,7 @@ def run(
     from inrarch.dataflow.report import format_report
     from inrarch.design import compile as compile_design
     from inrarch.dialects.inr import derivative_outputs
-    from inrarch.reference import insp_derivatives
+    from inrarch.apps.reference import insp_derivatives
 
     out_dir = os.path.abspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)

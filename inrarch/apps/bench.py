@@ -55,7 +55,7 @@ def _grad_stats(module):
 def count_pytorch_macs(model, samples: int, order: int) -> int:
     import torch
 
-    from inrarch.reference import MatmulWork, insp_derivatives
+    from inrarch.apps.reference import MatmulWork, insp_derivatives
 
     meta_model = model.to("meta")
     x = torch.empty(samples, 2, device="meta")
@@ -67,7 +67,7 @@ def count_pytorch_macs(model, samples: int, order: int) -> int:
 def work_section(samples: int = 64, orders=range(1, 9), reverse_orders=range(1, 5), log=print) -> list[WorkRow]:
     import torch
 
-    from inrarch import models
+    from inrarch.apps import models
     from inrarch.api import differentiate
     from inrarch.dialects.inr import derivative_output_count
     from inrarch.importer import import_model
@@ -148,7 +148,7 @@ def compile_stages(model, x, order: int, dsp: int = 3200) -> tuple[object, dict[
 def compile_section(orders=range(1, 9), samples: int = 64, log=print) -> list[CompileRow]:
     import torch
 
-    from inrarch import models
+    from inrarch.apps import models
 
     model = models.benchmark_siren()
     x = torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
@@ -238,9 +238,9 @@ def forward_mode_derivatives(model, x, order: int):
 def latency_section(orders, samples: int = 64, dsp: int = 3200, log=print) -> list[LatencyRow]:
     import torch
 
-    from inrarch import models
+    from inrarch.apps import models
     from inrarch.design import compile as compile_design
-    from inrarch.reference import insp_derivatives
+    from inrarch.apps.reference import insp_derivatives
 
     model = models.benchmark_siren()
     x = torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1

@@ -175,7 +175,7 @@ def check_case(spec: Spec) -> Outcome:
 
     import inrarch
     from inrarch.diagnostics import CompileError
-    from inrarch.reference import insp_derivatives
+    from inrarch.apps.reference import insp_derivatives
 
     model = build_model(spec)
     x64 = inputs(spec)
@@ -235,7 +235,7 @@ def _child(spec_text: str, queue) -> None:
     queue.put(asdict(outcome))
 
 
-_PRELOAD = ["torch", "inrarch.fuzz", "inrarch.design", "inrarch.importer", "inrarch.evaluator", "inrarch.reference",
+_PRELOAD = ["torch", "inrarch.apps.fuzz", "inrarch.design", "inrarch.importer", "inrarch.evaluator", "inrarch.apps.reference",
             "inrarch.passes.dataflow_lower", "inrarch.passes.inr_autodiff", "inrarch.hls.printer", "inrarch.hls.project",
             "inrarch.dataflow.simulate", "inrarch.dataflow.report"]  # fmt: skip
 
