@@ -16,7 +16,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 
-from inrarch.evaluator import HANDLERS, Evaluator
+from inrarch.evaluator import constant_value, interpreter, run_op, supports
 from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
 
 # Ops whose results are values, computed from their operands (and body) only.
@@ -43,7 +43,7 @@ class FoldConstantsPass(ModulePass):
 
 
 def fold_function(function: func.FuncOp) -> None:
-    evaluator = Evaluator(function, np.float64)
+    interp, _ = interpreter(function, np.float64)
     known: dict[SSAValue, np.ndarray] = {}
     for inner in list(function.body.walk()):
         if inner.parent_op() is not function:
@@ -55,16 +55,15 @@ def fold_function(function: func.FuncOp) -> None:
             known[inner.results[0]] = np.zeros(inner.results[0].type.get_shape())
             continue
         if isinstance(inner, arith.ConstantOp):
-            known[inner.result] = evaluator.attr_value(inner.value, inner.result.type)
+            known[inner.result] = constant_value(inner.value, inner.result.type)
             continue
-        if inner.name in _NOT_FOLDED or inner.name not in HANDLERS or not inner.results:
+        if inner.name in _NOT_FOLDED or not supports(inner) or not inner.results:
             continue
         if not all(v in known for v in inner.operands) or not _captures_only_constants(inner, known):
             continue
         if not all(isinstance(r.type, TensorType) for r in inner.results):
             continue
-        env = dict(known)
-        values = HANDLERS[inner.name](evaluator, inner, [known[v] for v in inner.operands], env)
+        values = run_op(interp, inner, [known[v] for v in inner.operands], known)
         largest = max(
             (np.size(known[v]) for v in inner.operands if getattr(v.owner, "name", "") != "tensor.empty"), default=0
         )

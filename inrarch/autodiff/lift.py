@@ -20,7 +20,7 @@ from inrarch.autodiff.graph import Builder, Node
 from inrarch.autodiff.rules import ELEMENTWISE
 from inrarch.ops import PREDICATES
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import HANDLERS, Evaluator, map_dims, to_loop_space
+from inrarch.evaluator import constant_value, interpreter, map_dims, run_op, supports, to_loop_space
 
 
 
@@ -40,7 +40,7 @@ class Lifter:
         self.fname = function.sym_name.data
         self.data: dict[SSAValue, np.ndarray] = {}  # input-independent values
         self.nodes: dict[SSAValue, Node | _Condition] = {}  # per-sample values
-        self.evaluator = Evaluator(function, np.float64)
+        self.interpreter, _ = interpreter(function, np.float64)
 
     # -- errors ------------------------------------------------------------------------------------------------------
 
@@ -119,10 +119,9 @@ class Lifter:
         handler(self, op)
 
     def fold(self, op: Operation) -> None:
-        handler = HANDLERS.get(op.name)
-        if handler is None:
+        if not supports(op):
             raise self.unsupported(op)
-        values = handler(self.evaluator, op, [self.data[v] for v in op.operands], dict(self.data))
+        values = run_op(self.interpreter, op, [self.data[v] for v in op.operands], self.data)
         for res, value in zip(op.results, values, strict=True):
             self.data[res] = np.asarray(value, dtype=np.float64) if np.asarray(value).dtype != bool else np.asarray(value)
 
@@ -210,7 +209,7 @@ class Lifter:
                 "arith.extf", "arith.truncf", "arith.sitofp", "math.fpowi"):  # fmt: skip
                 if inner.name == "arith.constant":
                     env[inner.results[0]] = self.b.const(
-                        np.broadcast_to(self.evaluator.attr_value(inner.value, inner.results[0].type), shape)
+                        np.broadcast_to(constant_value(inner.value, inner.results[0].type), shape)
                     )
                     continue
                 raise self.unsupported(inner)

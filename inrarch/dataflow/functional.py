@@ -8,13 +8,13 @@ from xdsl.ir import SSAValue
 
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import ForkOp, GraphOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
-from inrarch.evaluator import Evaluator
+from inrarch.evaluator import interpreter
 from inrarch.ir_utils import dense_to_numpy
 
 
 def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
     """The array the graph writes (`[N, M]`) for the input array `x` (`[N, d]`)."""
-    ev = Evaluator(graph, dtype)
+    interp, _ = interpreter(graph, dtype)
     x = np.asarray(x, dtype=dtype)
     if x.shape != (graph.samples, graph.function_type.inputs.data[0].get_shape()[1]):
         raise CompileError(f"@{graph.sym_name.data} reads an array of shape "
@@ -38,9 +38,8 @@ def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
                     outs = [ins[0]] * len(kernel.outputs)
                 case MapOp():
                     cols = [dense_to_numpy(c).astype(dtype)[None, :] for c in kernel.const_rows]
-                    env = {arg: val for arg, val in zip(kernel.body.block.args, [*ins, *cols], strict=True)}
                     outs = [np.broadcast_to(np.asarray(o, dtype=dtype), ins[0].shape).copy()
-                            for o in ev.run_block(kernel.body.block, env)]  # fmt: skip
+                            for o in interp.run_ssacfg_region(kernel.body, (*ins, *cols), "dataflow.map")]  # fmt: skip
                 case MatVecOp():
                     w = dense_to_numpy(kernel.weights).astype(dtype)
                     bias = dense_to_numpy(kernel.bias).astype(dtype) if kernel.bias is not None else None

@@ -157,7 +157,7 @@ class Design:
 
 
 def body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr]]:
-    from inrarch.evaluator import Evaluator
+    from inrarch.evaluator import constant_value
 
     b = BodyBuilder()
     env: dict[SSAValue, Expr] = {}
@@ -168,7 +168,7 @@ def body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr
         if isinstance(op, YieldOp):
             return b, [env[v] for v in op.values]
         if isinstance(op, arith.ConstantOp):
-            env[op.result] = b.const(float(Evaluator(op, np.float64).attr_value(op.value, op.result.type)))
+            env[op.result] = b.const(float(constant_value(op.value, op.result.type)))
         elif isinstance(op, arith.CmpfOp):
             conds[op.result] = (PREDICATES[op.predicate.value.data], env[op.lhs], env[op.rhs])
         elif isinstance(op, arith.SelectOp):
