@@ -30,21 +30,6 @@ def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     """Pass name -> factory. One pass a file in `passes/` (installed as `inrarch.passes`)."""
 
-    def fold_constants():
-        from inrarch.passes.fold_constants import FoldConstantsPass
-
-        return FoldConstantsPass
-
-    def autodiff():
-        from inrarch.passes.inr_autodiff import InrAutodiffPass
-
-        return InrAutodiffPass
-
-    def stats():
-        from inrarch.passes.inr_stats import InrStatsPass
-
-        return InrStatsPass
-
     def lazy(module: str, cls: str):
         def factory():
             from importlib import import_module
@@ -54,15 +39,16 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         return factory
 
     return {
-        "inr-fold-constants": fold_constants,
-        "inr-autodiff": autodiff,
-        "inr-stats": stats,
+        "inr-fold-constants": lazy("fold_constants", "FoldConstantsPass"),
+        "inr-autodiff": lazy("inr_autodiff", "InrAutodiffPass"),
+        "inr-stats": lazy("inr_stats", "InrStatsPass"),
         "dataflow-convert": lazy("dataflow_convert", "DataflowConvertPass"),
         "dataflow-fuse": lazy("dataflow_fuse", "DataflowFusePass"),
         "dataflow-parallelize": lazy("dataflow_parallelize", "DataflowParallelizePass"),
         "dataflow-fifo-depth": lazy("dataflow_fifo_depth", "DataflowFifoDepthPass"),
         "dataflow-report": lazy("dataflow_report", "DataflowReportPass"),
         "dataflow-lower": lazy("dataflow_lower", "DataflowLowerPass"),
+        "dataflow-fifo-margin": lazy("dataflow_fifo_margin", "DataflowFifoMarginPass"),
     }
 
 
