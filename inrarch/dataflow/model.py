@@ -311,7 +311,7 @@ def to_graph(design: Design) -> GraphOp:
         outs = [produced[id(s)] for s in k.outs]
         kernel_ops.append(_emit_kernel(k, ins, outs, block, etype))
     block.add_ops(fifo_ops + kernel_ops + forks)
-    _order_kernels(block)
+    order_kernels(block)
     return graph
 
 
@@ -325,7 +325,7 @@ def replace_graph(old: GraphOp, new: GraphOp) -> None:
     old.erase()
 
 
-def _order_kernels(block: Block) -> None:
+def order_kernels(block: Block) -> None:
     """Puts FIFOs first and kernels in dataflow (topological) order, for readable IR."""
     fifos = [op for op in block.ops if isinstance(op, FifoOp)]
     kernels = [op for op in block.ops if isinstance(op, KernelOp)]
