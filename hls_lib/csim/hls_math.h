@@ -1,41 +1,36 @@
-// C-simulation stand-in for Vitis HLS's <hls_math.h>: the single-precision functions inrarch's printed kernels
-// call, mapped to the C++ standard library. Vitis builds use Vitis's own header.
+// C-simulation stand-in for Vitis HLS's <hls_math.h>: the functions inrarch's printed kernels call, in single and
+// double precision, mapped to the C++ standard library. Vitis builds use Vitis's own header.
 #ifndef INRARCH_CSIM_HLS_MATH_H
 #define INRARCH_CSIM_HLS_MATH_H
 
 #include <cmath>
 
 namespace hls {
-inline float sin(float x) { return std::sin(x); }
-inline float cos(float x) { return std::cos(x); }
-inline float exp(float x) { return std::exp(x); }
-inline float expm1(float x) { return std::expm1(x); }
-inline float log(float x) { return std::log(x); }
-inline float log1p(float x) { return std::log1p(x); }
-inline float tanh(float x) { return std::tanh(x); }
-inline float erf(float x) { return std::erf(x); }
-inline float sqrt(float x) { return std::sqrt(x); }
+// One line per function: its float and double overloads.
+#define INRARCH_CSIM_MATH1(fn)                              \
+  inline float fn(float x) { return std::fn(x); }           \
+  inline double fn(double x) { return std::fn(x); }
+#define INRARCH_CSIM_MATH2(fn)                                      \
+  inline float fn(float x, float y) { return std::fn(x, y); }       \
+  inline double fn(double x, double y) { return std::fn(x, y); }
+INRARCH_CSIM_MATH1(sin)
+INRARCH_CSIM_MATH1(cos)
+INRARCH_CSIM_MATH1(exp)
+INRARCH_CSIM_MATH1(expm1)
+INRARCH_CSIM_MATH1(log)
+INRARCH_CSIM_MATH1(log1p)
+INRARCH_CSIM_MATH1(tanh)
+INRARCH_CSIM_MATH1(erf)
+INRARCH_CSIM_MATH1(sqrt)
+INRARCH_CSIM_MATH1(fabs)
+INRARCH_CSIM_MATH1(atan)
+INRARCH_CSIM_MATH2(fmax)
+INRARCH_CSIM_MATH2(fmin)
+INRARCH_CSIM_MATH2(pow)
 inline float rsqrt(float x) { return 1.0f / std::sqrt(x); }
-inline float fabs(float x) { return std::fabs(x); }
-inline float atan(float x) { return std::atan(x); }
-inline float fmax(float x, float y) { return std::fmax(x, y); }
-inline float fmin(float x, float y) { return std::fmin(x, y); }
-inline float pow(float x, float y) { return std::pow(x, y); }
-inline double sin(double x) { return std::sin(x); }
-inline double cos(double x) { return std::cos(x); }
-inline double exp(double x) { return std::exp(x); }
-inline double expm1(double x) { return std::expm1(x); }
-inline double log(double x) { return std::log(x); }
-inline double log1p(double x) { return std::log1p(x); }
-inline double tanh(double x) { return std::tanh(x); }
-inline double erf(double x) { return std::erf(x); }
-inline double sqrt(double x) { return std::sqrt(x); }
 inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
-inline double fabs(double x) { return std::fabs(x); }
-inline double atan(double x) { return std::atan(x); }
-inline double fmax(double x, double y) { return std::fmax(x, y); }
-inline double fmin(double x, double y) { return std::fmin(x, y); }
-inline double pow(double x, double y) { return std::pow(x, y); }
+#undef INRARCH_CSIM_MATH1
+#undef INRARCH_CSIM_MATH2
 }  // namespace hls
 
 #endif  // INRARCH_CSIM_HLS_MATH_H

@@ -1,7 +1,7 @@
-"""A Python model of a dataflow design, for the passes that restructure it (lowering, fusion).
+"""A Python model of a dataflow design, the builder `dataflow-convert` lowers into.
 
-`from_graph` reads a `dataflow.graph` into a `Design` (forks dissolve: a stream may have several consumers);
-`to_graph` writes a Design back as a graph, inserting a `dataflow.fork` for every stream read more than once.
+`to_graph` writes a Design as a `dataflow.graph`, inserting a `dataflow.fork` for every stream read more than once;
+the passes after it rewrite that IR in place.
 Map bodies are expression DAGs (`Expr`), hash-consed by `BodyBuilder`, so merged maps share common work.
 """
 
@@ -29,7 +29,7 @@ from inrarch.dialects.dataflow import (
     YieldOp,
     stream_type,
 )
-from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
+from inrarch.ir_utils import numpy_to_dense
 from inrarch.postorder import postorder
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -179,48 +179,6 @@ def body_from_block(block: Block, n_inputs: int) -> tuple[BodyBuilder, list[Expr
     raise ValueError("map body without dataflow.yield")
 
 
-def from_graph(graph: GraphOp) -> Design:
-    in_type = graph.function_type.inputs.data[0]
-    out_type = graph.function_type.inputs.data[-1]
-    assert isinstance(in_type, MemRefType) and isinstance(out_type, MemRefType)
-    design = Design(graph.sym_name.data, graph.samples, in_type.element_type, in_type.get_shape()[1],
-                    out_type.get_shape()[1])  # fmt: skip
-    streams: dict[SSAValue, Stream] = {}
-    for fifo in graph.fifos():
-        t = fifo.stream.type
-        streams[fifo.stream] = Stream(t.elements, t.width, fifo.depth_value, fifo.stream.name_hint)
-    # Forks dissolve: their outputs are their input.
-    alias: dict[SSAValue, SSAValue] = {}
-    for kernel in graph.kernels():
-        if isinstance(kernel, ForkOp):
-            for o in kernel.outputs:
-                alias[o] = kernel.input
-
-    def resolve(v: SSAValue) -> Stream:
-        while v in alias:
-            v = alias[v]
-        return streams[v]
-
-    for op in graph.kernels():
-        if isinstance(op, ForkOp):
-            continue
-        k = Kernel(op.name.split(".")[1], [resolve(v) for v in op.stream_inputs], [streams[v] for v in op.stream_outputs])
-        if isinstance(op, MapOp):
-            k.body, k.results = body_from_block(op.body.block, len(op.inputs))
-            k.cols = [dense_to_numpy(c).astype(np.float64) for c in op.const_rows]
-            k.lanes, k.ii = op.lanes_value, op.sharing_ii
-        elif isinstance(op, MatVecOp):
-            k.weights = dense_to_numpy(op.weights).astype(np.float64)
-            k.bias = dense_to_numpy(op.bias).astype(np.float64) if op.bias is not None else None
-            k.bias_on = op.bias_members()
-            k.par_in, k.par_out = op.par_in_value, op.par_out_value
-        elif isinstance(op, ShuffleOp):
-            k.select = op.selection()
-            k.fill = op.fill_values()
-        design.kernels.append(k)
-    return design
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Design -> IR
 # ---------------------------------------------------------------------------------------------------------------------
@@ -313,16 +271,6 @@ def to_graph(design: Design) -> GraphOp:
     block.add_ops(fifo_ops + kernel_ops + forks)
     order_kernels(block)
     return graph
-
-
-def replace_graph(old: GraphOp, new: GraphOp) -> None:
-    """Puts `new` in place of `old`, keeping its location and attributes (design parameters)."""
-    new.location = old.location
-    for name, attr in old.attributes.items():
-        new.attributes.setdefault(name, attr)
-    old.parent_block().insert_op_before(new, old)
-    old.detach()
-    old.erase()
 
 
 def order_kernels(block: Block) -> None:
