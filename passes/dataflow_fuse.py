@@ -151,9 +151,17 @@ def _affine(expr: Expr, cols: list[np.ndarray], width: int) -> tuple[np.ndarray,
     return None
 
 
+_WEIGHT_KEYS: dict[object, bytes] = {}
+
+
 def _weights_key(mv: MatVecOp) -> bytes:
-    w = dense_to_numpy(mv.weights)
-    return w.tobytes() + str(w.shape).encode()
+    """The weights' values (a splat and its expanded form have one key); memoised per attribute."""
+    if (key := _WEIGHT_KEYS.get(mv.weights)) is None:
+        w = dense_to_numpy(mv.weights)
+        key = _WEIGHT_KEYS.setdefault(mv.weights, w.tobytes() + str(w.shape).encode())
+        if len(_WEIGHT_KEYS) > 4096:
+            _WEIGHT_KEYS.clear()
+    return key
 
 
 def _epilogue(mv: MatVecOp) -> tuple[MapOp, np.ndarray, np.ndarray] | None:
@@ -168,9 +176,22 @@ def _epilogue(mv: MatVecOp) -> tuple[MapOp, np.ndarray, np.ndarray] | None:
     return None if affine is None else (e, affine[0], affine[1])
 
 
+@dataclass
 class AbsorbEpilogues(RewritePattern):
     """For the one-member matvecs sharing `op`'s weights: folds each one's affine epilogue into its weights and bias,
-    a scale only if all of them take the same one."""
+    a scale only if all of them take the same one. `groups` indexes the one-member matvecs of each graph by their
+    weights, built on first use and kept up to date."""
+
+    groups: dict[GraphOp, dict[bytes, list[MatVecOp]]] = field(default_factory=dict)
+
+    def _group(self, graph: GraphOp, key: bytes) -> list[MatVecOp]:
+        if graph not in self.groups:
+            index: dict[bytes, list[MatVecOp]] = {}
+            for k in graph.kernels():
+                if isinstance(k, MatVecOp) and k.members == 1:
+                    index.setdefault(_weights_key(k), []).append(k)
+            self.groups[graph] = index
+        return self.groups[graph].setdefault(key, [])
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: MatVecOp, rewriter: PatternRewriter) -> None:
@@ -178,7 +199,9 @@ class AbsorbEpilogues(RewritePattern):
             return
         key = _weights_key(op)
         graph = op.parent_op()
-        members = [k for k in graph.kernels() if isinstance(k, MatVecOp) and k.members == 1 and _weights_key(k) == key]
+        assert isinstance(graph, GraphOp)
+        group = self._group(graph, key)
+        members = list(group)
         epilogues = [_epilogue(mv) for mv in members]
         scales = [e[1] for e in epilogues if e is not None]
         uniform = len(scales) == len(members) and all(np.array_equal(s, scales[0]) for s in scales)
@@ -198,6 +221,8 @@ class AbsorbEpilogues(RewritePattern):
             rewriter.erase(epilogue)
             rewriter.erase(mv)
             _erase_stream(old_out, rewriter)
+            group.remove(mv)
+            self._group(graph, _weights_key(new)).append(new)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -221,7 +246,7 @@ class GroupMatvecs(RewritePattern):
     def match_and_rewrite(self, op: MatVecOp, rewriter: PatternRewriter) -> None:
         heads = self.heads.setdefault(_weights_key(op), [])
         for i, head in enumerate(heads):
-            if not _compatible_bias(head, op) or nx.has_path(self.graph, head, op) or nx.has_path(self.graph, op, head):
+            if not _compatible_bias(head, op) or _reaches(self.graph, head, op) or _reaches(self.graph, op, head):
                 continue
             bias = head.bias if head.bias is not None else op.bias
             bias_on = _bias_on(head) + _bias_on(op) if bias is not None else None
@@ -235,6 +260,11 @@ class GroupMatvecs(RewritePattern):
             heads[i] = merged
             return
         heads.append(op)
+
+
+def _reaches(g: nx.DiGraph, a: KernelOp, b: KernelOp) -> bool:
+    """A path from `a` to `b` (nx.has_path formats both ops into its exception when there is none: slow)."""
+    return any(n is b for n in nx.dfs_preorder_nodes(g, a))
 
 
 def _compatible_bias(a: MatVecOp, b: MatVecOp) -> bool:
@@ -323,7 +353,7 @@ def _merge_group(members: list[MapOp]) -> None:
                 results.append(value_of[v])
     block.add_op(YieldOp(*results))
     merged = MapOp(list(read_of.values()), outs, Region(block), [numpy_to_dense(c, element) for c in cols])
-    first = min(members, key=lambda m: m.parent_block().get_operation_index(m))
+    first = next(op for op in members[0].parent_block().ops if op in inside)
     first.parent_block().insert_op_before(merged, first)
     for m in members:
         m.detach()
