@@ -9,6 +9,10 @@ Layouts (see `derivative_outputs`):
   The results are L0 + L1 + ... + Ln; mixed partials appear once per ordering of their derivatives.
 - `unique`: the same order with repeated partials dropped: for each order k, for each output channel, every
   multi-index a with |a| = k in descending lexicographic order ((2,0), (1,1), (0,2) for d = 2, k = 2).
+
+`first K` keeps the first K results of the layout: INSP-Net's editor reads the INSP list through order 3 and the
+first 20 entries of order 4 (`order 4 layout insp first 65` for an RGB INR). The results are ordinary tensors: the
+function holding `inr.grad` may compute on them further (stack them and run an editor network, for instance).
 """
 
 from __future__ import annotations
@@ -100,8 +104,10 @@ def all_multi_indices(dims: int, order: int) -> list[MultiIndex]:
     return [a for k in range(order + 1) for a in multi_indices(dims, k)]
 
 
-def derivative_outputs(dims: int, channels: int, order: int, layout: Layout | str) -> list[DerivativeOutput]:
-    """The outputs of `inr.grad` in the order of its results."""
+def derivative_outputs(
+    dims: int, channels: int, order: int, layout: Layout | str, first: int | None = None
+) -> list[DerivativeOutput]:
+    """The outputs of `inr.grad` in the order of its results (the first `first` of them when given)."""
     level = [DerivativeOutput(c, (0,) * dims, ()) for c in range(channels)]
     outputs = list(level)
     for _ in range(order):
@@ -120,17 +126,21 @@ def derivative_outputs(dims: int, channels: int, order: int, layout: Layout | st
                 seen.add((out.channel, out.index))
                 unique.append(out)
         outputs = unique
-    return outputs
+    return outputs if first is None else outputs[:first]
 
 
 MAX_ORDER = 16  # derivative orders inrarch differentiates (its work grows polynomially; its outputs do not)
 MAX_OUTPUTS = 100_000  # derivative outputs of one inr.grad
 
 
-def derivative_output_count(dims: int, channels: int, order: int, layout: Layout | str) -> int:
+def derivative_output_count(
+    dims: int, channels: int, order: int, layout: Layout | str, first: int | None = None
+) -> int:
     if Layout(layout) == Layout.UNIQUE:
-        return channels * comb(order + dims, dims)
-    return channels * sum(dims**k for k in range(order + 1))
+        count = channels * comb(order + dims, dims)
+    else:
+        count = channels * sum(dims**k for k in range(order + 1))
+    return count if first is None else min(count, first)
 
 
 class GradSymbolUser(SymbolUserOpInterface):
@@ -148,8 +158,8 @@ class GradOp(IRDLOperation):
 
     The callee maps a batch of samples to a batch of outputs, `tensor<N x d x f> -> tensor<N x m x f>`, treating
     samples independently. Each result is one derivative for all N samples, `tensor<N x f>`, in the order the
-    layout defines. Derivatives of order k are multiplied by `scale`**k when `scale` is given (INSP-Net scales its
-    derivative features).
+    layout defines; with `first` K, only the first K of them. Derivatives of order k are multiplied by `scale`**k
+    when `scale` is given (INSP-Net scales its derivative features).
     """
 
     name = "inr.grad"
@@ -157,6 +167,7 @@ class GradOp(IRDLOperation):
     callee = prop_def(FlatSymbolRefAttrConstr)
     order = prop_def(IntegerAttr[I64])
     layout = prop_def(LayoutAttr)
+    first = opt_prop_def(IntegerAttr[I64])
     scale = opt_prop_def(FloatAttr[Float64Type])
 
     input = operand_def(TensorType)
@@ -165,7 +176,7 @@ class GradOp(IRDLOperation):
     traits = traits_def(GradSymbolUser())
 
     assembly_format = (
-        "$callee `(` $input `)` `order` $order `layout` $layout (`scale` $scale^)? attr-dict "
+        "$callee `(` $input `)` `order` $order `layout` $layout (`first` $first^)? (`scale` $scale^)? attr-dict "
         "`:` functional-type($input, $outputs)"
     )
 
@@ -177,6 +188,7 @@ class GradOp(IRDLOperation):
         layout: Layout | str,
         result_types: Sequence[Attribute],
         scale: float | None = None,
+        first: int | None = None,
     ):
         props: dict[str, Attribute] = {
             "callee": SymbolRefAttr(callee) if isinstance(callee, str) else callee,
@@ -185,6 +197,8 @@ class GradOp(IRDLOperation):
         }
         if scale is not None:
             props["scale"] = FloatAttr(scale, f64)
+        if first is not None:
+            props["first"] = IntegerAttr(first, i64)
         super().__init__(operands=[input], result_types=[list(result_types)], properties=props)
 
     @property
@@ -195,12 +209,18 @@ class GradOp(IRDLOperation):
     def layout_value(self) -> Layout:
         return self.layout.data
 
+    @property
+    def first_value(self) -> int | None:
+        return self.first.value.data if self.first is not None else None
+
     def verify_(self) -> None:
         self.verify_local()
 
     def verify_local(self) -> None:
         if not 1 <= self.order_value <= MAX_ORDER:
             raise VerifyException(f"'inr.grad' order must lie in [1, {MAX_ORDER}], got {self.order_value}")
+        if self.first_value is not None and self.first_value < 1:
+            raise VerifyException(f"'inr.grad' keeps the first K results, K >= 1; got first {self.first_value}")
         input_type = self.input.type
         assert isinstance(input_type, TensorType)
         if input_type.get_num_dims() != 2 or not isinstance(input_type.element_type, AnyFloat):
@@ -237,11 +257,19 @@ class GradOp(IRDLOperation):
                 f"it returns {out_type}"
             )
         channels = out_type.get_shape()[1]
-        expected = derivative_output_count(dims, channels, self.order_value, self.layout_value)
+        full = derivative_output_count(dims, channels, self.order_value, self.layout_value)
+        first = self.first_value
+        if first is not None and first > full:
+            raise VerifyException(
+                f"'inr.grad' with {channels} channels, {dims} coordinates, order {self.order_value} and layout "
+                f"{self.layout_value} has {full} results; it cannot keep the first {first}"
+            )
+        expected = full if first is None else first
         if len(self.outputs) != expected:
             raise VerifyException(
                 f"'inr.grad' with {channels} channels, {dims} coordinates, order {self.order_value} and layout "
-                f"{self.layout_value} has {expected} results, got {len(self.outputs)}"
+                f"{self.layout_value}{f' first {first}' if first is not None else ''} has {expected} results, "
+                f"got {len(self.outputs)}"
             )
         result_type = TensorType(input_type.element_type, [samples])
         for i, res in enumerate(self.outputs):
@@ -256,26 +284,32 @@ class GradOp(IRDLOperation):
         out_type = callee_type.function_type.outputs.data[0]
         assert isinstance(out_type, TensorType)
         return derivative_outputs(
-            input_type.get_shape()[1], out_type.get_shape()[1], self.order_value, self.layout_value
+            input_type.get_shape()[1], out_type.get_shape()[1], self.order_value, self.layout_value, self.first_value
         )
 
 
 @irdl_attr_definition
 class DerivativeAttr(ParametrizedAttribute):
-    """What a derivative program computes: `#inr.derivative<order 2, layout insp, mode taylor>`. inr-autodiff
-    puts it on the function it creates (`inr.derivative`); dataflow-convert carries it to the graph."""
+    """What a derivative program computes: `#inr.derivative<order 2, layout insp, mode taylor>`, with `, first K`
+    when it keeps the first K outputs of the layout. inr-autodiff puts it on the function it expands `inr.grad` in
+    when that function returns the derivatives (`inr.derivative`); dataflow-convert carries it to the graph."""
 
     name = "inr.derivative"
 
     order: IntAttr
     layout: StringAttr
     mode: StringAttr
+    first: IntAttr  # 0: every output of the layout
 
-    def __init__(self, order: int, layout: str, mode: str):
-        super().__init__(IntAttr(order), StringAttr(layout), StringAttr(mode))
+    def __init__(self, order: int, layout: str, mode: str, first: int | None = None):
+        super().__init__(IntAttr(order), StringAttr(layout), StringAttr(mode), IntAttr(first or 0))
+
+    @property
+    def first_value(self) -> int | None:
+        return self.first.data or None
 
     @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, StringAttr, StringAttr]:
+    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, StringAttr, StringAttr, IntAttr]:
         with parser.in_angle_brackets():
             parser.parse_characters("order")
             order = parser.parse_integer(allow_boolean=False, allow_negative=False)
@@ -285,10 +319,17 @@ class DerivativeAttr(ParametrizedAttribute):
             parser.parse_punctuation(",")
             parser.parse_characters("mode")
             mode = parser.parse_identifier()
-        return IntAttr(order), StringAttr(layout), StringAttr(mode)
+            first = 0
+            if parser.parse_optional_punctuation(","):
+                parser.parse_characters("first")
+                first = parser.parse_integer(allow_boolean=False, allow_negative=False)
+                if first < 1:
+                    parser.raise_error("#inr.derivative keeps the first K outputs, K >= 1")
+        return IntAttr(order), StringAttr(layout), StringAttr(mode), IntAttr(first)
 
     def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(f"<order {self.order.data}, layout {self.layout.data}, mode {self.mode.data}>")
+        first = f", first {self.first.data}" if self.first.data else ""
+        printer.print_string(f"<order {self.order.data}, layout {self.layout.data}, mode {self.mode.data}{first}>")
 
     def verify(self) -> None:
         if not 1 <= self.order.data <= MAX_ORDER:
@@ -297,6 +338,8 @@ class DerivativeAttr(ParametrizedAttribute):
             raise VerifyException(f"#inr.derivative layout must be insp or unique, got {self.layout.data}")
         if self.mode.data not in ("taylor", "reverse"):
             raise VerifyException(f"#inr.derivative mode must be taylor or reverse, got {self.mode.data}")
+        if self.first.data < 0:
+            raise VerifyException(f"#inr.derivative first must be positive, got {self.first.data}")
 
 
 INR = Dialect("inr", [GradOp], [LayoutAttr, DerivativeAttr])

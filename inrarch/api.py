@@ -18,9 +18,11 @@ def differentiate(
     func: str | None = None,
     scale: float | None = None,
     cse: bool | None = None,
+    first: int | None = None,
 ) -> ModuleOp:
     """A module whose public function `@<f>_grad(x)` returns every derivative of orders 0..`order` of f, in `layout`
-    order (see the inr dialect). `model_or_module` is a torch.nn.Module (imported at `example_input`'s shape) or an
+    order (see the inr dialect; the first `first` of them when given). A module that holds `inr.grad` ops already
+    (`edit_program`'s, for instance) has them expanded, whatever order, layout, scale and first say. `model_or_module` is a torch.nn.Module (imported at `example_input`'s shape) or an
     xDSL module (left unchanged: a clone is differentiated)."""
     from inrarch.passes.inr_autodiff import InrAutodiffPass
 
@@ -32,7 +34,9 @@ def differentiate(
         if example_input is None:
             raise CompileError("differentiate needs an example_input to import a PyTorch model")
         module = import_model(model_or_module, example_input)
-    InrAutodiffPass(order=order, mode=mode, layout=layout, func=func, scale=scale, cse=cse).apply(make_context(), module)
+    InrAutodiffPass(order=order, mode=mode, layout=layout, func=func, scale=scale, first=first, cse=cse).apply(
+        make_context(), module
+    )
     return module
 
 
@@ -51,3 +55,64 @@ def evaluate(module, *inputs, dtype=np.float64, func: str | None = None) -> list
         with np.errstate(all="ignore"):
             return [run_graph(graph, arrays[0], dtype)]
     return run_function(module, arrays, dtype, func)
+
+
+def edit_program(
+    model,
+    editor,
+    example_input,
+    order: int,
+    layout: str = "insp",
+    scale: float | None = None,
+    first: int | None = None,
+) -> ModuleOp:
+    """INR editing as one program: a module whose public function `@edit(x)` stacks the derivatives
+    `inr.grad @inr(x) order .. layout .. first .. scale ..` (K of them, [N] each) into features [N, K] and returns
+    `@editor(features)`. `model` (the INR, [N, d] -> [N, m]) and `editor` ([N, K] -> [N, c]) are torch.nn.Modules,
+    imported at `example_input`'s shape; inr-autodiff then expands the inr.grad in place, and the dataflow passes
+    lower the whole edit into one design (the features never leave the chip)."""
+    import torch
+    from xdsl.dialects import func, tensor
+    from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, TensorType, i64
+    from xdsl.ir import Block, Region
+    from xdsl.traits import SymbolTable
+
+    from inrarch.dialects.inr import GradOp, derivative_output_count
+    from inrarch.importer import import_model
+
+    if example_input is None:
+        raise CompileError("edit_program needs an example_input to import the models")
+    module = import_model(model, example_input, func_name="inr")
+    inr = SymbolTable.lookup_symbol(module, "inr")
+    assert isinstance(inr, func.FuncOp)
+    in_type, out_type = inr.function_type.inputs.data[0], inr.function_type.outputs.data[0]
+    assert isinstance(in_type, TensorType) and isinstance(out_type, TensorType)
+    samples, dims = in_type.get_shape()
+    count = derivative_output_count(dims, out_type.get_shape()[1], order, layout, first)
+    features = torch.zeros(samples, count, dtype=torch.float64 if "f64" in str(in_type) else torch.float32)
+    editor_module = import_model(editor, features, func_name="editor")
+    for op in list(editor_module.body.block.ops):
+        name = op.properties.get("sym_name") if hasattr(op, "properties") else None
+        if isinstance(name, StringAttr) and SymbolTable.lookup_symbol(module, name.data) is not None:
+            raise CompileError(f"edit_program: the INR and the editor both define @{name.data}")
+        op.detach()
+        module.body.block.add_op(op)
+    editor_func = SymbolTable.lookup_symbol(module, "editor")
+    assert isinstance(editor_func, func.FuncOp)
+    result_type = editor_func.function_type.outputs.data[0]
+    element = in_type.element_type
+    block = Block(arg_types=[in_type])
+    column = TensorType(element, [samples])
+    grad = GradOp("inr", block.args[0], order, layout, [column] * count, scale, first)
+    grad.location = inr.location
+    reassoc = ArrayAttr([ArrayAttr([IntegerAttr(0, i64), IntegerAttr(1, i64)])])
+    columns = [tensor.ExpandShapeOp(r, [], reassoc, [samples, 1], TensorType(element, [samples, 1])) for r in grad.outputs]
+    stacked = tensor.ConcatOp([c.result for c in columns], 1, TensorType(element, [samples, count]))
+    call = func.CallOp("editor", [stacked.result], [result_type])
+    block.add_ops([grad, *columns, stacked, call, func.ReturnOp(call.res[0])])
+    edit = func.FuncOp("edit", ([in_type], [result_type]), Region(block))
+    edit.location = inr.location
+    module.body.block.add_op(edit)
+    for f in (inr, editor_func):
+        f.sym_visibility = StringAttr("private")
+    return module

@@ -177,12 +177,19 @@ def compile(
     scale: float | None = None,
     golden: bool = True,
     force: bool = False,
+    first: int | None = None,
+    editor=None,
 ) -> Design:
-    """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design. With
-    `out_dir`, writes the Vitis project there, with the example input and PyTorch's nested-autograd derivatives
-    (float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
+    """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design: every output
+    of `layout` through `order` (the first `first` of them when given), each order-k derivative scaled by
+    `scale`**k. With `editor` (a torch.nn.Module [N, K] -> [N, c] over those K derivatives, as INSP-Net's editor
+    networks), the design computes the edit: the INR, its derivatives and the editor in one dataflow design (see
+    `inrarch.api.edit_program`), whose outputs are the editor's.
+
+    With `out_dir`, writes the Vitis project there, with the example input and PyTorch's results (nested autograd,
+    float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
     `force` given (see `inrarch.hls.project.write_project`): inrarch never touches a file it did not write."""
-    from inrarch.api import differentiate
+    from inrarch.api import differentiate, edit_program
     from inrarch.dataflow.report import design_report, format_report
     from inrarch.passes.dataflow_lower import DataflowLowerPass
 
@@ -191,7 +198,11 @@ def compile(
 
         check_project_dir(out_dir, force)  # before the work, not after
 
-    module = differentiate(model, example_input, order=order, layout=layout, mode=mode, scale=scale)
+    if editor is None:
+        module = differentiate(model, example_input, order=order, layout=layout, mode=mode, scale=scale, first=first)
+    else:
+        program = edit_program(model, editor, example_input, order, layout, scale, first)
+        module = differentiate(program, order=order, layout=layout, mode=mode)
     DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True).apply(make_context(), module)
     graph = next(op for op in module.walk() if isinstance(op, GraphOp))
     report = design_report(graph)
@@ -199,20 +210,31 @@ def compile(
     report["element"] = "f64" if "f64" in str(in_type.element_type) else "f32"
     dims = in_type.get_shape()[1]
     n_out = graph.function_type.inputs.data[-1].get_shape()[1]
-    outputs = _outputs(dims, n_out, order, layout)
+    if editor is not None:
+        outputs = [f"edit{c}" for c in range(n_out)]
+    elif first is not None:  # the INR's channels, from one sample
+        import torch
+
+        with torch.no_grad():
+            channels = model(torch.as_tensor(example_input)[:1]).shape[1]
+        outputs = derivative_outputs(dims, channels, order, layout, first)
+    else:
+        outputs = _outputs(dims, n_out, order, layout)
     design = Design(module, report, outputs)
     if out_dir is not None:
         from inrarch.hls.printer import HlsPrinter
         from inrarch.hls.project import write_project
         import torch
 
-        from inrarch.apps.reference import insp_derivatives
+        from inrarch.apps.reference import edit_reference, insp_derivatives
 
         x = example_input.detach() if hasattr(example_input, "detach") else torch.as_tensor(example_input)
         reference = None
-        if golden:
-            ref = insp_derivatives(copy.deepcopy(model).double(), x.double(), order, layout, scale)
+        if golden and editor is None:
+            ref = insp_derivatives(copy.deepcopy(model).double(), x.double(), order, layout, scale, first)
             reference = np.stack([r.numpy() for r in ref], axis=1)
+        elif golden:
+            reference = edit_reference(model, editor, x, order, layout, scale, first).numpy()
         from inrarch.hls.project import modeled_timing
 
         printer = HlsPrinter(graph)
@@ -224,6 +246,6 @@ def compile(
 
 
 def _outputs(dims: int, n_out: int, order: int, layout: str) -> list[DerivativeOutput]:
-    """The derivative outputs of a design with n_out output columns."""
+    """The derivative outputs of a design with n_out output columns (every output of the layout)."""
     per_channel = len(derivative_outputs(dims, 1, order, layout))
     return derivative_outputs(dims, n_out // per_channel, order, layout)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, SymbolRefAttr, TensorType
 from xdsl.passes import ModulePass
 
 from inrarch.autodiff.graph import Builder, Node, topological_order
@@ -46,6 +46,28 @@ class DataflowConvertPass(ModulePass):
         function.parent_block().insert_op_before(graph, function)
         function.detach()
         function.erase()
+        erase_unused_private_functions(op)
+
+
+def erase_unused_private_functions(module: ModuleOp) -> None:
+    """Erases the private functions nothing refers to any more (the INR and editor a converted edit called)."""
+    while True:
+        referenced = {
+            attr.root_reference.data
+            for inner in module.walk()
+            for attr in (*inner.properties.values(), *inner.attributes.values())
+            if isinstance(attr, SymbolRefAttr)
+        }
+        unused = [
+            f for f in module.body.block.ops
+            if isinstance(f, func.FuncOp) and f.sym_visibility is not None and f.sym_visibility.data == "private"
+            and f.sym_name.data not in referenced
+        ]  # fmt: skip
+        if not unused:
+            return
+        for f in unused:
+            f.detach()
+            f.erase()
 
 
 class _Converter:

@@ -11,6 +11,7 @@ Options:
   layout  `insp` (default) or `unique` (see the inr dialect), for a created inr.grad
   func    the function to differentiate when the module has no inr.grad (default: @forward, @main or the only one)
   scale   per-order scale s: derivatives of order k are multiplied by s**k (INSP-Net's feature scaling)
+  first   keep the first K outputs of the layout, for a created inr.grad (INSP-Net's 65 features: order=4 first=65)
   cse     share identical computations (default: true in taylor mode; false in reverse mode, whose backward
           passes then each compute their own graph, as PyTorch's nested autograd does)
 
@@ -52,6 +53,7 @@ class InrAutodiffPass(ModulePass):
     layout: str = "insp"
     func: str | None = None
     scale: int | float | None = None
+    first: int | None = None
     cse: bool | None = None
 
     @property
@@ -66,7 +68,7 @@ class InrAutodiffPass(ModulePass):
             if self.order is None:
                 raise CompileError("inr-autodiff: the module has no inr.grad; give order=N to differentiate a function")
             created = find_function(op, self.func)
-            grads = [create_grad(op, created, self.order, self.layout, self.scale)]
+            grads = [create_grad(op, created, self.order, self.layout, self.scale, self.first)]
         for grad in grads:
             expand_grad(grad, self.mode, self.shares)
         if created is not None and SymbolTable.lookup_symbol(op, created.sym_name.data) is created:
@@ -86,9 +88,13 @@ class InrAutodiffPass(ModulePass):
             raise CompileError(f"inr-autodiff: unknown mode '{self.mode}' (choose taylor or reverse)")
         if self.layout not in (Layout.INSP.value, Layout.UNIQUE.value):
             raise CompileError(f"inr-autodiff: unknown layout '{self.layout}' (choose insp or unique)")
+        if self.first is not None and (isinstance(self.first, float) or self.first < 1):
+            raise CompileError(f"inr-autodiff: first must be a positive integer, got {self.first}")
 
 
-def create_grad(module: ModuleOp, forward: func.FuncOp, order: int, layout: str, scale: float | None) -> GradOp:
+def create_grad(
+    module: ModuleOp, forward: func.FuncOp, order: int, layout: str, scale: float | None, first: int | None = None
+) -> GradOp:
     """Adds `@<f>_grad(%x)` returning `inr.grad @f(%x)`; makes @f private."""
     ftype = forward.function_type
     if len(ftype.inputs) != 1 or len(ftype.outputs) != 1:
@@ -104,7 +110,14 @@ def create_grad(module: ModuleOp, forward: func.FuncOp, order: int, layout: str,
     samples, dims = in_type.get_shape()
     channels = out_type.get_shape()[1]
     result_type = TensorType(in_type.element_type, [samples])
-    count = derivative_output_count(dims, channels, order, layout)
+    full = derivative_output_count(dims, channels, order, layout)
+    if first is not None and first > full:
+        raise CompileError(
+            f"inr-autodiff: order {order} of {channels} output(s) over {dims} coordinate(s) gives {full:,} derivatives "
+            f"in the {layout} layout; it cannot keep the first {first:,}",
+            forward,
+        )
+    count = derivative_output_count(dims, channels, order, layout, first)
     if count > MAX_OUTPUTS:
         raise CompileError(
             f"inr-autodiff: order {order} of {channels} output(s) over {dims} coordinate(s) gives {count:,} derivatives "
@@ -113,7 +126,7 @@ def create_grad(module: ModuleOp, forward: func.FuncOp, order: int, layout: str,
             forward,
         )
     block = Block(arg_types=[in_type])
-    grad = GradOp(forward.sym_name.data, block.args[0], order, layout, [result_type] * count, scale)
+    grad = GradOp(forward.sym_name.data, block.args[0], order, layout, [result_type] * count, scale, first)
     grad.location = forward.location
     block.add_ops([grad, func.ReturnOp(*grad.outputs)])
     name = f"{forward.sym_name.data}_grad"
@@ -136,10 +149,13 @@ def expand_grad(grad: GradOp, mode: str, share: bool = True) -> None:
     builder = Builder(samples)
     x, (y,) = lift_function(builder, callee)
     scale = grad.scale.value.data if grad.scale is not None else None
-    _, nodes = derivative_nodes(builder, x, y, grad.order_value, grad.layout_value.value, mode, scale, share)
+    first = grad.first_value
+    _, nodes = derivative_nodes(builder, x, y, grad.order_value, grad.layout_value.value, mode, scale, share, first)
     parent = grad.parent_op()
-    if isinstance(parent, func.FuncOp):  # what was differentiated, for reports downstream
-        parent.attributes["inr.derivative"] = DerivativeAttr(grad.order_value, grad.layout_value.value, mode)
+    returned = parent.body.block.last_op if isinstance(parent, func.FuncOp) else None
+    if isinstance(returned, func.ReturnOp) and tuple(returned.operands) == tuple(grad.outputs):
+        # The function returns the derivatives: say what they are, for reports downstream.
+        parent.attributes["inr.derivative"] = DerivativeAttr(grad.order_value, grad.layout_value.value, mode, first)
     lowerer = Lowerer(samples, in_type.element_type, InsertPoint.before(grad), grad.input)
     values = lowerer.emit(nodes)
     for result, value in zip(grad.outputs, values, strict=True):

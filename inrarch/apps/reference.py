@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -11,18 +13,28 @@ _aten = torch.ops.aten
 
 
 def insp_derivatives(
-    model: torch.nn.Module, x: torch.Tensor, order: int, layout: str = "insp", scale: float | None = None
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    order: int,
+    layout: str = "insp",
+    scale: float | None = None,
+    first: int | None = None,
 ) -> list[torch.Tensor]:
     """The outputs of `inr.grad` computed with `torch.autograd.grad(t.sum(), x, create_graph=True)`, per level,
-    in the same order; each a tensor of shape [N]."""
+    in the same order (the first `first` of them when given); each a tensor of shape [N]."""
     x = x.detach().clone().requires_grad_(True)
     y = model(x)
     dims, channels = x.shape[1], y.shape[1]
+    wanted = derivative_outputs(dims, channels, order, layout, first)
+    # The derivatives to differentiate further: the proper prefixes of the wanted outputs' paths.
+    prefixes = {(o.channel, o.sequence[:k]) for o in wanted for k in range(o.order)}
     by_path = {(c, ()): y[:, c] for c in range(channels)}
     level = [(c, ()) for c in range(channels)]
     for _ in range(order):
         next_level = []
         for c, seq in level:
+            if (c, seq) not in prefixes:
+                continue
             t = by_path[(c, seq)]
             g = None
             if t.requires_grad:  # a derivative that no longer depends on x (a linear model's second) is 0
@@ -34,8 +46,25 @@ def insp_derivatives(
                 next_level.append((c, seq + (j,)))
         level = next_level
     factor = 1.0 if scale is None else scale
-    return [by_path[(o.channel, o.sequence)].detach() * factor**o.order
-            for o in derivative_outputs(dims, channels, order, layout)]  # fmt: skip
+    return [by_path[(o.channel, o.sequence)].detach() * factor**o.order for o in wanted]
+
+
+def edit_reference(
+    model: torch.nn.Module,
+    editor: torch.nn.Module,
+    x: torch.Tensor,
+    order: int,
+    layout: str = "insp",
+    scale: float | None = None,
+    first: int | None = None,
+) -> torch.Tensor:
+    """INSP-Net's edit in PyTorch float64: the editor applied to the INR's nested-autograd derivative features
+    (`insp_derivatives`, stacked [N, K]); copies of both networks are used, the originals are left as they are."""
+    model = copy.deepcopy(model).double()
+    editor = copy.deepcopy(editor).double()
+    features = torch.stack(insp_derivatives(model, x.detach().double(), order, layout, scale, first), dim=1)
+    with torch.no_grad():
+        return editor(features)
 
 
 class MatmulWork(TorchDispatchMode):

@@ -56,15 +56,17 @@ def derivative_nodes(
     mode: str = "taylor",
     scale: float | None = None,
     share: bool = True,
+    first: int | None = None,
 ) -> tuple[list[DerivativeOutput], list[Node]]:
-    """The per-sample nodes of every output of `inr.grad` (in layout order) for y = f(x), y of shape (m,).
+    """The per-sample nodes of every output of `inr.grad` (in layout order; the first `first` of them when given)
+    for y = f(x), y of shape (m,).
 
     In reverse mode without `share`, each backward pass builds its own nodes, as each `autograd.grad` call of
     PyTorch builds its own graph; with `share`, identical computations of different passes are built once."""
     if mode not in MODES:
         raise CompileError(f"unknown mode '{mode}' (choose taylor or reverse)")
     dims, channels = x.shape[0], y.shape[0]
-    outputs = derivative_outputs(dims, channels, order, layout)
+    outputs = derivative_outputs(dims, channels, order, layout, first)
     factor = 1.0 if scale is None else scale
     if mode == "taylor":
         T, (jet,) = taylor_jets(b, x, [y], order)

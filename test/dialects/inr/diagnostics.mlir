@@ -111,3 +111,43 @@ func.func @bad(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivativ
   func.return %x : tensor<8x2xf32>
 }
 // CHECK: error: #inr.derivative mode must be taylor or reverse, got sideways
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:2 = inr.grad @f(%x) order 1 layout <insp> first 0 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' keeps the first K results, K >= 1; got first 0
+
+// -----
+// One channel, two coordinates, order 1: three results, not four.
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:4 = inr.grad @f(%x) order 1 layout <insp> first 4 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' with 1 channels, 2 coordinates, order 1 and layout insp has 3 results; it cannot keep the first 4
+
+// -----
+func.func @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32> {
+  %e = tensor.empty() : tensor<8x1xf32>
+  func.return %e : tensor<8x1xf32>
+}
+func.func @g(%x: tensor<8x2xf32>) {
+  %d:3 = inr.grad @f(%x) order 2 layout <insp> first 2 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  func.return
+}
+// CHECK: error: 'inr.grad' with 1 channels, 2 coordinates, order 2 and layout insp first 2 has 2 results, got 3
+
+// -----
+func.func @bad(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 2, layout insp, mode taylor, first 0>} {
+  func.return %x : tensor<8x2xf32>
+}
+// CHECK: error: #inr.derivative keeps the first K outputs, K >= 1

@@ -28,9 +28,26 @@ func.func @second_order_unique(%x: tensor<8x2xf32>) -> tensor<8xf32> {
   func.return %d#17 : tensor<8xf32>
 }
 
+// INSP-Net's feature subset: the first K results of the layout (here 5 of the 21 of order 2), consumed by further
+// computation in the same function.
+// CHECK-LABEL: func.func @first_five
+// CHECK: inr.grad @siren(%{{.*}}) order 2 layout <insp> first 5 scale 5.000000e-01 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+// GENERIC: "inr.grad"(%{{.*}}) <{callee = @siren, order = 2 : i64, layout = #inr.layout<insp>, first = 5 : i64, scale = 5.000000e-01 : f64}>
+func.func @first_five(%x: tensor<8x2xf32>) -> tensor<8xf32> {
+  %d:5 = inr.grad @siren(%x) order 2 layout <insp> first 5 scale 0.5 : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+  %s = arith.addf %d#0, %d#4 : tensor<8xf32>
+  func.return %s : tensor<8xf32>
+}
+
 // What a derivative program computes, as inr-autodiff records it on the function it creates.
 // CHECK-LABEL: func.func @recorded
 // CHECK-SAME:  attributes {inr.derivative = #inr.derivative<order 3, layout unique, mode reverse>}
 func.func @recorded(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 3, layout unique, mode reverse>} {
+  func.return %x : tensor<8x2xf32>
+}
+
+// CHECK-LABEL: func.func @recorded_first
+// CHECK-SAME:  attributes {inr.derivative = #inr.derivative<order 4, layout insp, mode taylor, first 65>}
+func.func @recorded_first(%x: tensor<8x2xf32>) -> tensor<8x2xf32> attributes {inr.derivative = #inr.derivative<order 4, layout insp, mode taylor, first 65>} {
   func.return %x : tensor<8x2xf32>
 }
