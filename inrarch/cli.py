@@ -247,6 +247,48 @@ def cmd_demo(args: argparse.Namespace) -> None:
              fit_steps=args.fit_steps)  # fmt: skip
 
 
+def cmd_edit(args: argparse.Namespace) -> None:
+    from inrarch.apps import edit
+
+    out_dir = edit.check_output(args.output, args.force)
+    print(f"[edit] {args.task} of '{args.image}' ({edit.SIZE}x{edit.SIZE}): INR, its 65 INSP features and the "
+          "editor as one dataflow design, every pixel through its C-simulation", flush=True)  # fmt: skip
+    result = edit.run_edit(args.task, args.image, dsp=args.dsp, out_dir=os.path.join(out_dir, "project"),
+                           force=args.force, progress=not args.no_progress)  # fmt: skip
+    for line in edit.describe(result):
+        print(f"  {line}")
+    paths = edit.write_edit(result, out_dir)
+    print(f"wrote {paths[0]} (and {len(paths) - 1} files beside it); Vitis project: {out_dir}/project")
+
+
+def cmd_bench_seed(args: argparse.Namespace) -> None:
+    from inrarch.apps import seed_bench
+
+    steps = 1 + (not args.no_scaling) + (not args.no_edits)
+    print(f"[bench-seed 1/{steps}] latency, memory, power, EDP: orders {args.orders[0]}..{args.orders[-1]} and the "
+          "edit design (modeled FPGA; PyTorch measured here in fresh processes)", flush=True)  # fmt: skip
+    figures = seed_bench.figures_section(args.orders)
+    scaling, edits = [], None
+    if not args.no_scaling:
+        print(f"[bench-seed 2/{steps}] scaling with the batch: {', '.join(map(str, args.batches))} samples per call",
+              flush=True)  # fmt: skip
+        scaling = seed_bench.scaling_section(args.batches)
+    if not args.no_edits:
+        print(f"[bench-seed {steps}/{steps}] INR editing on chip: every task on the test images", flush=True)
+        edits = seed_bench.edits_section(args.out)
+    print()
+    print(seed_bench.figures_table(figures))
+    if scaling:
+        print()
+        print(seed_bench.scaling_table(scaling))
+    if edits:
+        print()
+        print(seed_bench.edits_table(edits))
+    command = "inrarch bench-seed " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench-seed"
+    paths = seed_bench.write_results(args.out, figures, scaling, command, edits)
+    print(f"\nwrote {', '.join(paths)}")
+
+
 def cmd_graph(args: argparse.Namespace) -> None:
     from inrarch.dataflow.picture import write_pictures
     from inrarch.hls.printer import find_graph
@@ -379,6 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fit-steps", type=int, default=250)
     p.set_defaults(run=cmd_demo)
 
+    p = sub.add_parser("edit", help="INR editing as INSP-Net does it: INR, derivative features and a trained editor "
+                       "in one design, C-simulated over a test image")  # fmt: skip
+    p.add_argument("--task", choices=["denoise", "blur", "edges"], default="denoise")
+    p.add_argument("--image", default="chelsea",
+                   help="a test image: chelsea or grace_hopper (any scikit-image sample works; the editors are "
+                   "trained on astronaut, coffee, rocket, immunohistochemistry, coins and moon)")  # fmt: skip
+    p.add_argument("--dsp", type=int, default=3200)
+    p.add_argument("-o", "--output", default="out/edit", help="folder for the pictures and the Vitis project")
+    p.add_argument("--force", action="store_true", help="replace an earlier inrarch edit in that folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(run=cmd_edit)
+
     p = sub.add_parser("graph", help="draw a dataflow graph (Graphviz dot, and PNG)")
     p.add_argument("file", help="an MLIR file holding a dataflow.graph")
     p.add_argument("-o", "--output", default="dataflow.png")
@@ -389,6 +443,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
     p.add_argument("--out", default="out/bench", help="directory for bench.md, bench.csv and the PNGs")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("bench-seed", help="the seed's figures (latency, memory, power, EDP) per order and for the "
+                       "INSP edit design, scaling with the batch, and the edited pictures")  # fmt: skip
+    p.add_argument("--orders", type=_orders, default=[1, 2, 3, 4], help="orders of the derivative designs")
+    p.add_argument("--batches", type=_orders, default=[64, 4096, 65536], help="samples per call for the scaling")
+    p.add_argument("--no-scaling", action="store_true")
+    p.add_argument("--no-edits", action="store_true")
+    p.add_argument("--out", default="out/seed", help="directory for seed.md, seed.csv, the PNG and the edits")
+    p.set_defaults(run=cmd_bench_seed)
 
     p = sub.add_parser("fuzz", help="random models: derivatives vs PyTorch, compiled designs through every C-sim")
     p.add_argument("--cases", type=int, default=30)

@@ -8,6 +8,9 @@
 4. INR editing: the C-simulation computes the derivatives over the whole image; they sharpen (f - l * lap f) and
    blur (f + l * lap f) the image and give an edge map |grad f|; the same edits with PyTorch autograd are
    compared; pictures are written.
+5. INR editing as INSP-Net does it, on chip (`inrarch.apps.edit`): an editor network trained to denoise (on INRs of
+   other images) runs over the 65 derivative features of a noisy test image's INR, all in one design whose
+   C-simulation edits every pixel; PSNRs against the clean image and against the same networks in PyTorch.
 """
 
 from __future__ import annotations
@@ -154,7 +157,7 @@ def run(
 
     out_dir = os.path.abspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    progress = Progress(log, 6 if edit else 4)
+    progress = Progress(log, 7 if edit else 4)
     summary: dict = {}
 
     image = load_image(image_size)
@@ -208,5 +211,17 @@ def run(
         pictures = save_pictures(os.path.join(out_dir, "edit"), image, ours)
         summary["pictures"] = pictures
         log(f"      {pictures[0]} (and {len(pictures) - 1} single images beside it)")
+        progress("INR editing as INSP-Net does it: denoising, INR + 65 features + editor in one design (first run: "
+                 "fits INRs and trains the editor, a few minutes; cached after)")  # fmt: skip
+        from inrarch.apps import edit as insp
+
+        insp_dir = insp.check_output(os.path.join(out_dir, "insp-edit"), force=True)
+        result = insp.run_edit("denoise", "chelsea", dsp=dsp, out_dir=os.path.join(insp_dir, "project"), force=True,
+                               log=log)  # fmt: skip
+        for line in insp.describe(result):
+            log(f"      {line}")
+        written = insp.write_edit(result, insp_dir)
+        summary["insp_edit"] = result.figures()
+        log(f"      {written[0]} (and {len(written) - 1} files beside it)")
     log(f"Vitis project: {project} (make -C {project} csim-threaded; vitis_hls -f run_hls.tcl)")
     return summary

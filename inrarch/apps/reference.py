@@ -57,14 +57,20 @@ def edit_reference(
     layout: str = "insp",
     scale: float | None = None,
     first: int | None = None,
+    chunk: int = 256,
 ) -> torch.Tensor:
     """INSP-Net's edit in PyTorch float64: the editor applied to the INR's nested-autograd derivative features
-    (`insp_derivatives`, stacked [N, K]); copies of both networks are used, the originals are left as they are."""
+    (`insp_derivatives`, stacked [N, K]), `chunk` samples at a time (nested autograd keeps every level's graph:
+    order 4 over 4,096 pixels at once needs tens of GB); copies of both networks are used, the originals are left
+    as they are."""
     model = copy.deepcopy(model).double()
     editor = copy.deepcopy(editor).double()
-    features = torch.stack(insp_derivatives(model, x.detach().double(), order, layout, scale, first), dim=1)
-    with torch.no_grad():
-        return editor(features)
+    results = []
+    for part in x.detach().double().split(chunk):
+        features = torch.stack(insp_derivatives(model, part, order, layout, scale, first), dim=1)
+        with torch.no_grad():
+            results.append(editor(features))
+    return torch.cat(results)
 
 
 class MatmulWork(TorchDispatchMode):
