@@ -24,6 +24,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from inrarch.dataflow.power import edp_ms_j, energy_mj
+
 # INR-Arch's published figures (arXiv 2308.05930, its repository's results table; ../benchmark), 64 points,
 # order 1 / order 2: latency ms, memory MB, power W, energy mJ, EDP ms*J.
 INR_ARCH = {
@@ -44,6 +46,7 @@ WORD_BYTES = 4  # fp32
 class FigureRow:
     design: str
     order: int
+    samples: int
     modeled_ms: float
     dsp_bound_ms: float
     timed_equal: bool | None
@@ -51,6 +54,7 @@ class FigureRow:
     fifo_mb: float
     buffers_mb: float
     power: dict
+    power_range: tuple[float, float]
     pytorch_ms: float
     pytorch_growth_mb: float
 
@@ -66,15 +70,9 @@ class FigureRow:
     def edp_ms_j(self) -> float:
         return edp_ms_j(self.power["total_w"], self.modeled_ms)
 
-
-def energy_mj(power_w: float, latency_ms: float) -> float:
-    """Energy of one call: power x latency (W x ms = mJ)."""
-    return power_w * latency_ms
-
-
-def edp_ms_j(power_w: float, latency_ms: float) -> float:
-    """Energy-delay product as INR-Arch reports it: energy (J) x latency (ms)."""
-    return power_w * latency_ms * 1e-3 * latency_ms
+    @property
+    def edp_at_30w(self) -> float:
+        return edp_ms_j(30.0, self.modeled_ms)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -153,21 +151,24 @@ def compile_design(kind: str, order: int, samples: int, dsp: int = 3200, network
 
 def figures_section(orders=(1, 2, 3, 4), with_edit: bool = True, dsp: int = 3200, log=print) -> list[FigureRow]:
     from inrarch.apps import edit
-    from inrarch.dataflow.power import design_power
+    from inrarch.dataflow.power import NOMINAL, design_power
 
-    designs = [("derivatives", o) for o in orders] + ([("edit", edit.ORDER)] if with_edit else [])
+    designs = [("derivatives", o, 64) for o in orders]
+    designs += [("edit", edit.ORDER, 64), ("edit", edit.ORDER, edit.SAMPLES)] if with_edit else []
     networks = _edit_networks(log) if with_edit else None
     rows = []
-    for kind, order in designs:
-        design = compile_design(kind, order, 64, dsp, networks)
+    for kind, order, samples in designs:
+        design = compile_design(kind, order, samples, dsp, networks)
         r = design.report
-        timed = design.timed_csim(_inputs(64))
-        pytorch_ms, growth = pytorch_run(kind, order, 64, repeats=max(3, 20 // 4**min(order, 3)))
-        name = f"order {order}" if kind == "derivatives" else "edit (INR + 65 features + editor)"
+        timed = design.timed_csim(_inputs(samples))
+        pytorch_ms, growth = pytorch_run(kind, order, samples, repeats=max(3, 20 // 4**min(order, 3)))
+        name = f"order {order}" if kind == "derivatives" else "edit: INR + 65 features + editor"
         mb = WORD_BYTES / 2**20
-        rows.append(FigureRow(name, order, r["modeled_latency_ms"], r["dsp_bound_ms"],
+        rows.append(FigureRow(name, order, samples, r["modeled_latency_ms"], r["dsp_bound_ms"],
                               timed.cycles == r["modeled_cycles"], r["weight_words"] * mb, r["fifo_words"] * mb,
-                              r["kernel_buffer_words"] * mb, design_power(r), pytorch_ms, growth))  # fmt: skip
+                              r["kernel_buffer_words"] * mb, design_power(r),
+                              (design_power(r, NOMINAL.low())["total_w"], design_power(r, NOMINAL.high())["total_w"]),
+                              pytorch_ms, growth))  # fmt: skip
         log(f"  {name}: modeled {r['modeled_latency_ms']:.3f} ms, {rows[-1].power['total_w']:.1f} W (modeled), "
             f"PyTorch {pytorch_ms:.1f} ms / +{growth:.1f} MB VmHWM")  # fmt: skip
     return rows
@@ -206,13 +207,16 @@ def _time_chunked(fn, samples: int, measure_up_to: int) -> tuple[float, str]:
     """ms for `samples` samples run CHUNK at a time; beyond `measure_up_to` samples, the chunk's time times the
     number of chunks (said so in the note)."""
     x = _inputs(min(samples, CHUNK))
-    fn(x[: min(8, len(x))])  # warm-up
-    start = time.perf_counter()
-    fn(x)
-    chunk_ms = 1e3 * (time.perf_counter() - start)
+    fn(x)  # warm-up
+    times = []
+    for _ in range(3 if samples <= CHUNK else 1):
+        start = time.perf_counter()
+        fn(x)
+        times.append(1e3 * (time.perf_counter() - start))
+    chunk_ms = sorted(times)[len(times) // 2]
     chunks = -(-samples // CHUNK)
     if samples <= CHUNK:
-        return chunk_ms, "measured"
+        return chunk_ms, "measured, median of 3"
     if samples <= measure_up_to:
         start = time.perf_counter()
         for _ in range(chunks):
@@ -244,33 +248,32 @@ def scaling_section(batches=(64, 4096, 65536), orders=(1, 2), with_edit: bool = 
                 with torch.no_grad():
                     return editor(f)
 
-            program = edit_program(inr, editor, _inputs(CHUNK), edit.ORDER, scale=edit.SCALE, first=edit.FEATURES)
-            from inrarch.context import make_context
-            from inrarch.passes.inr_autodiff import InrAutodiffPass
+            def make_program(n, inr=inr, editor=editor):
+                from inrarch.context import make_context
+                from inrarch.passes.inr_autodiff import InrAutodiffPass
 
-            InrAutodiffPass().apply(make_context(), program)
-            func = "edit"
+                program = edit_program(inr, editor, _inputs(n), edit.ORDER, scale=edit.SCALE, first=edit.FEATURES)
+                InrAutodiffPass().apply(make_context(), program)
+                return program, "edit"
         else:
 
             def pytorch(x, order=order):
                 return insp_derivatives(model, x, order)
 
-            program = differentiate(model, _inputs(CHUNK), order=order)
-            func = None
-
-        def taylor(x, program=program, func=func):
-            if len(x) != CHUNK:  # the program is compiled for CHUNK samples
-                x = torch.cat([x, x[: CHUNK - len(x)].new_zeros(CHUNK - len(x), 2)])
-            return evaluate(program, x, dtype=np.float32, func=func)
+            def make_program(n, order=order):
+                return differentiate(model, _inputs(n), order=order), None
 
         for samples in batches:
+            program, func = make_program(min(samples, CHUNK))
+
+            def taylor(x, program=program, func=func):
+                return evaluate(program, x, dtype=np.float32, func=func)
+
             start = time.perf_counter()
             design = compile_design(kind, order, samples, dsp, networks)
             compile_s = time.perf_counter() - start
             pt_ms, pt_note = _time_chunked(pytorch, samples, measure_up_to)
             ty_ms, ty_note = _time_chunked(taylor, samples, measure_up_to)
-            if samples < CHUNK:
-                ty_note = f"measured (program for {CHUNK} samples)"
             rows.append(ScalingRow(name, samples, design.report["modeled_latency_ms"], pt_ms, pt_note, ty_ms, ty_note,
                                    compile_s))  # fmt: skip
             log(f"  {name}, {samples} samples: FPGA {rows[-1].modeled_ms:.3f} ms (modeled), PyTorch {pt_ms:.1f} ms, "
@@ -285,15 +288,17 @@ def scaling_section(batches=(64, 4096, 65536), orders=(1, 2), with_edit: bool = 
 
 def figures_table(rows: list[FigureRow]) -> str:
     lines = [
-        "| design | latency (modeled) | / DSP bound | timed C-sim = model | on-chip memory MB: weights + FIFOs + buffers "
-        "| power W (modeled) | energy mJ | EDP ms·J | PyTorch CPU here: latency | PyTorch CPU here: VmHWM growth |",
-        "|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|",
+        "| design | samples per call | latency (modeled) | / DSP bound | timed C-sim = model | on-chip memory MB: weights + FIFOs + buffers "
+        "| power W (modeled; range) | energy mJ | EDP ms·J | EDP at the seed's flat 30 W | PyTorch CPU here: latency "
+        "| PyTorch CPU here: VmHWM growth |",
+        "|---|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.design} | {r.modeled_ms:.3f} ms | {r.modeled_ms / r.dsp_bound_ms:.2f}x | "
+            f"| {r.design} | {r.samples} | {r.modeled_ms:.3f} ms | {r.modeled_ms / r.dsp_bound_ms:.2f}x | "
             f"{'yes' if r.timed_equal else 'NO'} | {r.onchip_mb:.2f} = {r.weights_mb:.2f} + {r.fifo_mb:.3f} + "
-            f"{r.buffers_mb:.3f} | {r.power['total_w']:.1f} | {r.energy_mj:.2f} | {r.edp_ms_j:.5f} | "
+            f"{r.buffers_mb:.3f} | {r.power['total_w']:.1f} ({r.power_range[0]:.1f}-{r.power_range[1]:.1f}) | "
+            f"{r.energy_mj:.2f} | {r.edp_ms_j:.5f} | {r.edp_at_30w:.5f} | "
             f"{r.pytorch_ms:.1f} ms | {r.pytorch_growth_mb:.1f} MB |"
         )
     return "\n".join(lines)
@@ -314,7 +319,7 @@ def power_table(rows: list[FigureRow]) -> str:
     lines = ["| design | " + " | ".join(p.removesuffix("_w").replace("_", " ") + " W" for p in parts) + " | total W |",
              "|---|" + "---:|" * (len(parts) + 1)]  # fmt: skip
     for r in rows:
-        lines.append(f"| {r.design} | " + " | ".join(f"{r.power[p]:.2f}" for p in parts) +
+        lines.append(f"| {r.design}, {r.samples} per call | " + " | ".join(f"{r.power[p]:.2f}" for p in parts) +
                      f" | {r.power['total_w']:.2f} |")  # fmt: skip
     return "\n".join(lines)
 
@@ -392,7 +397,7 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
                     "fifo_mb", "buffers_mb", "power_w", "energy_mj", "edp_ms_j", "pytorch_ms", "pytorch_growth_mb",
                     "taylor_program_ms"])  # fmt: skip
         for r in figures:
-            w.writerow(["figures", r.design, 64, f"{r.modeled_ms:.4f}", f"{r.dsp_bound_ms:.4f}", f"{r.onchip_mb:.4f}",
+            w.writerow(["figures", r.design, r.samples, f"{r.modeled_ms:.4f}", f"{r.dsp_bound_ms:.4f}", f"{r.onchip_mb:.4f}",
                         f"{r.weights_mb:.4f}", f"{r.fifo_mb:.4f}", f"{r.buffers_mb:.4f}",
                         f"{r.power['total_w']:.3f}", f"{r.energy_mj:.4f}", f"{r.edp_ms_j:.6f}",
                         f"{r.pytorch_ms:.3f}", f"{r.pytorch_growth_mb:.2f}", ""])  # fmt: skip

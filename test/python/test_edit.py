@@ -178,3 +178,33 @@ def test_edit_output_folder_keeps_user_files(tmp_path):
     paths = edit.write_edit(result, str(out))
     assert len(paths) == 6 and json.load(open(out / "denoise-cat.json"))["task"] == "denoise"
     edit.write_edit(result, str(out))  # its own files again: fine
+
+
+def test_energy_and_edp_reproduce_the_seeds_published_table():
+    """energy = power x latency, EDP = energy x latency: INR-Arch's own table (../benchmark) is reproduced from its
+    latency and power columns to its printed precision (e.g. FPGA order 1: 30 W x 1.8284 ms = 54.85 mJ,
+    x 1.8284 ms = 0.100 ms*J)."""
+    from inrarch.apps.seed_bench import INR_ARCH
+    from inrarch.dataflow.power import edp_ms_j, energy_mj
+
+    for figures in INR_ARCH.values():
+        for i in range(2):
+            latency, power = figures["latency_ms"][i], figures["power_w"][i]
+            assert energy_mj(power, latency) == pytest.approx(figures["energy_mj"][i], abs=0.6)
+            assert edp_ms_j(power, latency) == pytest.approx(figures["edp_ms_j"][i], abs=0.0006)
+
+
+def test_power_model_arithmetic():
+    """Static plus per-resource dynamic power, linear in the clock: 1,000 DSP x 2.5 mW + 100 BRAM36 x 4 mW +
+    10,000 LUT x 10 uW + 10,000 FF x 3 uW = 2.5 + 0.4 + 0.1 + 0.03 W dynamic at 300 MHz, on 3 W static; half the
+    dynamic part at 150 MHz; the low / high models halve / double it."""
+    from inrarch.dataflow.power import NOMINAL, design_power
+
+    report = {"dsp": 1000, "bram36": 100, "lut": 10_000, "ff": 10_000, "assumptions": {"clock_mhz": 300.0}}
+    p = design_power(report)
+    assert p["total_w"] == pytest.approx(3.0 + 3.03)
+    assert p["dsp_w"] == pytest.approx(2.5)
+    slow = design_power({**report, "assumptions": {"clock_mhz": 150.0}})
+    assert slow["total_w"] == pytest.approx(3.0 + 3.03 / 2)
+    assert design_power(report, NOMINAL.low())["total_w"] == pytest.approx(3.0 + 3.03 / 2)
+    assert design_power(report, NOMINAL.high())["total_w"] == pytest.approx(3.0 + 3.03 * 2)
