@@ -196,8 +196,11 @@ def late_kernels(kernels: list[SimKernel], which: set[int]) -> list[SimKernel]:
     return out
 
 
+ROBUST_SAMPLES = 256  # the one-late-kernel scenarios of longer calls run on this many samples (periodic after)
+
+
 def robust(kernels: list[SimKernel], streams: list[SimStream], groups: list[list[int]], depths: list[int],
-           samples: int) -> list[int]:  # fmt: skip
+           samples: int, each_kernel: bool = True) -> list[int]:  # fmt: skip
     """Depths that also keep full throughput (and so never deadlock) when every kernel, or any one kernel, writes
     `late_by` iterations later than its modeled pipeline depth says: the Vitis schedule of a process may be
     deeper than the operator table's (a stall-all pipeline cannot deliver results early, so a shallow FIFO on a
@@ -206,7 +209,9 @@ def robust(kernels: list[SimKernel], streams: list[SimStream], groups: list[list
     depths = list(depths)
     unbounded = [s.tokens_per_sample * samples + 1 for s in streams]
     group_of = {i: g for g in groups for i in g}
-    scenarios = [set(range(len(kernels)))] + [{k} for k, kernel in enumerate(kernels) if kernel.writes]
+    scenarios = [set(range(len(kernels)))]
+    if each_kernel:
+        scenarios += [{k} for k, kernel in enumerate(kernels) if kernel.writes]
     for which in scenarios:
         sim = Simulator(late_kernels(kernels, which), streams)
         ideal = sim.run(samples, unbounded, occupancy=True)
@@ -253,7 +258,11 @@ def size_fifos(graph: GraphOp, samples: int | None = None, trim: bool = True, la
     if trim:
         depths = _trim(sim, groups, depths, min(n_samples, samples or 24), n_samples, ideal.cycles, occupancy)
     if late:
-        depths = robust(kernels, streams, groups, depths, n_samples)
+        # A call of many samples repeats one periodic schedule after its transient: the scenario of each kernel
+        # late runs on the first ROBUST_SAMPLES samples, the all-late one on the whole call (both at full speed).
+        depths = robust(kernels, streams, groups, depths, min(n_samples, ROBUST_SAMPLES))
+        if n_samples > ROBUST_SAMPLES:
+            depths = robust(kernels, streams, groups, depths, n_samples, each_kernel=False)
     final = sim.run(n_samples, depths).cycles
     assert final == ideal.cycles, (final, ideal.cycles)
     return DepthResult(depths, lp_depths, lp_words, lp_bound, final, ideal.cycles)
