@@ -273,6 +273,8 @@ def cmd_bench_seed(args: argparse.Namespace) -> None:
         print(f"[bench-seed 2/{steps}] scaling with the batch: {', '.join(map(str, args.batches))} samples per call",
               flush=True)  # fmt: skip
         scaling = seed_bench.scaling_section(args.batches)
+    command = "inrarch bench-seed " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench-seed"
+    seed_bench.write_results(args.out, figures, scaling, command)  # kept if the edits fail
     if not args.no_edits:
         print(f"[bench-seed {steps}/{steps}] INR editing on chip: every task on the test images", flush=True)
         edits = seed_bench.edits_section(args.out)
@@ -284,7 +286,6 @@ def cmd_bench_seed(args: argparse.Namespace) -> None:
     if edits:
         print()
         print(seed_bench.edits_table(edits))
-    command = "inrarch bench-seed " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench-seed"
     paths = seed_bench.write_results(args.out, figures, scaling, command, edits)
     print(f"\nwrote {', '.join(paths)}")
 

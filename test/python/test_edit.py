@@ -195,16 +195,18 @@ def test_energy_and_edp_reproduce_the_seeds_published_table():
 
 
 def test_power_model_arithmetic():
-    """Static plus per-resource dynamic power, linear in the clock: 1,000 DSP x 2.5 mW + 100 BRAM36 x 4 mW +
-    10,000 LUT x 10 uW + 10,000 FF x 3 uW = 2.5 + 0.4 + 0.1 + 0.03 W dynamic at 300 MHz, on 3 W static; half the
-    dynamic part at 150 MHz; the low / high models halve / double it."""
+    """Static and shell power plus per-resource dynamic power, linear in the clock: 1,000 DSP x 2.5 mW + 100 BRAM36
+    x 5.5 mW + 10,000 LUT x 15 uW + 10,000 FF x 5 uW = 2.5 + 0.55 + 0.15 + 0.05 = 3.25 W dynamic at 300 MHz, on
+    2.6 W static and 3.45 W shell; half the dynamic part at 150 MHz and in the low model; the high model takes the
+    xbtest ceilings (6.6 mW per DSP, 29 mW per BRAM36) and twice the logic: 6.6 + 2.9 + 0.3 + 0.1 = 9.9 W."""
     from inrarch.dataflow.power import NOMINAL, design_power
 
     report = {"dsp": 1000, "bram36": 100, "lut": 10_000, "ff": 10_000, "assumptions": {"clock_mhz": 300.0}}
+    fixed = 2.6 + 3.45
     p = design_power(report)
-    assert p["total_w"] == pytest.approx(3.0 + 3.03)
+    assert p["total_w"] == pytest.approx(fixed + 3.25)
     assert p["dsp_w"] == pytest.approx(2.5)
     slow = design_power({**report, "assumptions": {"clock_mhz": 150.0}})
-    assert slow["total_w"] == pytest.approx(3.0 + 3.03 / 2)
-    assert design_power(report, NOMINAL.low())["total_w"] == pytest.approx(3.0 + 3.03 / 2)
-    assert design_power(report, NOMINAL.high())["total_w"] == pytest.approx(3.0 + 3.03 * 2)
+    assert slow["total_w"] == pytest.approx(fixed + 3.25 / 2)
+    assert design_power(report, NOMINAL.low())["total_w"] == pytest.approx(fixed + 3.25 / 2)
+    assert design_power(report, NOMINAL.high())["total_w"] == pytest.approx(fixed + 9.9)
