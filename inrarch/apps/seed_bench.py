@@ -426,7 +426,7 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
                 ax.loglog(xs, values, styles[label], label=f"{design}: {label}")
         ax.set_xlabel("samples per call")
         ax.set_ylabel("samples per second")
-        ax.set_title("Throughput vs batch (FPGA modeled at 300 MHz, 3,200 DSP; CPU measured here)")
+        ax.set_title("Throughput vs batch (FPGA modeled at 300 MHz, 3,200 DSP; CPU measured here)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
