@@ -391,8 +391,8 @@ MARKER = ".inrarch-edit"
 
 
 def check_output(out_dir: str, force: bool = False) -> str:
-    """`out_dir` may hold the edit's pictures and project: new, empty, or an earlier `inrarch edit` output (its
-    marker lists the files inrarch wrote) with `force`. Returns its absolute path."""
+    """`out_dir` may hold the edit's pictures and project: new (its missing parents are made), empty, or an earlier
+    `inrarch edit` output (its marker lists the files inrarch wrote) with `force`. Returns its absolute path."""
     from inrarch.diagnostics import CompileError
 
     out_dir = os.path.abspath(out_dir)
@@ -406,9 +406,7 @@ def check_output(out_dir: str, force: bool = False) -> str:
             if not force:
                 raise CompileError(f"{out_dir} holds an earlier inrarch edit: pass --force to replace the files "
                                    "inrarch wrote there")  # fmt: skip
-    elif not os.path.isdir(os.path.dirname(out_dir)):
-        raise CompileError(f"cannot write {out_dir}: its parent directory does not exist")
-    return out_dir
+    return out_dir  # a new folder is made with its missing parents
 
 
 def written_before(out_dir: str) -> set[str]:

@@ -160,6 +160,7 @@ def test_edit_output_folder_keeps_user_files(tmp_path):
     # An earlier edit output needs force; a file of an output's name that inrarch did not write stops the write.
     out = tmp_path / "out"
     edit.check_output(str(out))
+    assert edit.check_output(str(tmp_path / "new" / "nested")) == str(tmp_path / "new" / "nested")
     out.mkdir()
     edit.record_output(str(out), [])
     with pytest.raises(CompileError, match="pass --force"):
