@@ -20,11 +20,12 @@ dataflow order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import networkx as nx
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
@@ -151,17 +152,15 @@ def _affine(expr: Expr, cols: list[np.ndarray], width: int) -> tuple[np.ndarray,
     return None
 
 
-_WEIGHT_KEYS: dict[object, bytes] = {}
-
-
 def _weights_key(mv: MatVecOp) -> bytes:
-    """The weights' values (a splat and its expanded form have one key); memoised per attribute."""
-    if (key := _WEIGHT_KEYS.get(mv.weights)) is None:
-        w = dense_to_numpy(mv.weights)
-        key = _WEIGHT_KEYS.setdefault(mv.weights, w.tobytes() + str(w.shape).encode())
-        if len(_WEIGHT_KEYS) > 4096:
-            _WEIGHT_KEYS.clear()
-    return key
+    """The weights' values (a splat and its expanded form have one key)."""
+    return _values_key(mv.weights)
+
+
+@lru_cache(maxsize=4096)
+def _values_key(weights: DenseIntOrFPElementsAttr) -> bytes:
+    w = dense_to_numpy(weights)
+    return w.tobytes() + str(w.shape).encode()
 
 
 def _epilogue(mv: MatVecOp) -> tuple[MapOp, np.ndarray, np.ndarray] | None:

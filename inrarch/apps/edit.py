@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inrarch.apps.demo import fit_siren, pixel_coordinates
+
 SIZE = 64
 ORDER = 4
 FEATURES = 65
@@ -110,13 +112,6 @@ def psnr(image: np.ndarray, target: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
 
 
-def pixel_coordinates(size: int = SIZE):
-    import torch
-
-    axis = torch.linspace(-1, 1, size)
-    return torch.stack(torch.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
-
-
 def to_image(values: np.ndarray, size: int = SIZE) -> np.ndarray:
     """Network values (2 * pixel - 1) of size*size pixels -> an image in pixel units (not clipped)."""
     return (np.asarray(values, dtype=np.float64).reshape(size, size, 3) + 1.0) / 2.0
@@ -144,7 +139,6 @@ def _save(path: str, state) -> None:
 def fit_inr(name: str, task: str, steps: int = FIT_STEPS, progress: bool = True, seed: int = 0):
     """The benchmark SIREN fitted to `task_input(task, image)` (full-batch Adam, lr 1e-4); cached."""
     import torch
-    from tqdm import tqdm
 
     from inrarch.apps.models import benchmark_siren
 
@@ -155,16 +149,8 @@ def fit_inr(name: str, task: str, steps: int = FIT_STEPS, progress: bool = True,
         model.load_state_dict(torch.load(path, weights_only=True))
         return model
     image = task_input(task, load_image(name), name)
-    coords = pixel_coordinates()
-    target = torch.tensor(image.reshape(-1, 3) * 2 - 1, dtype=torch.float32)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    bar = tqdm(range(steps), desc=f"fit INR {name} ({variant})", disable=not progress, leave=False)
-    for _ in bar:
-        optimizer.zero_grad()
-        loss = ((model(coords) - target) ** 2).mean()
-        loss.backward()
-        optimizer.step()
-        bar.set_postfix(psnr=f"{10 * np.log10(4.0 / loss.item()):.1f} dB", refresh=False)
+    model = fit_siren(image, steps, log=lambda _: None, seed=seed,
+                      bar=f"fit INR {name} ({variant})" if progress else None)  # fmt: skip
     _save(path, model.state_dict())
     return model
 
@@ -186,7 +172,7 @@ def inr_features(name: str, task: str, progress: bool = True) -> np.ndarray:
                                 "first": FEATURES, "order": ORDER, "scale": SCALE})  # fmt: skip
     if os.path.exists(path):
         return torch.load(path, weights_only=True).numpy()
-    values = features(fit_inr(name, task, progress=progress), pixel_coordinates())
+    values = features(fit_inr(name, task, progress=progress), pixel_coordinates(SIZE))
     _save(path, torch.from_numpy(values))
     return values
 
@@ -292,17 +278,21 @@ class EditResult:
 SAMPLES = 256  # pixels per call of the edit design: four rows of a 64 x 64 image
 
 
+def example_inputs(samples: int):
+    """The coordinates a design is compiled (and its timed C-simulation run) at: fixed, inside the domain."""
+    import torch
+
+    return (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
+
+
 def compile_edit(model, editor, dsp: int = 3200, out_dir: str | None = None, force: bool = False,
                  samples: int = SAMPLES):  # fmt: skip
     """The edit design: `editor` over the INR's 65 features, `samples` pixels per call (the pipeline fill of its ten
     layers in series is paid once a call: 1.33x the DSP bound at 64 pixels a call, 1.20x at 256)."""
-    import torch
-
     from inrarch.design import compile as compile_design
 
-    x = (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
-    return compile_design(model, x, order=ORDER, scale=SCALE, first=FEATURES, editor=editor, dsp=dsp,
-                          out_dir=out_dir, force=force)  # fmt: skip
+    return compile_design(model, example_inputs(samples), order=ORDER, scale=SCALE, first=FEATURES, editor=editor,
+                          dsp=dsp, out_dir=out_dir, force=force)  # fmt: skip
 
 
 def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None, force: bool = False,
@@ -318,7 +308,7 @@ def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None,
     editor = editor_for(task, progress=progress, log=log)
     model = fit_inr(image, task, progress=progress)
     original = load_image(image)
-    coords = pixel_coordinates()
+    coords = pixel_coordinates(SIZE)
     if out_dir is not None:
         os.makedirs(os.path.dirname(os.path.abspath(out_dir)), exist_ok=True)
     design = compile_edit(model, editor, dsp=dsp, out_dir=out_dir, force=force)

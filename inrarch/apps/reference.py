@@ -49,6 +49,19 @@ def insp_derivatives(
     return [by_path[(o.channel, o.sequence)].detach() * factor**o.order for o in wanted]
 
 
+def edit_forward(model, editor, x, order: int, layout: str = "insp", scale: float | None = None,
+                 first: int | None = None, chunk: int = 256) -> torch.Tensor:
+    """INSP-Net's edit as INSP-Net runs it: the editor applied to the INR's nested-autograd derivative features
+    (`insp_derivatives`, stacked [N, K]), `chunk` samples at a time (nested autograd keeps every level's graph:
+    order 4 over 4,096 pixels at once needs tens of GB), in the networks' own dtype."""
+    results = []
+    for part in x.detach().split(chunk):
+        features = torch.stack(insp_derivatives(model, part, order, layout, scale, first), dim=1)
+        with torch.no_grad():
+            results.append(editor(features))
+    return torch.cat(results)
+
+
 def edit_reference(
     model: torch.nn.Module,
     editor: torch.nn.Module,
@@ -59,18 +72,10 @@ def edit_reference(
     first: int | None = None,
     chunk: int = 256,
 ) -> torch.Tensor:
-    """INSP-Net's edit in PyTorch float64: the editor applied to the INR's nested-autograd derivative features
-    (`insp_derivatives`, stacked [N, K]), `chunk` samples at a time (nested autograd keeps every level's graph:
-    order 4 over 4,096 pixels at once needs tens of GB); copies of both networks are used, the originals are left
-    as they are."""
+    """`edit_forward` in float64 on copies of both networks (the originals are left as they are)."""
     model = copy.deepcopy(model).double()
     editor = copy.deepcopy(editor).double()
-    results = []
-    for part in x.detach().double().split(chunk):
-        features = torch.stack(insp_derivatives(model, part, order, layout, scale, first), dim=1)
-        with torch.no_grad():
-            results.append(editor(features))
-    return torch.cat(results)
+    return edit_forward(model, editor, x.detach().double(), order, layout, scale, first, chunk)
 
 
 class MatmulWork(TorchDispatchMode):

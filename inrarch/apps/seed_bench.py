@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from inrarch.apps.edit import example_inputs
 from inrarch.dataflow.power import edp_ms_j, energy_mj
 
 # INR-Arch's published figures (arXiv 2308.05930, its repository's results table; ../benchmark), 64 points,
@@ -93,11 +94,10 @@ torch.manual_seed(0)
 x = torch.rand(samples, 2) * 2 - 1
 if kind == "edit":
     from inrarch.apps import edit
+    from inrarch.apps.reference import edit_forward
     editor = edit.make_editor()
     def run(x):
-        f = torch.stack(insp_derivatives(model, x, edit.ORDER, scale=edit.SCALE, first=edit.FEATURES), 1)
-        with torch.no_grad():
-            return editor(f)
+        return edit_forward(model, editor, x, edit.ORDER, scale=edit.SCALE, first=edit.FEATURES, chunk=len(x))
 else:
     def run(x):
         return insp_derivatives(model, x, order)
@@ -135,18 +135,13 @@ def _edit_networks(log=print):
 
 
 def compile_design(kind: str, order: int, samples: int, dsp: int = 3200, networks=None):
-    import torch
-
     from inrarch.apps import edit
     from inrarch.apps.models import benchmark_siren
     from inrarch.design import compile as compile_design
 
-    x = (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
     if kind == "edit":
-        model, editor = networks
-        return compile_design(model, x, order=edit.ORDER, scale=edit.SCALE, first=edit.FEATURES, editor=editor,
-                              dsp=dsp)  # fmt: skip
-    return compile_design(benchmark_siren(), x, order=order, dsp=dsp)
+        return edit.compile_edit(*networks, dsp=dsp, samples=samples)
+    return compile_design(benchmark_siren(), example_inputs(samples), order=order, dsp=dsp)
 
 
 def figures_section(orders=(1, 2, 3, 4), with_edit: bool = True, dsp: int = 3200, log=print) -> list[FigureRow]:
@@ -160,7 +155,7 @@ def figures_section(orders=(1, 2, 3, 4), with_edit: bool = True, dsp: int = 3200
     for kind, order, samples in designs:
         design = compile_design(kind, order, samples, dsp, networks)
         r = design.report
-        timed = design.timed_csim(_inputs(samples))
+        timed = design.timed_csim(example_inputs(samples))
         pytorch_ms, growth = pytorch_run(kind, order, samples, repeats=max(3, 20 // 4**min(order, 3)))
         name = f"order {order}" if kind == "derivatives" else "edit: INR + 65 features + editor"
         mb = WORD_BYTES / 2**20
@@ -172,12 +167,6 @@ def figures_section(orders=(1, 2, 3, 4), with_edit: bool = True, dsp: int = 3200
         log(f"  {name}: modeled {r['modeled_latency_ms']:.3f} ms, {rows[-1].power['total_w']:.1f} W (modeled), "
             f"PyTorch {pytorch_ms:.1f} ms / +{growth:.1f} MB VmHWM")  # fmt: skip
     return rows
-
-
-def _inputs(samples: int):
-    import torch
-
-    return (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -210,14 +199,10 @@ CHUNK = 4096  # samples per PyTorch / evaluator run: nested autograd over 65,536
 def _time_chunked(fn, samples: int, measure_up_to: int) -> tuple[float, str]:
     """ms for `samples` samples run CHUNK at a time; beyond `measure_up_to` samples, the chunk's time times the
     number of chunks (said so in the note)."""
-    x = _inputs(min(samples, CHUNK))
-    fn(x)  # warm-up
-    times = []
-    for _ in range(3 if samples <= CHUNK else 1):
-        start = time.perf_counter()
-        fn(x)
-        times.append(1e3 * (time.perf_counter() - start))
-    chunk_ms = sorted(times)[len(times) // 2]
+    from inrarch.apps.bench import _median_ms
+
+    x = example_inputs(min(samples, CHUNK))
+    chunk_ms = _median_ms(lambda: fn(x), 3 if samples <= CHUNK else 1)  # after a warm-up run
     chunks = -(-samples // CHUNK)
     if samples <= CHUNK:
         return chunk_ms, "measured, median of 3"
@@ -232,12 +217,11 @@ def _time_chunked(fn, samples: int, measure_up_to: int) -> tuple[float, str]:
 def scaling_section(batches=(64, 4096, 65536), orders=(1, 2), with_edit: bool = True, dsp: int = 3200,
                     measure_up_to: int = 65536, log=print) -> list[ScalingRow]:  # fmt: skip
     import numpy as np
-    import torch
 
     from inrarch.api import differentiate, edit_program, evaluate
     from inrarch.apps import edit
     from inrarch.apps.models import benchmark_siren
-    from inrarch.apps.reference import insp_derivatives
+    from inrarch.apps.reference import edit_forward, insp_derivatives
 
     networks = _edit_networks(log) if with_edit else None
     model = benchmark_siren()
@@ -248,15 +232,13 @@ def scaling_section(batches=(64, 4096, 65536), orders=(1, 2), with_edit: bool = 
             inr, editor = networks
 
             def pytorch(x, inr=inr, editor=editor):
-                f = torch.stack(insp_derivatives(inr, x, edit.ORDER, scale=edit.SCALE, first=edit.FEATURES), 1)
-                with torch.no_grad():
-                    return editor(f)
+                return edit_forward(inr, editor, x, edit.ORDER, scale=edit.SCALE, first=edit.FEATURES, chunk=len(x))
 
             def make_program(n, inr=inr, editor=editor):
                 from inrarch.context import make_context
                 from inrarch.passes.inr_autodiff import InrAutodiffPass
 
-                program = edit_program(inr, editor, _inputs(n), edit.ORDER, scale=edit.SCALE, first=edit.FEATURES)
+                program = edit_program(inr, editor, example_inputs(n), edit.ORDER, scale=edit.SCALE, first=edit.FEATURES)
                 InrAutodiffPass().apply(make_context(), program)
                 return program, "edit"
         else:
@@ -265,7 +247,7 @@ def scaling_section(batches=(64, 4096, 65536), orders=(1, 2), with_edit: bool = 
                 return insp_derivatives(model, x, order)
 
             def make_program(n, order=order):
-                return differentiate(model, _inputs(n), order=order), None
+                return differentiate(model, example_inputs(n), order=order), None
 
         for samples in batches:
             program, func = make_program(min(samples, CHUNK))
