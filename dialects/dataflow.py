@@ -63,6 +63,7 @@ from xdsl.utils.exceptions import VerifyException
 from inrarch.dataflow.facts import (
     BodyShape,
     KernelFacts,
+    MacFormat,
     fork_facts,
     map_facts,
     matvec_facts,
@@ -70,6 +71,8 @@ from inrarch.dataflow.facts import (
     shuffle_facts,
     write_facts,
 )
+from inrarch.dataflow.fixed import Fixed
+from inrarch.dataflow.fixed_body import BodyFormats, is_fixed_body, units
 from inrarch.dialects.inr import DerivativeAttr
 from inrarch.hardware import operator
 
@@ -178,6 +181,57 @@ class TargetAttr(ParametrizedAttribute):
             raise VerifyException(f"#dataflow.target clock must lie in (0, 1000] MHz, got {self.clock_mhz.data}")
 
 
+@irdl_attr_definition
+class FixedAttr(ParametrizedAttribute):
+    """A fixed-point number format, Vitis's `ap_fixed<W, I, Q, O>`: `#dataflow.fixed<18, 6>` (round half up,
+    wrap-around: the defaults) or `#dataflow.fixed<32, 10, trn, sat>`. On a `dataflow.fifo` it says how the
+    stream's values are stored; the stream's element type stays the value type they approximate (see
+    `inrarch.dataflow.fixed` for the arithmetic)."""
+
+    name = "dataflow.fixed"
+
+    width: IntAttr
+    int_bits: IntAttr
+    rounding: StringAttr
+    overflow: StringAttr
+
+    def __init__(self, width: int, int_bits: int, rounding: str = "rnd", overflow: str = "wrap"):
+        super().__init__(IntAttr(width), IntAttr(int_bits), StringAttr(rounding), StringAttr(overflow))
+
+    @staticmethod
+    def of(f: Fixed) -> FixedAttr:
+        return FixedAttr(f.width, f.int_bits, f.rounding, f.overflow)
+
+    @property
+    def value(self) -> Fixed:
+        return Fixed(self.width.data, self.int_bits.data, self.rounding.data, self.overflow.data)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser):
+        with parser.in_angle_brackets():
+            width = parser.parse_integer(allow_boolean=False, allow_negative=False)
+            parser.parse_punctuation(",")
+            int_bits = parser.parse_integer(allow_boolean=False)
+            modes = ["rnd", "wrap"]
+            if parser.parse_optional_punctuation(","):
+                modes[0] = parser.parse_identifier()
+                parser.parse_punctuation(",")
+                modes[1] = parser.parse_identifier()
+        return (IntAttr(width), IntAttr(int_bits), StringAttr(modes[0]), StringAttr(modes[1]))
+
+    def print_parameters(self, printer: Printer) -> None:
+        modes = "" if (self.rounding.data, self.overflow.data) == ("rnd", "wrap") else \
+            f", {self.rounding.data}, {self.overflow.data}"  # fmt: skip
+        printer.print_string(f"<{self.width.data}, {self.int_bits.data}{modes}>")
+
+    def verify(self) -> None:
+        if not 2 <= self.width.data <= 64 or self.int_bits.data > self.width.data:
+            raise VerifyException(f"#dataflow.fixed needs 2 <= W <= 64 and I <= W, got <{self.width.data}, "
+                                  f"{self.int_bits.data}>")  # fmt: skip
+        if self.rounding.data not in ("rnd", "trn") or self.overflow.data not in ("wrap", "sat"):
+            raise VerifyException("#dataflow.fixed modes are rnd or trn, then wrap or sat")
+
+
 def stream_type(element_type: Attribute, elements: int, width: int) -> StreamType:
     """The stream carrying `elements` values per sample in tokens of `width` elements."""
     if elements % width:
@@ -230,6 +284,7 @@ class GraphOp(IRDLOperation):
     modeled_cycles = opt_attr_def(IntegerAttr[I64])  # cycle model, final FIFO depths (dataflow-fifo-depth)
     lp_fifo_words = opt_attr_def(FloatAttr)  # FIFO words of the balancing LP's schedule (dataflow-fifo-depth)
     lp_bound_words = opt_attr_def(FloatAttr)  # least FIFO words of stall-free schedules (dataflow-fifo-depth)
+    precision = opt_attr_def(StringAttr)  # fixed-point designs: how their formats were chosen (dataflow-fixed-point)
 
     traits = traits_def(IsolatedFromAbove(), SymbolOpInterface(), NoTerminator())
 
@@ -330,10 +385,11 @@ class FifoOp(IRDLOperation):
     name = "dataflow.fifo"
 
     depth = prop_def(IntegerAttr[I64])
+    format = opt_prop_def(FixedAttr)  # fixed-point designs: how the stream's values are stored
     stream = result_def(StreamType)
 
     traits = traits_def(HasParent(GraphOp))
-    assembly_format = "`depth` $depth attr-dict `:` type($stream)"
+    assembly_format = "`depth` $depth (`format` $format^)? attr-dict `:` type($stream)"
 
     def __init__(self, type: StreamType, depth: int = 2):
         super().__init__(properties={"depth": IntegerAttr(depth, i64)}, result_types=[type])
@@ -341,6 +397,18 @@ class FifoOp(IRDLOperation):
     @property
     def depth_value(self) -> int:
         return self.depth.value.data
+
+    @property
+    def fixed(self) -> Fixed | None:
+        return self.format.value if self.format is not None else None
+
+    @property
+    def bits(self) -> int:
+        """Bits of one element as the FIFO stores it."""
+        if self.format is not None:
+            return self.format.width.data
+        element = self.stream.type.element_type
+        return element.bitwidth if isinstance(element, AnyFloat) else 32
 
     def verify_(self) -> None:
         if self.depth_value < 1:
@@ -371,9 +439,11 @@ class KernelOp(IRDLOperation):
 
     @property
     def element_bits(self) -> int:
-        types = [*self.input_types(), *self.output_types()]
-        element = types[0].element_type if types else f32
-        return element.bitwidth if isinstance(element, AnyFloat) else 32
+        """Bits of the widest stream element the kernel handles (the stream formats' widths in fixed point)."""
+        streams = [*self.stream_inputs, *self.stream_outputs]
+        if not streams:
+            return 32
+        return max(v.owner.bits if isinstance(v.owner, FifoOp) else 32 for v in streams)
 
     @property
     def ii_value(self) -> int:
@@ -551,6 +621,7 @@ class MapOp(KernelOp):
     inputs = var_operand_def(StreamType)
     outputs = var_operand_def(StreamType)
     consts = opt_prop_def(ArrayAttr[DenseIntOrFPElementsAttr])
+    const_formats = opt_prop_def(ArrayAttr[FixedAttr])  # fixed-point designs: one format per column constant
     lanes = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     ii = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     body = region_def("single_block")
@@ -598,17 +669,32 @@ class MapOp(KernelOp):
         """The declared II: cycles over which the map's operators are shared."""
         return self.ii.value.data
 
+    @property
+    def fixed(self) -> bool:
+        """Whether the body computes in fixed point (its ops carry formats)."""
+        return is_fixed_body(self.body.block)
+
+    def col_formats(self) -> list[Fixed]:
+        return [a.value for a in self.const_formats.data] if self.const_formats is not None else []
+
     def body_shape(self) -> BodyShape:
-        """Operations per element, critical path and longest operator chain of the body."""
+        """Operations per element, critical path and longest operator chain of the body (in fixed point: the
+        operators of each op's fixed-point form, `inrarch.dataflow.fixed_body`)."""
         counts: dict[str, int] = {}
         finish: dict[SSAValue, tuple[int, int]] = {}  # value -> (cycles, operators on the longest path)
+        formats = BodyFormats(self) if self.fixed else None
         for op in self.body.block.ops:
             if op.name in ("arith.constant", "dataflow.yield"):
                 continue
-            counts[op.name] = counts.get(op.name, 0) + 1
+            if formats is not None:
+                names, latency = units(op, formats)
+            else:
+                names, latency = [op.name], operator(op.name).latency
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
             start = max((finish.get(v, (0, 0)) for v in op.operands), default=(0, 0))
             for r in op.results:
-                finish[r] = (start[0] + operator(op.name).latency, start[1] + 1)
+                finish[r] = (start[0] + latency, start[1] + 1)
         yielded = [finish.get(v, (0, 0)) for v in self.body.block.last_op.operands]
         return BodyShape(counts, max((y[0] for y in yielded), default=0), max((y[1] for y in yielded), default=0))
 
@@ -674,6 +760,12 @@ class MatVecOp(KernelOp):
     bias_on = opt_prop_def(DenseArrayBase)
     par_in = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     par_out = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    # Fixed-point designs: the weights' (and bias's) format and the accumulator's. The members' streams share a
+    # width; a member's values are its stream's raw integers, read in the format of member 0's input stream and
+    # written in member 0's output format, every member's output format being its input format shifted by the
+    # same number of integer bits (a power-of-two scaling a linear map commutes with).
+    weight_format = opt_prop_def(FixedAttr)
+    acc_format = opt_prop_def(FixedAttr)
 
     assembly_format = _IO_FORMAT + " `weights` `(` $weights `)` (`bias` `(` $bias^ `)`)? attr-dict"
     irdl_options = _KERNEL_OPTIONS
@@ -738,11 +830,18 @@ class MatVecOp(KernelOp):
         rows, cols = self.shape
         return self.members * rows * cols
 
+    def mac_format(self) -> MacFormat | None:
+        """The widths of a fixed-point matvec's numbers (None in floating point)."""
+        if self.weight_format is None or self.acc_format is None:
+            return None
+        x, y = self.inputs[0].owner.bits, self.outputs[0].owner.bits
+        return MacFormat(x, self.weight_format.width.data, self.acc_format.width.data, y)
+
     def facts(self) -> KernelFacts:
         rows, cols = self.shape
         vin, vout = self.input_types()[0].width, self.output_types()[0].width
         return matvec_facts(self.members, rows, cols, vin, vout, self.par_in_value, self.par_out_value,
-                            self.element_bits)  # fmt: skip
+                            self.element_bits, self.mac_format())  # fmt: skip
 
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
@@ -842,5 +941,5 @@ class ShuffleOp(KernelOp):
 DATAFLOW = Dialect(
     "dataflow",
     [GraphOp, FifoOp, ReadOp, WriteOp, ForkOp, MapOp, YieldOp, MatVecOp, ShuffleOp],
-    [StreamType, TargetAttr],
+    [StreamType, TargetAttr, FixedAttr],
 )

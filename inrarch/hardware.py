@@ -9,6 +9,7 @@ multiply-add costs 5 DSP (fmul 3, fadd 2), the figure INR-Arch's comparison uses
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 from inrarch.diagnostics import CompileError
 from inrarch.ops import BY_NAME
@@ -19,6 +20,7 @@ class Operator:
     latency: int  # cycles from operands to result
     dsp: int  # DSP slices of one fully pipelined unit
     lut: int = 0  # a rough LUT count, for ops built from logic
+    bram18: int = 0  # BRAM18 of the unit's own tables (fixed-point function tables)
 
 
 # fp32, UltraScale+, 300 MHz (modeled estimates): each op's entry in the op registry (inrarch.ops), and constants.
@@ -36,10 +38,56 @@ READ_LATENCY = {"bram": 2, "lutram": 1, "registers": 0}
 
 
 def operator(name: str) -> Operator:
+    if name.startswith("fx."):
+        return fixed_operator(name)
     try:
         return OPERATORS[name]
     except KeyError:
         raise CompileError(f"the hardware model has no operator {name}") from None
+
+
+def _rom_cost(entries: int, bits: int) -> tuple[int, int]:
+    """(BRAM18, LUT) of one ROM of `entries` words: LUTRAM up to LUTRAM_MAX_WORDS words, else BRAM18 (1K x 18 or
+    512 x 36 per BRAM18)."""
+    if entries <= LUTRAM_MAX_WORDS:
+        return 0, ceil(entries / 64) * bits
+    per_bram = 1024 if bits <= 18 else 512
+    return ceil(entries / per_bram) * ceil(bits / 36 if bits > 18 else 1), 0
+
+
+def fixed_operator(name: str) -> Operator:
+    """The unit of a fixed-point operator, by the name the hardware facts give it (widths in bits):
+    `fx.mul.AxB` (a DSP48E2 multiply, tiled 27 x 18), `fx.add.W` (a LUT adder), `fx.lut.W` (negation, comparison,
+    selection, min/max, abs: logic), `fx.div.W` (a LUT divider, one quotient bit per stage), and
+    `fx.table.X.E.T.N.P` (a function table: input X bits, entries and slopes of E bits, T interpolation-fraction
+    bits, N entries, P = 1 for a periodic table, which first multiplies the input by 1 / (2 pi), 27 bits). A
+    table's latency includes its multiplies, its DSP are counted apart (as the `fx.mul` operators they are, which
+    the code shares like the body's other multiplies)."""
+    from inrarch.dataflow.fixed import FX_ADD_LATENCY, mul_dsp, mul_latency
+
+    parts = name.split(".")
+    try:
+        kind, args = parts[1], parts[2:]
+        if kind == "mul":
+            a, b = (int(v) for v in args[0].split("x"))
+            return Operator(mul_latency(a, b), mul_dsp(a, b), 0 if mul_dsp(a, b) == 1 else a + b)
+        if kind == "add":
+            return Operator(FX_ADD_LATENCY, 0, int(args[0]))
+        if kind == "lut":
+            return Operator(1, 0, int(args[0]))
+        if kind == "div":
+            w = int(args[0])
+            return Operator(w + 3, 0, w * w)
+        if kind == "table":
+            x, e, t, n, periodic = (int(v) for v in args)
+            bram, lut = _rom_cost(n, e)
+            latency = 1 + READ_LATENCY["bram" if bram else "lutram"] + mul_latency(e, t + 1) + FX_ADD_LATENCY
+            if periodic:
+                latency += mul_latency(x, 27)
+            return Operator(latency, 0, 2 * lut + e + x, 2 * bram)
+    except (ValueError, IndexError):
+        pass
+    raise CompileError(f"the hardware model has no operator {name}")
 
 
 def read_latency(impl: str) -> int:

@@ -49,6 +49,11 @@ class OpInfo:
     simplify: Callable | None = None
     """(builder, operand nodes) -> a simpler node, or None."""
     aten: tuple[str, ...] = ()
+    fixed: str | None = None
+    """Its fixed-point form (inrarch.dataflow.fixed): `add`, `sub`, `mul`, `div` (ap_fixed arithmetic), `logic`
+    (negation, abs, min/max, comparison, selection: exact), `table` (a function table of the op's numpy
+    evaluation over the input's calibrated range: every unary function, and powf with a constant exponent);
+    None: no fixed-point form."""
 
     @property
     def name(self) -> str:
@@ -147,55 +152,55 @@ def _const_exponent(node) -> float:
 
 _ENTRIES = [
     OpInfo(arith.AddfOp, 2, np.add, 4, 2, 200, "{0} + {1}", "add", lambda T, j, n: T.add(j[0], j[1]),
-           lambda b, v, g: [g, g], True, _simplify_add),
+           lambda b, v, g: [g, g], True, _simplify_add, fixed="add"),
     OpInfo(arith.SubfOp, 2, np.subtract, 4, 2, 200, "{0} - {1}", "sub", lambda T, j, n: T.sub(j[0], j[1]),
-           lambda b, v, g: [g, b.neg(g)], False, _simplify_sub),
+           lambda b, v, g: [g, b.neg(g)], False, _simplify_sub, fixed="sub"),
     OpInfo(arith.MulfOp, 2, np.multiply, 3, 3, 100, "{0} * {1}", "mul", lambda T, j, n: T.mul(j[0], j[1]),
-           lambda b, v, g: [b.mul(g, v.args[1]), b.mul(g, v.args[0])], True, _simplify_mul),
+           lambda b, v, g: [b.mul(g, v.args[1]), b.mul(g, v.args[0])], True, _simplify_mul, fixed="mul"),
     OpInfo(arith.DivfOp, 2, np.divide, 12, 0, 800, "{0} / {1}", "div", lambda T, j, n: T.div(j[0], j[1]),
-           lambda b, v, g: [b.div(g, v.args[1]), b.neg(b.div(b.mul(g, v), v.args[1]))], False, _simplify_div),
+           lambda b, v, g: [b.div(g, v.args[1]), b.neg(b.div(b.mul(g, v), v.args[1]))], False, _simplify_div, fixed="div"),
     OpInfo(arith.NegfOp, 1, np.negative, 0, 0, 0, "-{0}", None, lambda T, j, n: T.neg(j[0]),
-           lambda b, v, g: [b.neg(g)], simplify=_simplify_neg, aten=("aten.neg.default",)),
+           lambda b, v, g: [b.neg(g)], simplify=_simplify_neg, aten=("aten.neg.default",), fixed="logic"),
     OpInfo(math.SinOp, 1, np.sin, 20, 8, 1500, "fn:sin", None, lambda T, j, n: T.sin(j[0]),
-           lambda b, v, g: [b.mul(g, b.unary("math.cos", v.args[0]))], aten=("aten.sin.default",)),
+           lambda b, v, g: [b.mul(g, b.unary("math.cos", v.args[0]))], aten=("aten.sin.default",), fixed="table"),
     OpInfo(math.CosOp, 1, np.cos, 20, 8, 1500, "fn:cos", None, lambda T, j, n: T.cos(j[0]),
-           lambda b, v, g: [b.neg(b.mul(g, b.unary("math.sin", v.args[0])))], aten=("aten.cos.default",)),
+           lambda b, v, g: [b.neg(b.mul(g, b.unary("math.sin", v.args[0])))], aten=("aten.cos.default",), fixed="table"),
     OpInfo(math.ExpOp, 1, np.exp, 12, 7, 600, "fn:exp", None, lambda T, j, n: T.exp(j[0]),
-           lambda b, v, g: [b.mul(g, v)], aten=("aten.exp.default",)),
+           lambda b, v, g: [b.mul(g, v)], aten=("aten.exp.default",), fixed="table"),
     OpInfo(math.ExpM1Op, 1, np.expm1, 14, 7, 700, "fn:expm1", None, lambda T, j, n: T.expm1(j[0]),
-           lambda b, v, g: [b.mul(g, b.unary("math.exp", v.args[0]))]),
+           lambda b, v, g: [b.mul(g, b.unary("math.exp", v.args[0]))], fixed="table"),
     OpInfo(math.LogOp, 1, np.log, 14, 6, 900, "fn:log", None, lambda T, j, n: T.log(j[0]),
-           lambda b, v, g: [b.div(g, v.args[0])], aten=("aten.log.default",)),
+           lambda b, v, g: [b.div(g, v.args[0])], aten=("aten.log.default",), fixed="table"),
     OpInfo(math.Log1pOp, 1, np.log1p, 16, 6, 1000, "fn:log1p", None, lambda T, j, n: T.log1p(j[0]),
-           lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), v.args[0]))], aten=("aten.log1p.default",)),
+           lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), v.args[0]))], aten=("aten.log1p.default",), fixed="table"),
     OpInfo(math.TanhOp, 1, np.tanh, 20, 9, 1200, "fn:tanh", None, lambda T, j, n: T.tanh(j[0]),
-           lambda b, v, g: [b.mul(g, b.sub(b.const(1.0, v.shape), b.mul(v, v)))], aten=("aten.tanh.default",)),
+           lambda b, v, g: [b.mul(g, b.sub(b.const(1.0, v.shape), b.mul(v, v)))], aten=("aten.tanh.default",), fixed="table"),
     OpInfo(math.ErfOp, 1, special.erf, 22, 10, 1400, "fn:erf", None, lambda T, j, n: T.erf(j[0]),
            lambda b, v, g: [b.mul(g, b.scale(b.unary("math.exp", b.neg(b.mul(v.args[0], v.args[0]))),
-                                             2.0 / sqrt(pi)))]),  # fmt: skip
+                                             2.0 / sqrt(pi)))], fixed="table"),  # fmt: skip
     OpInfo(math.SqrtOp, 1, np.sqrt, 12, 0, 700, "fn:sqrt", None, lambda T, j, n: T.sqrt(j[0]),
-           lambda b, v, g: [b.div(g, b.scale(v, 2.0))], aten=("aten.sqrt.default",)),
+           lambda b, v, g: [b.div(g, b.scale(v, 2.0))], aten=("aten.sqrt.default",), fixed="table"),
     OpInfo(math.RsqrtOp, 1, lambda x: 1.0 / np.sqrt(x), 14, 0, 900, "fn:rsqrt", None, lambda T, j, n: T.rsqrt(j[0]),
-           lambda b, v, g: [b.scale(b.mul(g, b.mul(v, b.mul(v, v))), -0.5)]),
+           lambda b, v, g: [b.scale(b.mul(g, b.mul(v, b.mul(v, v))), -0.5)], fixed="table"),
     OpInfo(math.AbsFOp, 1, np.abs, 0, 0, 0, "hls::fabs({0})", None, lambda T, j, n: T.absf(j[0]),
-           lambda b, v, g: [b.where("oge", v.args[0], b.zeros(v.shape), g, b.neg(g))], aten=("aten.abs.default",)),
+           lambda b, v, g: [b.where("oge", v.args[0], b.zeros(v.shape), g, b.neg(g))], aten=("aten.abs.default",), fixed="logic"),
     OpInfo(math.PowFOp, 2, np.power, 30, 13, 1800, "fn:pow", None,
            lambda T, j, n: T.power(j[0], _const_exponent(n[1]), T.b.ew("math.powf", n[0], n[1])),
            lambda b, v, g: [b.mul(g, b.mul(v.args[1], b.ew("math.powf", v.args[0],
                                                            b.ew("arith.subf", v.args[1], b.const(1.0, v.shape))))),
-                            None]),  # fmt: skip
+                            None], fixed="table"),  # fmt: skip
     # atan: w = 1 / (1 + u^2).
     OpInfo(math.AtanOp, 1, np.arctan, 24, 8, 1600, "fn:atan", None,
            lambda T, j, n: T.chain_of(j[0], T.b.unary("math.atan", n[0]),
                                       T.div(T.one(n[0].shape), T.add(T.one(n[0].shape), T.mul(j[0], j[0])))),
            lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), b.mul(v.args[0], v.args[0])))],
-           aten=("aten.atan.default",)),  # fmt: skip
+           aten=("aten.atan.default",), fixed="table"),  # fmt: skip
     # Not differentiated as such (inr-autodiff turns comparisons and selections into `where` nodes), but printed
     # and counted.
-    OpInfo(arith.CmpfOp, 2, np.less, 1, 0, 70, ""),  # printed with its select, as a conditional expression
-    OpInfo(arith.SelectOp, 3, np.where, 0, 0, 32, ""),
-    OpInfo(arith.MaximumfOp, 2, np.maximum, 1, 0, 100, "hls::fmax({0}, {1})"),
-    OpInfo(arith.MinimumfOp, 2, np.minimum, 1, 0, 100, "hls::fmin({0}, {1})"),
+    OpInfo(arith.CmpfOp, 2, np.less, 1, 0, 70, "", fixed="logic"),  # printed with its select, as a conditional expression
+    OpInfo(arith.SelectOp, 3, np.where, 0, 0, 32, "", fixed="logic"),
+    OpInfo(arith.MaximumfOp, 2, np.maximum, 1, 0, 100, "hls::fmax({0}, {1})", fixed="logic"),
+    OpInfo(arith.MinimumfOp, 2, np.minimum, 1, 0, 100, "hls::fmin({0}, {1})", fixed="logic"),
 ]  # fmt: skip
 
 ELEMENTWISE: dict[type[Operation], OpInfo] = {info.op: info for info in _ENTRIES}

@@ -44,6 +44,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "inr-stats": lazy("inr_stats", "InrStatsPass"),
         "dataflow-convert": lazy("dataflow_convert", "DataflowConvertPass"),
         "dataflow-fuse": lazy("dataflow_fuse", "DataflowFusePass"),
+        "dataflow-fixed-point": lazy("dataflow_fixed_point", "DataflowFixedPointPass"),
         "dataflow-parallelize": lazy("dataflow_parallelize", "DataflowParallelizePass"),
         "dataflow-fifo-depth": lazy("dataflow_fifo_depth", "DataflowFifoDepthPass"),
         "dataflow-report": lazy("dataflow_report", "DataflowReportPass"),

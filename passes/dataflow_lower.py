@@ -1,8 +1,10 @@
 """`dataflow-lower`: the whole dataflow pipeline with defaults, from a derivative program to a sized design:
-`dataflow-convert`, `dataflow-fuse`, `dataflow-parallelize`, `dataflow-fifo-depth`, `dataflow-report`.
+`dataflow-convert`, `dataflow-fuse`, `dataflow-fixed-point` (unless `precision=float`, the default),
+`dataflow-parallelize`, `dataflow-fifo-depth`, `dataflow-report`.
 
 Options are those of the steps: `target` (u50, u280 or custom), `dsp`, `bram`, `uram`, `clock-mhz`, `func`,
-`report` (a JSON file for the report; the readable report goes to stderr unless `quiet`)."""
+`precision` (float, auto or ap_fixed<W,I>), `error`, `overflow`, `calibration`, `report` (a JSON file for the
+report; the readable report goes to stderr unless `quiet`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 
+from inrarch.dataflow.fixed import parse_precision
 from inrarch.hardware import make_target
+from inrarch.passes.dataflow_fixed_point import DataflowFixedPointPass
 from inrarch.passes.dataflow_convert import DataflowConvertPass
 from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass
 from inrarch.passes.dataflow_fuse import DataflowFusePass
@@ -34,14 +38,21 @@ class DataflowLowerPass(ModulePass):
     func: str | None = None
     report: str | None = None
     quiet: bool = False
+    precision: str = "float"
+    error: float = 1e-3
+    overflow: str = "error"
+    calibration: str | None = None
 
     def passes(self) -> tuple[ModulePass, ...]:
         """The pipeline this pass stands for (inrarch-opt runs these in its place, so `--time-passes` and
         `--print-between-passes` see every step)."""
         make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)  # options checked before any work
+        fixed = parse_precision(self.precision) != "float"  # checked before any work too
         return (
             DataflowConvertPass(self.func),
             DataflowFusePass(),
+            *([DataflowFixedPointPass(self.precision, self.error, self.overflow, calibration=self.calibration)]
+              if fixed else []),  # fmt: skip
             DataflowParallelizePass(self.target, self.dsp, self.bram, self.uram, self.clock_mhz),
             DataflowFifoDepthPass(),
             DataflowReportPass(self.report, self.quiet),

@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from inrarch.dataflow.facts import BodyShape, map_operators, matvec_dsp, matvec_loop
+from inrarch.dataflow.facts import BodyShape, MacFormat, map_operators, matvec_dsp, matvec_loop
 from inrarch.dataflow.resources import graph_resources
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -81,15 +81,16 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int = 32) -> tuple[int, int, int] | None:
+def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int = 32,
+                   mac: MacFormat | None = None) -> tuple[int, int, int] | None:  # fmt: skip
     """(par_in, par_out, ii) with the fewest DSP (then lanes) whose compute loop takes at most `interval` cycles."""
     best = None
     for par_in in _powers_of_two_dividing(rows, 64):
         for par_out in range(1, cols + 1):
-            ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits)
+            ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits, mac)
             if compute * ii > interval:
                 continue
-            key = (matvec_dsp(par_in, par_out, ii), par_in * par_out, par_out)
+            key = (matvec_dsp(par_in, par_out, ii, mac), par_in * par_out, par_out)
             if best is None or key < best[0]:
                 best = (key, (par_in, par_out, ii))
             break  # more par_out only costs more at this par_in
@@ -149,6 +150,7 @@ class _Sizer:
         self.producer: dict[SSAValue, KernelOp] = {v: k for k in self.kernels for v in k.stream_outputs}
         self.shapes = {k: k.body_shape() for k in self.kernels if isinstance(k, MapOp)}
         self.bits = {k: k.element_bits for k in self.kernels}
+        self.macs = {k: k.mac_format() for k in self.kernels if isinstance(k, MatVecOp)}
         parent: dict[SSAValue, SSAValue] = {f.stream: f.stream for f in self.fifos}
 
         def find(v: SSAValue) -> SSAValue:
@@ -173,7 +175,7 @@ class _Sizer:
             groups.setdefault(find(f.stream), []).append(f.stream)
         self.clusters = list(groups.values())
         self.slowest = max(
-            [matvec_loop(k.members, *k.shape, 1, 1)[1] * matvec_loop(k.members, *k.shape, 1, 1)[0]
+            [matvec_loop(k.members, *k.shape, 1, 1, mac=self.macs[k])[1] * matvec_loop(k.members, *k.shape, 1, 1, mac=self.macs[k])[0]
              for k in self.kernels if isinstance(k, MatVecOp)]
             + [max(sum(t.elements for t in k.input_types()), sum(t.elements for t in k.output_types()))
                for k in self.kernels]
@@ -185,11 +187,11 @@ class _Sizer:
         dsp = 0
         for k in self.kernels:
             if isinstance(k, MatVecOp):
-                choice = cheapest_lanes(k.members, *k.shape, interval, self.bits[k])
+                choice = cheapest_lanes(k.members, *k.shape, interval, self.bits[k], self.macs[k])
                 if choice is None:
                     return None
                 lanes[k] = choice
-                dsp += matvec_dsp(choice[0], choice[1], choice[2])
+                dsp += matvec_dsp(choice[0], choice[1], choice[2], self.macs[k])
         widths: dict[SSAValue, int] = {}
         for cluster in self.clusters:
             elements = cluster[0].type.elements
@@ -236,6 +238,7 @@ class _Sizer:
             if width == t.width:
                 continue
             new = FifoOp(stream_type(t.element_type, t.elements, width), fifo.depth_value)
+            new.format = fifo.format
             new.stream.name_hint = fifo.stream.name_hint
             fifo.parent_block().insert_op_before(new, fifo)
             fifo.stream.replace_all_uses_with(new.stream)

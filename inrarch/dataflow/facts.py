@@ -147,9 +147,24 @@ def serial_accumulation(products: int, distance: int, acc_read: int) -> Recurren
     return Recurrence("serial accumulation", acc_read + products * operator("arith.addf").latency + 1, distance)
 
 
-def tree_accumulation(distance: int, acc_read: int) -> Recurrence:
+def tree_accumulation(distance: int, acc_read: int, add: str = "arith.addf") -> Recurrence:
     """The recurrence of `acc = acc + tree(p_0 .. p_k)` with an explicit adder tree: read, one add, write."""
-    return Recurrence("accumulator", acc_read + operator("arith.addf").latency + 1, distance)
+    return Recurrence("accumulator", acc_read + operator(add).latency + 1, distance)
+
+
+@dataclass(frozen=True)
+class MacFormat:
+    """The numbers of a fixed-point matvec, in bits: input elements, weights, the accumulator (every product
+    exact, the sum bounded: no rounding, no overflow inside) and output elements."""
+
+    x: int
+    w: int
+    acc: int
+    y: int
+
+    @property
+    def operators(self) -> tuple[str, str]:
+        return f"fx.mul.{self.x}x{self.w}", f"fx.add.{self.acc}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -185,7 +200,7 @@ class KernelFacts:
 
     @property
     def bram18(self) -> int:
-        return sum(m.bram18 for m in self.memories)
+        return sum(m.bram18 for m in self.memories) + sum(operator(name).bram18 * n for name, n in self.operators.items())
 
     @property
     def lut(self) -> int:
@@ -211,33 +226,47 @@ def _shared(count: int, lanes: int, ii: int) -> int:
     return ceil(count * lanes / ii)
 
 
-def matvec_loop(members: int, rows: int, cols: int, par_in: int, par_out: int, bits: int = 32) -> tuple[int, int]:
+def matvec_loop(members: int, rows: int, cols: int, par_in: int, par_out: int, bits: int = 32,
+                mac: MacFormat | None = None) -> tuple[int, int]:  # fmt: skip
     """(II, compute iterations per sample) of a matvec with these lanes: the II its accumulator recurrence allows
     (1 when a sample takes a single reduction step)."""
     rb, cb = rows // par_in, ceil(cols / par_out)
     ii = 1
     if rb > 1:
-        acc = memory("acc", "ram", par_out, members * cb, bits, reads=1, writes=1)
-        ii = tree_accumulation(members * cb, acc.read_latency).ii
+        acc = memory("acc", "ram", par_out, members * cb, mac.acc if mac else bits, reads=1, writes=1)
+        ii = tree_accumulation(members * cb, acc.read_latency, lane_operators(mac)[1]).ii
     return ii, rb * members * cb
 
 
 MATVEC_LANE_OPERATORS = ("arith.mulf", "arith.addf")  # per lane: a multiply, and an add of the tree or accumulator
 
 
-def matvec_dsp(par_in: int, par_out: int, ii: int) -> int:
-    return sum(operator(name).dsp * _shared(1, par_in * par_out, ii) for name in MATVEC_LANE_OPERATORS)
+def lane_operators(mac: MacFormat | None) -> tuple[str, str]:
+    """The multiply and the add of one matvec lane (floating point, or fixed point of these widths)."""
+    return mac.operators if mac is not None else MATVEC_LANE_OPERATORS
+
+
+def mac_dsp(mac: MacFormat | None = None) -> int:
+    """DSP of one multiply-add lane."""
+    return sum(operator(name).dsp for name in lane_operators(mac))
+
+
+def matvec_dsp(par_in: int, par_out: int, ii: int, mac: MacFormat | None = None) -> int:
+    return sum(operator(name).dsp * _shared(1, par_in * par_out, ii) for name in lane_operators(mac))
 
 
 def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in: int, par_out: int,
-                 bits: int = 32) -> KernelFacts:  # fmt: skip
+                 bits: int = 32, mac: MacFormat | None = None) -> KernelFacts:  # fmt: skip
     """`inrarch::matvec`: per sample, for each input token (vin features), each of its par_in-feature slices, each
     member, each block of par_out output columns, one iteration of par_in x par_out multiply-adds: an explicit
     adder tree over the par_in products of a column, then one add into that column's accumulator (initialised
     with the bias or 0 at the first slice). A member's finished columns go, at its last slice, into a row buffer
     banked lcm(par_out, vout) ways; the output phase sends one token of vout columns per iteration (output token
     major, member minor), `out_delay` iterations after the sample's last compute iteration, while the next
-    sample is computed."""
+    sample is computed. In fixed point (`mac`) the multiplies are DSP48E2 multiplies of its widths, the adds LUT
+    adders of the accumulator's width."""
+    mul_op, add_op = lane_operators(mac)
+    w_bits, acc_bits, y_bits = (mac.w, mac.acc, mac.y) if mac else (bits, bits, bits)
     g = members
     slices = vin // par_in
     rb = rows // par_in  # reduction steps (row blocks of par_in)
@@ -247,18 +276,18 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     nw = g * ot
     lanes = par_in * par_out
     banks = lanes
-    w = memory("W", "rom", banks, rb * cb, bits)
-    bias = memory("bias", "rom", par_out, cb, bits)
+    w = memory("W", "rom", banks, rb * cb, w_bits)
+    bias = memory("bias", "rom", par_out, cb, acc_bits)
     mems = [w, bias]
     recurrences = []
     if rb > 1:
-        acc = memory("acc", "ram", par_out, g * cb, bits, reads=1, writes=1)
+        acc = memory("acc", "ram", par_out, g * cb, acc_bits, reads=1, writes=1)
         mems.append(acc)
-        recurrences.append(tree_accumulation(g * cb, acc.read_latency))
+        recurrences.append(tree_accumulation(g * cb, acc.read_latency, add_op))
     lcm = par_out * vout // gcd(par_out, vout)
     words_per_bank_row = ceil(cb * par_out / lcm)
     ii, bound = loop_ii(recurrences, mems)
-    fadd, fmul = operator("arith.addf").latency, operator("arith.mulf").latency
+    fadd, fmul = operator(add_op).latency, operator(mul_op).latency
     levels = _pow2_levels(par_in)
     chain = 2 + levels  # fmul, tree adds, accumulate
     mac_depth = w.read_latency + fmul + levels * fadd + fadd + 1 + (ii - 1) * chain
@@ -266,7 +295,7 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     out_start = compute - 1 + out_delay
     steps = max(compute, nw)
     nb = (out_start + nw - 1 - (rb - 1) * g * cb) // steps + 1
-    rowbuf = memory("rows", "ram", lcm, nb * g * words_per_bank_row, bits, reads=1, writes=1)
+    rowbuf = memory("rows", "ram", lcm, nb * g * words_per_bank_row, y_bits, reads=1, writes=1)
     mems.append(rowbuf)
     ii2, bound2 = loop_ii(recurrences, mems)
     assert ii2 == ii, (ii2, bound2)
@@ -275,11 +304,11 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     reads = [[((ib * slices) * g + m) * cb for ib in range(rows // vin)] for m in range(g)]
     writes = [[out_start + o * g + m + lag for o in range(ot)] for m in range(g)]
     tail = max(0, out_start + nw - steps)
-    assert (ii, compute) == matvec_loop(g, rows, cols, par_in, par_out, bits)
-    operators = {name: _shared(1, lanes, ii) for name in MATVEC_LANE_OPERATORS}
+    assert (ii, compute) == matvec_loop(g, rows, cols, par_in, par_out, bits, mac)
+    operators = {name: _shared(1, lanes, ii) for name in (mul_op, add_op)}
     # Registers: the members' input tokens; muxes: g*slices-to-1 per lane input, lcm/vout-to-1 per output element.
-    extra_lut = par_in * bits * max(0, g * slices - 1) // 4 + vout * bits * max(0, lcm // vout - 1) // 4
-    extra_ff = g * vin * bits + vout * bits
+    extra_lut = par_in * bits * max(0, g * slices - 1) // 4 + vout * y_bits * max(0, lcm // vout - 1) // 4
+    extra_ff = g * vin * bits + vout * y_bits
     params = {"G": g, "ROWS": rows, "COLS": cols, "VIN": vin, "VOUT": vout, "PI": par_in, "PO": par_out,
               "II": ii, "CB": cb, "RB": rb, "SLICES": slices, "COMPUTE": compute, "OT": ot, "NW": nw, "STEPS": steps,
               "OUT_START": out_start, "OUT_DELAY": out_delay, "NB": nb, "L": lcm, "LB": words_per_bank_row,
@@ -302,10 +331,16 @@ LUT_ONLY = ("arith.negf", "arith.cmpf", "arith.select", "math.absf", "arith.maxi
             "arith.constant")  # fmt: skip
 
 
+def unshared(name: str) -> bool:
+    """Operators the printed code does not limit with ALLOCATION (logic, and fixed-point adders, dividers and
+    function tables): counted once per use and lane."""
+    return name in LUT_ONLY or (name.startswith("fx.") and not name.startswith("fx.mul."))
+
+
 def map_operators(counts: Mapping[str, int], lanes: int, ii: int) -> dict[str, int]:
     """Operator instances of a map body on `lanes` lanes: every DSP operator shared over `ii` cycles (the code
     limits them with ALLOCATION), LUT-only operators unshared."""
-    return {name: count * lanes if name in LUT_ONLY or ii == 1 else _shared(count, lanes, ii)
+    return {name: count * lanes if unshared(name) or ii == 1 else _shared(count, lanes, ii)
             for name, count in counts.items()}  # fmt: skip
 
 
@@ -412,6 +447,6 @@ def fifo_lut(depth: int, width: int, bits: int = 32) -> int:
     return 40
 
 
-__all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "Memory", "Recurrence", "fifo_bram18", "fifo_impl",
+__all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "MacFormat", "Memory", "lane_operators", "mac_dsp", "Recurrence", "fifo_bram18", "fifo_impl",
            "fifo_lut", "fork_facts", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts",
            "serial_accumulation", "shuffle_facts", "tree_accumulation", "write_facts"]  # fmt: skip

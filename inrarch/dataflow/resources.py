@@ -31,6 +31,6 @@ def graph_resources(graph: GraphOp) -> Resources:
         total = total + Resources(f.dsp, f.bram18, f.lut, f.ff)
     for fifo in graph.fifos():
         t = fifo.stream.type
-        bits = t.element_type.bitwidth
+        bits = fifo.bits
         total = total + Resources(0, fifo_bram18(fifo.depth_value, t.width, bits), fifo_lut(fifo.depth_value, t.width, bits))
     return total

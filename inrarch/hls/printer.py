@@ -124,7 +124,7 @@ class HlsPrinter:
 
     def fifo_impl(self, v: SSAValue) -> str:
         t = v.type
-        return fifo_impl(v.owner.depth_value, t.width, 64 if self.double else 32)
+        return fifo_impl(v.owner.depth_value, t.width, v.owner.bits)
 
     def stream_type(self, v: SSAValue) -> str:
         return f"hls::stream<{self.tok(v.type)}, {v.owner.depth_value}>"

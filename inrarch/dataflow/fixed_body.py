@@ -1,0 +1,200 @@
+"""Map bodies in fixed point: for each op of a `dataflow.map` body, its operators (hardware facts), its exact
+emulation in numpy and its C++, from the op's fixed-point form in its registry entry (`OpInfo.fixed`).
+
+A fixed-point body carries a `format` attribute (`#dataflow.fixed<W, I>`) on every op with a value result: the
+format the value is rounded to (with an overflow check in C-simulation). Function ops also carry a `domain`
+(`array<f64: lo, hi>`, the calibrated input range with its margin), from which `inrarch.dataflow.fixed.make_table`
+derives their table. Operands of an op are exact inputs: `a + b`, `a * b` are computed at full precision (as
+ap_fixed's operators do) and rounded once, to the result's format.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import DenseArrayBase, f64
+from xdsl.ir import Operation, SSAValue
+
+from inrarch import ops
+from inrarch.dataflow.fixed import Fixed, Table, make_table, mul_latency
+from inrarch.diagnostics import CompileError
+from inrarch.hardware import operator
+
+FORMAT = "format"
+DOMAIN = "domain"
+
+
+def op_format(op: Operation) -> Fixed | None:
+    attr = op.attributes.get(FORMAT)
+    return attr.value if attr is not None else None
+
+
+def set_format(op: Operation, f: Fixed, domain: tuple[float, float] | None = None) -> None:
+    from inrarch.dialects.dataflow import FixedAttr
+
+    op.attributes[FORMAT] = FixedAttr.of(f)
+    if domain is not None:
+        op.attributes[DOMAIN] = DenseArrayBase.from_list(f64, [float(domain[0]), float(domain[1])])
+
+
+def is_fixed_body(block) -> bool:
+    return any(FORMAT in op.attributes for op in block.ops)
+
+
+def fixed_kind(op: Operation) -> str:
+    entry = ops.info(op.name)
+    if entry is None or entry.fixed is None:
+        raise CompileError(f"{op.name} has no fixed-point form (use precision=float)", op)
+    return entry.fixed
+
+
+class BodyFormats:
+    """The format of every value of a fixed-point map body (block arguments: the input streams' and the column
+    constants' formats)."""
+
+    def __init__(self, map_op):
+        block = map_op.body.block
+        n_in = len(map_op.inputs)
+        cols = map_op.col_formats()
+        self.of: dict[SSAValue, Fixed] = {}
+        for i, arg in enumerate(block.args):
+            f = map_op.inputs[i].owner.fixed if i < n_in else cols[i - n_in]
+            if f is None:
+                raise CompileError("a fixed-point map reads a stream without a format", map_op)
+            self.of[arg] = f
+        for op in block.ops:
+            f = op_format(op)
+            if f is not None:
+                for r in op.results:
+                    self.of[r] = f
+
+    def result(self, op: Operation) -> Fixed:
+        f = self.of.get(op.results[0])
+        if f is None:
+            raise CompileError(f"{op.name} in a fixed-point map has no format", op)
+        return f
+
+
+def constant_exponent(op: Operation) -> float:
+    owner = op.operands[1].owner
+    if not isinstance(owner, arith.ConstantOp):
+        raise CompileError("powf has a fixed-point form only with a constant exponent", op)
+    from inrarch.evaluator import constant_value
+
+    return float(constant_value(owner.value, owner.result.type))
+
+
+def table(op: Operation, formats: BodyFormats) -> Table:
+    fn = ops.info(op.name).numpy
+    if op.name == "math.powf":
+        c = constant_exponent(op)
+        fn = lambda v: np.power(v, c)  # noqa: E731
+    domain = op.attributes.get(DOMAIN)
+    if domain is None:
+        raise CompileError(f"{op.name} in a fixed-point map has no domain", op)
+    lo, hi = domain.get_values()
+    return make_table(op.name, fn, formats.of[op.operands[0]], formats.result(op), lo, hi)
+
+
+def units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
+    """(operator names, one instance each per element; latency in cycles) of one body op."""
+    if isinstance(op, arith.ConstantOp):
+        return [], 0
+    kind = fixed_kind(op)
+    if isinstance(op, arith.CmpfOp):
+        width = max(formats.of[v].width for v in op.operands)
+        return [f"fx.lut.{width}"], operator(f"fx.lut.{width}").latency
+    r = formats.result(op)
+    args = [formats.of[v] for v in op.operands if v in formats.of]
+    match kind:
+        case "add" | "sub":
+            a, b = args
+            name = f"fx.add.{max(a.frac, b.frac) + max(a.int_bits, b.int_bits) + 1}"
+            return [name], operator(name).latency
+        case "mul":
+            a, b = args
+            return [f"fx.mul.{a.width}x{b.width}"], mul_latency(a.width, b.width)
+        case "div":
+            name = f"fx.div.{r.width}"
+            return [name], operator(name).latency
+        case "logic":
+            return [f"fx.lut.{r.width}"], operator(f"fx.lut.{r.width}").latency
+        case "table":
+            t = table(op, formats)
+            name = f"fx.table.{t.x.width}.{t.entry.width}.{t.frac_bits}.{t.n}.{int(t.periodic)}"
+            muls = [f"fx.mul.{t.entry.width}x{t.frac_bits + 1}"]
+            if t.periodic:
+                muls.append(f"fx.mul.{t.x.width}x27")
+            return [name, *muls], operator(name).latency
+    raise CompileError(f"no fixed-point form {kind} for {op.name}", op)
+
+
+def divide_numerator(a: Fixed, r: Fixed) -> Fixed:
+    """The dividend's format for a quotient of r's precision: a's integer bits, one fractional bit more than r
+    (ap_fixed's quotient keeps the dividend's fractional bits, truncated toward zero)."""
+    return Fixed(a.int_bits + r.frac + 1, a.int_bits, "trn", "wrap")
+
+
+def emulate(op: Operation, args: list[np.ndarray], formats: BodyFormats) -> tuple[np.ndarray, int]:
+    """The op's fixed-point result on the operands' (exact fixed-point) values, and its overflow count."""
+    if isinstance(op, arith.ConstantOp):
+        from inrarch.evaluator import constant_value
+
+        return formats.result(op).quantize(np.asarray(constant_value(op.value, op.result.type)))
+    if isinstance(op, arith.CmpfOp):
+        return ops.compare(ops.PREDICATES[op.predicate.value.data], args[0], args[1]), 0
+    r = formats.result(op)
+    kind = fixed_kind(op)
+    with np.errstate(all="ignore"):
+        match kind:
+            case "div":
+                n = divide_numerator(formats.of[op.operands[0]], r)
+                num, _ = n.quantize(args[0])
+                q = np.trunc(np.ldexp(num / args[1], n.frac))
+                return r.quantize(np.ldexp(np.nan_to_num(q), -n.frac))
+            case "table":
+                y, clamped = table(op, formats).evaluate(args[0])
+                return y, clamped
+            case _:
+                return r.quantize(ops.info(op.name).numpy(*args))
+
+
+def cpp(op: Operation, args: list[str], formats: BodyFormats, tables: dict[Operation, str]) -> str:
+    """The C++ expression of the op's exact result (the caller rounds it to the result's format)."""
+    if isinstance(op, arith.CmpfOp):
+        return f"({args[0]} {ops.COMPARISONS[ops.PREDICATES[op.predicate.value.data]][1]} {args[1]})"
+    r = formats.result(op).cpp()
+    match op.name:
+        case "arith.addf":
+            return f"({args[0]} + {args[1]})"
+        case "arith.subf":
+            return f"({args[0]} - {args[1]})"
+        case "arith.mulf":
+            return f"({args[0]} * {args[1]})"
+        case "arith.divf":
+            n = divide_numerator(formats.of[op.operands[0]], formats.result(op))
+            return f"({n.cpp()}({args[0]}) / {args[1]})"
+        case "arith.negf":
+            return f"(-{args[0]})"
+        case "math.absf":
+            return f"({args[0]} < 0 ? {r}(-{args[0]}) : {r}({args[0]}))"
+        case "arith.maximumf":
+            return f"({args[0]} > {args[1]} ? {r}({args[0]}) : {r}({args[1]}))"
+        case "arith.minimumf":
+            return f"({args[0]} < {args[1]} ? {r}({args[0]}) : {r}({args[1]}))"
+        case "arith.select":
+            return f"({args[0]} ? {r}({args[1]}) : {r}({args[2]}))"
+    if fixed_kind(op) == "table":
+        t = table(op, formats)
+        name = tables[op]
+        entry = t.entry.cpp()
+        if t.periodic:
+            return f"inrarch::table_periodic<{r}, {entry}, {t.n}, {t.k}, {t.phase_bits}>({args[0]}, {name}_tab[p], {name}_slope[p])"
+        lo = repr(float(t.lo))
+        return (f"inrarch::table_fn<{r}, {entry}, {t.n}, {t.frac_bits}>({args[0]}, {lo}, {name}_tab[p], "
+                f"{name}_slope[p], \"{name}\")")  # fmt: skip
+    raise CompileError(f"the HLS printer has no fixed-point C++ for {op.name}", op)
+
+
+__all__ = ["DOMAIN", "FORMAT", "BodyFormats", "cpp", "emulate", "is_fixed_body", "op_format", "set_format", "table",
+           "units"]  # fmt: skip

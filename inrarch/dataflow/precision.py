@@ -1,0 +1,449 @@
+"""Fixed-point formats for a `dataflow.graph`: range analysis, word-length selection, and the graph's bit-exact
+fixed-point semantics (what the printed ap_fixed C++ computes).
+
+* Ranges: the graph runs in float64 on calibration inputs (the user's, or a grid of the input domain [-1, 1]^d);
+  every stream, map-body value and function input records its extremes. Integer bits follow from the largest
+  magnitude times a margin (2 by default: one bit of headroom). Accumulators are not calibrated: their integer
+  bits come from a sound bound (every input at its format's largest magnitude, every weight of a column adding
+  up), so a partial sum cannot overflow whatever the inputs.
+* Formats: `auto` gives every stream and every map-body value W bits (integer bits from its own range: the
+  precision is relative to each value's magnitude, which grows with the derivative order), weights 18 bits per
+  layer (block scaling: one format per matvec) so that a multiply of a W <= 27-bit input fits one DSP48E2, and
+  accumulators every product's bits exactly. W is the least width whose emulated outputs stay within the error
+  budget (default 1e-3 of each output's largest magnitude vs float64, with a factor 2 of safety on a subset of the
+  calibration points, then checked on all of them). A uniform `ap_fixed<W,I>` gives every number that one format.
+* Streams of one matvec port are read as one C++ type: they share W, and each member's output format is its input
+  format shifted by the same number of integer bits (a power-of-two scaling, which the linear map commutes with).
+  Fork outputs share their input's format.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from inrarch import ops
+from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
+from inrarch.dataflow.fixed_body import DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format
+from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import (
+    FixedAttr,
+    ForkOp,
+    GraphOp,
+    KernelOp,
+    MapOp,
+    MatVecOp,
+    ReadOp,
+    ShuffleOp,
+    WriteOp,
+)
+from inrarch.ir_utils import dense_to_numpy
+
+WEIGHT_BITS = 18  # the DSP48E2's narrow port: an input of up to 27 bits times a weight of 18 bits is one DSP
+MAX_WIDTH = 40
+SEARCH_POINTS = 1024
+
+
+def calibration_grid(dims: int, points: int = 4096) -> np.ndarray:
+    """A regular grid of about `points` inputs over [-1, 1]^dims."""
+    per_axis = max(2, round(points ** (1.0 / dims)))
+    axes = np.meshgrid(*[np.linspace(-1.0, 1.0, per_axis)] * dims, indexing="ij")
+    return np.stack([a.reshape(-1) for a in axes], axis=1)
+
+
+def _order(graph: GraphOp) -> list[KernelOp]:
+    done: set[SSAValue] = set()
+    pending, order = list(graph.kernels()), []
+    while pending:
+        ready = [k for k in pending if all(v in done for v in k.stream_inputs)]
+        if not ready:
+            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
+        for k in ready:
+            order.append(k)
+            done.update(k.stream_outputs)
+            pending.remove(k)
+    return order
+
+
+@dataclass
+class Ranges:
+    """What a float64 run on the calibration inputs saw."""
+
+    streams: dict[SSAValue, float] = field(default_factory=dict)  # largest magnitude per stream
+    values: dict[Operation, float] = field(default_factory=dict)  # per map-body op
+    domains: dict[Operation, tuple[float, float]] = field(default_factory=dict)  # function inputs
+    output: np.ndarray | None = None
+
+
+class _Run:
+    """One run of the graph on inputs [M, d]: float64 (recording ranges) or fixed point (from the formats the
+    graph carries, counting overflows per site)."""
+
+    def __init__(self, graph: GraphOp, fixed: bool):
+        self.graph = graph
+        self.fixed = fixed
+        self.ranges = Ranges()
+        self.overflows: Counter[str] = Counter()
+
+    def _quantize(self, f: Fixed | None, x: np.ndarray, site: str) -> np.ndarray:
+        if not self.fixed or f is None:
+            return x
+        q, n = f.quantize(x)
+        if n:
+            self.overflows[site] += n
+        return q
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        values: dict[SSAValue, np.ndarray] = {}
+        result = None
+        for k, kernel in enumerate(_order(self.graph)):
+            site = f"k{k}_{kernel.name.split('.')[1]}"
+            ins = [values.pop(v) for v in kernel.stream_inputs]
+            match kernel:
+                case ReadOp():
+                    outs = [np.asarray(x, dtype=np.float64)]
+                case WriteOp():
+                    result = np.concatenate(ins, axis=1)
+                    outs = []
+                case ForkOp():
+                    outs = [ins[0]] * len(kernel.outputs)
+                case MapOp():
+                    outs = self._map(kernel, ins, site)
+                case MatVecOp():
+                    outs = self._matvec(kernel, ins)
+                case ShuffleOp():
+                    flat = np.concatenate(ins, axis=1)
+                    fill = kernel.fill_values()
+                    picked = np.stack([flat[:, s] if s >= 0 else np.full(flat.shape[0], fill[e])
+                                       for e, s in enumerate(kernel.selection())], axis=1)  # fmt: skip
+                    outs, start = [], 0
+                    for t in kernel.output_types():
+                        outs.append(picked[:, start : start + t.elements])
+                        start += t.elements
+                case _:
+                    raise CompileError(f"no fixed-point semantics for {kernel.name}", kernel)
+            for j, (v, val) in enumerate(zip(kernel.stream_outputs, outs, strict=True)):
+                val = np.asarray(val, dtype=np.float64)
+                if self.fixed:
+                    val = self._quantize(v.owner.fixed, val, f"{site}:out{j}")
+                else:
+                    self.ranges.streams[v] = float(np.max(np.abs(val))) if val.size else 0.0
+                values[v] = val
+        assert result is not None
+        self.ranges.output = result
+        return result
+
+    def _map(self, kernel: MapOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
+        block = kernel.body.block
+        env: dict[SSAValue, np.ndarray] = {}
+        formats = BodyFormats(kernel) if self.fixed else None
+        cols = [dense_to_numpy(c).astype(np.float64)[None, :] for c in kernel.const_rows]
+        if formats is not None:
+            cols = [f.quantize(c)[0] for f, c in zip(kernel.col_formats(), cols, strict=True)]
+        for arg, val in zip(block.args, [*ins, *cols], strict=True):
+            env[arg] = val
+        yielded: list[np.ndarray] = []
+        with np.errstate(all="ignore"):
+            for n, op in enumerate(block.ops):
+                args = [env[v] for v in op.operands]
+                if op.name == "dataflow.yield":
+                    yielded = args
+                    break
+                if formats is not None:
+                    val, count = emulate(op, args, formats)
+                    if count:
+                        self.overflows[f"{site}:v{n}"] += count
+                else:
+                    val = _float_op(op, args)
+                    if not isinstance(op, arith.CmpfOp):
+                        self.ranges.values[op] = max(self.ranges.values.get(op, 0.0), _absmax(val))
+                    if op.name.startswith("math.") and fixed_kind_or_none(op) == "table":
+                        a = np.asarray(args[0])
+                        finite = a[np.isfinite(a)]
+                        if finite.size:
+                            self.ranges.domains[op] = (float(finite.min()), float(finite.max()))
+                env[op.results[0]] = val
+        rows = ins[0].shape[0] if ins else None
+        out = []
+        for v in yielded:
+            a = np.asarray(v, dtype=np.float64)
+            if rows is not None:
+                a = np.broadcast_to(a, (rows, kernel.stream.elements)).copy()
+            out.append(a)
+        return out
+
+    def _matvec(self, kernel: MatVecOp, ins: list[np.ndarray]) -> list[np.ndarray]:
+        w = dense_to_numpy(kernel.weights).astype(np.float64)
+        bias = dense_to_numpy(kernel.bias).astype(np.float64) if kernel.bias is not None else None
+        if self.fixed and kernel.weight_format is not None:
+            w = kernel.weight_format.value.quantize(w)[0]
+            if bias is not None:
+                bias = kernel.acc_format.value.quantize(bias)[0]
+        return [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
+
+
+def fixed_kind_or_none(op: Operation) -> str | None:
+    entry = ops.info(op.name)
+    return entry.fixed if entry is not None else None
+
+
+def _absmax(val) -> float:
+    a = np.abs(np.asarray(val, dtype=np.float64))
+    a = a[np.isfinite(a)]
+    return float(a.max()) if a.size else 0.0
+
+
+def _float_op(op: Operation, args: list[np.ndarray]):
+    from inrarch.evaluator import constant_value
+
+    if isinstance(op, arith.ConstantOp):
+        return np.asarray(constant_value(op.value, op.result.type), dtype=np.float64)
+    if isinstance(op, arith.CmpfOp):
+        return ops.compare(ops.PREDICATES[op.predicate.value.data], args[0], args[1])
+    entry = ops.info(op.name)
+    if entry is None:
+        raise CompileError(f"no evaluation of {op.name}", op)
+    return entry.numpy(*args)
+
+
+def record_ranges(graph: GraphOp, x: np.ndarray) -> Ranges:
+    r = _Run(graph, fixed=False)
+    r.run(x)
+    return r.ranges
+
+
+def run_fixed(graph: GraphOp, x: np.ndarray) -> tuple[np.ndarray, Counter[str]]:
+    """The outputs of a graph carrying fixed-point formats, as its printed C++ computes them, and the overflows
+    (values outside their format, function inputs outside their tables) per site."""
+    r = _Run(graph, fixed=True)
+    out = r.run(np.asarray(x, dtype=np.float64))
+    element = graph.function_type.inputs.data[-1].element_type
+    if "f32" in str(element):
+        out = out.astype(np.float32).astype(np.float64)
+    return out, r.overflows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Formats
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class _Groups:
+    """Streams that must share one format (a fork's input and outputs)."""
+
+    def __init__(self, graph: GraphOp):
+        self.parent: dict[SSAValue, SSAValue] = {f.stream: f.stream for f in graph.fifos()}
+        for k in graph.kernels():
+            if isinstance(k, ForkOp):
+                for v in k.outputs:
+                    self.parent[self.find(v)] = self.find(k.input)
+
+    def find(self, v: SSAValue) -> SSAValue:
+        while self.parent[v] is not v:
+            v = self.parent[v]
+        return v
+
+
+def _stream_int_bits(graph: GraphOp, ranges: Ranges, margin: float, uniform: Fixed | None) -> dict[SSAValue, int]:
+    groups = _Groups(graph)
+    bits: dict[SSAValue, int] = {}
+    for f in graph.fifos():
+        root = groups.find(f.stream)
+        want = uniform.int_bits if uniform else int_bits_for(ranges.streams.get(f.stream, 0.0), margin)
+        bits[root] = max(bits.get(root, -10**6), want)
+    matvecs = [k for k in graph.kernels() if isinstance(k, MatVecOp)]
+    for _ in range(20):  # the port rules, to a fixed point (integer bits only grow)
+        changed = False
+        for k in matvecs:
+            biased = [m for m, on in enumerate(k.bias_members()) if on]
+            same = sorted({0, *biased})
+            top = max(bits[groups.find(k.inputs[m])] for m in same)
+            for m in same:
+                if bits[groups.find(k.inputs[m])] != top:
+                    bits[groups.find(k.inputs[m])] = top
+                    changed = True
+            shift = max(bits[groups.find(o)] - bits[groups.find(i)] for i, o in zip(k.inputs, k.outputs, strict=True))
+            for i, o in zip(k.inputs, k.outputs, strict=True):
+                want = bits[groups.find(i)] + shift
+                if bits[groups.find(o)] != want:
+                    if bits[groups.find(o)] > want:
+                        continue  # another member's shift decides; the next round raises the others
+                    bits[groups.find(o)] = want
+                    changed = True
+        if not changed:
+            break
+    for k in matvecs:  # every member shifted alike
+        shifts = {bits[groups.find(o)] - bits[groups.find(i)] for i, o in zip(k.inputs, k.outputs, strict=True)}
+        if len(shifts) != 1:
+            raise CompileError("dataflow-fixed-point: the members of a matvec cannot share a scaling", k)
+    return {f.stream: bits[groups.find(f.stream)] for f in graph.fifos()}
+
+
+def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, margin: float,
+                  overflow: str = "wrap", uniform: Fixed | None = None) -> None:  # fmt: skip
+    """Gives every stream, map-body value, column constant, weight and accumulator of the graph its format."""
+    mode = "sat" if overflow == "saturate" else "wrap"
+
+    def fmt(magnitude: float, w: int = width, m: float = margin) -> Fixed:
+        if uniform is not None:
+            return uniform
+        return format_for(magnitude, w, m, mode)
+
+    stream_bits = _stream_int_bits(graph, ranges, margin, uniform)
+    for f in graph.fifos():
+        f.format = FixedAttr.of(uniform or Fixed(width, stream_bits[f.stream], "rnd", mode))
+    exact = 1.0 + 2.0**-20  # constants: integer bits that hold the value itself
+    for k in graph.kernels():
+        if isinstance(k, MapOp):
+            cols = [fmt(float(np.max(np.abs(dense_to_numpy(c)))), m=exact) for c in k.const_rows]
+            if cols:
+                k.const_formats = ArrayAttr([FixedAttr.of(c) for c in cols])
+            for op in k.body.block.ops:
+                if op.name == "dataflow.yield" or isinstance(op, arith.CmpfOp):
+                    continue
+                if isinstance(op, arith.ConstantOp):
+                    from inrarch.evaluator import constant_value
+
+                    value = float(np.max(np.abs(constant_value(op.value, op.result.type))))
+                    set_format(op, fmt(value, m=exact))
+                    continue
+                domain = None
+                if fixed_kind(op) == "table":
+                    lo, hi = ranges.domains.get(op, (0.0, 0.0))
+                    mid, half = (lo + hi) / 2, max((hi - lo) / 2, 1e-9)
+                    domain = (mid - half * margin, mid + half * margin)
+                set_format(op, fmt(ranges.values.get(op, 0.0)), domain)
+        elif isinstance(k, MatVecOp):
+            w = dense_to_numpy(k.weights).astype(np.float64)
+            wf = uniform or format_for(float(np.max(np.abs(w))), weight_bits, exact, "wrap")
+            x0 = k.inputs[0].owner.fixed
+            if uniform is not None:
+                acc = uniform
+            else:
+                wq = wf.quantize(w)[0]
+                bias = float(np.max(np.abs(dense_to_numpy(k.bias)))) if k.bias is not None else 0.0
+                bound = 2.0 ** (x0.int_bits - 1) * float(np.max(np.sum(np.abs(wq), axis=0))) + bias
+                frac = x0.frac + wf.frac
+                int_bits = int_bits_for(bound, 1.0)
+                acc = Fixed(int_bits + frac, int_bits, "rnd", "wrap")
+            k.weight_format = FixedAttr.of(wf)
+            k.acc_format = FixedAttr.of(acc)
+
+
+def clear_formats(graph: GraphOp) -> None:
+    for f in graph.fifos():
+        f.format = None
+    for k in graph.kernels():
+        if isinstance(k, MapOp):
+            k.const_formats = None
+            for op in k.body.block.ops:
+                for name in (FORMAT, DOMAIN):
+                    op.attributes.pop(name, None)
+        elif isinstance(k, MatVecOp):
+            k.weight_format = None
+            k.acc_format = None
+
+
+def output_errors(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Per output column: max |out - ref| / max |ref| (0 where both are 0)."""
+    scale = np.max(np.abs(ref), axis=0)
+    err = np.max(np.abs(out - ref), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(scale > 0, err / np.where(scale > 0, scale, 1), np.where(err > 0, np.inf, 0.0))
+
+
+@dataclass
+class Choice:
+    """What dataflow-fixed-point chose and what it measured on the calibration inputs."""
+
+    precision: str
+    width: int | None
+    weight_bits: int | None
+    points: int
+    margin: float
+    worst_error: float  # max over outputs of max|fixed - float64| / max|float64|
+    overflows: dict[str, int]
+
+    def describe(self) -> str:
+        if self.width is None:
+            head = f"uniform {self.precision}"
+        else:
+            head = f"auto: {self.width}-bit streams and values, {self.weight_bits}-bit weights"
+        over = sum(self.overflows.values())
+        return (f"{head}; ranges from {self.points} calibration inputs (margin x{self.margin:g}), accumulators "
+                f"from sound bounds; worst output error {self.worst_error:.3g} of max|float64|; {over} overflows")  # fmt: skip
+
+
+def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error: float = 1e-3,
+                   overflow: str = "error", margin: float = 2.0) -> Choice:  # fmt: skip
+    """Gives the graph fixed-point formats (`precision`: `auto` or a uniform Fixed) from calibration inputs x
+    ([M, d]); returns the choice and its emulated error and overflows on x."""
+    if overflow not in ("error", "saturate", "wrap"):
+        raise CompileError(f"dataflow-fixed-point: overflow must be error, saturate or wrap, got '{overflow}'")
+    if not 0 < error < 1:
+        raise CompileError(f"dataflow-fixed-point: error must lie in (0, 1), got {error}")
+    if margin < 1:
+        raise CompileError(f"dataflow-fixed-point: margin must be at least 1, got {margin}")
+    x = np.asarray(x, dtype=np.float64)
+    ranges = record_ranges(graph, x)
+    ref = ranges.output
+    if isinstance(precision, Fixed):
+        fmt = precision if overflow != "saturate" else Fixed(precision.width, precision.int_bits, precision.rounding, "sat")
+        apply_formats(graph, ranges, fmt.width, fmt.width, margin, overflow, uniform=fmt)
+        out, over = run_fixed(graph, x)
+        choice = Choice(str(precision), None, None, len(x), margin, float(np.max(output_errors(out, ref))), dict(over))
+    else:
+        rng = np.random.default_rng(0)
+        sub = x if len(x) <= SEARCH_POINTS else x[np.sort(rng.choice(len(x), SEARCH_POINTS, replace=False))]
+        sub_ref = ref if len(x) <= SEARCH_POINTS else None
+        if sub_ref is None:
+            sub_ref = record_ranges(graph, sub).output
+
+        def meets(width: int, wbits: int, xs: np.ndarray, r: np.ndarray, safety: float) -> bool:
+            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            out, _ = run_fixed(graph, xs)
+            return bool(np.all(output_errors(out, r) <= error * safety))
+
+        best = None
+        for wbits in (WEIGHT_BITS, 27):
+            lo, hi = 8, MAX_WIDTH
+            if not meets(hi, wbits, sub, sub_ref, 0.5):
+                continue
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if meets(mid, wbits, sub, sub_ref, 0.5):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            best = (lo, wbits)
+            break
+        if best is None:
+            clear_formats(graph)
+            raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output within "
+                               f"{error:g} of its largest magnitude on the calibration inputs; use precision=float")  # fmt: skip
+        width, wbits = best
+        while True:  # the whole calibration set, the whole budget
+            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            out, over = run_fixed(graph, x)
+            worst = float(np.max(output_errors(out, ref)))
+            if worst <= error or width >= MAX_WIDTH:
+                break
+            width += 1
+        choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over))
+    if choice.overflows and overflow == "error":
+        site, count = max(choice.overflows.items(), key=lambda kv: kv[1])
+        total = sum(choice.overflows.values())
+        clear_formats(graph)
+        raise CompileError(f"dataflow-fixed-point: {total} values overflow their formats on the calibration inputs "
+                           f"(most at {site}: {count}); widen the format, or pass overflow=saturate or overflow=wrap")  # fmt: skip
+    graph.precision = StringAttr(choice.describe())
+    return choice
+
+
+__all__ = ["Choice", "Ranges", "apply_formats", "calibration_grid", "choose_formats", "clear_formats",
+           "output_errors", "record_ranges", "run_fixed"]  # fmt: skip
