@@ -21,6 +21,7 @@ from inrarch.context import make_context
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import GraphOp
 from inrarch.dialects.inr import DerivativeOutput, derivative_outputs
+from inrarch.hls.project import FIXED_INCLUDES
 
 CXX_FLAGS = ["-O2", "-std=c++17", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
 
@@ -61,6 +62,16 @@ def parse_timed(stdout: str) -> tuple[int, dict[str, int], dict[str, int]]:
     return cycles, occupancy, depths
 
 
+def parse_overflows(stdout: str) -> dict[str, int]:
+    """Overflow counts per site from a fixed-point C-simulation's output (`inrarch-overflow: SITE COUNT`)."""
+    counts: dict[str, int] = {}
+    for line in stdout.splitlines():
+        if line.startswith("inrarch-overflow: "):
+            _, site, count = line.split()
+            counts[site] = counts.get(site, 0) + int(count)
+    return counts
+
+
 @dataclass
 class Design:
     module: ModuleOp
@@ -69,6 +80,8 @@ class Design:
     out_dir: str | None = None
     _binaries: dict[str, str] = field(default_factory=dict)
     _scratch: str | None = None
+    overflows: dict[str, int] = field(default_factory=dict)
+    """Fixed-point designs: the values outside their formats per site in the last C-simulation run."""
 
     @property
     def graph(self) -> GraphOp:
@@ -77,6 +90,11 @@ class Design:
     @property
     def samples(self) -> int:
         return self.graph.samples
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the design computes in fixed point (its streams carry formats)."""
+        return any(f.format is not None for f in self.graph.fifos())
 
     def _project(self) -> str:
         if self.out_dir is not None:
@@ -108,7 +126,8 @@ class Design:
             binary = os.path.join(project, "build", "csim" if mode == "sequential" else f"csim-{mode}")
             os.makedirs(os.path.dirname(binary), exist_ok=True)
             command = [shutil.which("g++") or "g++", *(cxx_flags or CXX_FLAGS), *_MODES[mode]]
-            command += ["-Ihls_lib/csim", "-Ihls_lib", f"{top}.cpp", "testbench.cpp", "-o", binary]
+            command += ["-Ihls_lib/csim", "-Ihls_lib", *(FIXED_INCLUDES.split() if self.fixed else []),
+                        f"{top}.cpp", "testbench.cpp", "-o", binary]  # fmt: skip
             try:
                 proc = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         text=True)  # fmt: skip
@@ -161,6 +180,7 @@ class Design:
                 message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
                 raise CompileError(f"C-simulation failed: {message[0] if message else proc.returncode}")
             out = np.fromfile(out_path, dtype=dtype).reshape(x.shape[0], -1)
+        self.overflows = parse_overflows(proc.stdout)
         return [out[:, i] for i in range(out.shape[1])], proc.stdout
 
 
@@ -179,12 +199,21 @@ def compile(
     force: bool = False,
     first: int | None = None,
     editor=None,
+    precision: str = "float",
+    error: float = 1e-3,
+    overflow: str = "error",
+    calibration=None,
 ) -> Design:
     """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design: every output
     of `layout` through `order` (the first `first` of them when given), each order-k derivative scaled by
     `scale`**k. With `editor` (a torch.nn.Module [N, K] -> [N, c] over those K derivatives, as INSP-Net's editor
     networks), the design computes the edit: the INR, its derivatives and the editor in one dataflow design (see
     `inrarch.api.edit_program`), whose outputs are the editor's.
+
+    `precision`: `float` (the model's floating-point type), `auto` (fixed-point formats chosen per stream and
+    value by `dataflow-fixed-point` from calibration inputs, `calibration` [M, d], default a grid of [-1, 1]^d,
+    so that every output stays within `error` of its largest magnitude vs float64), or a uniform `ap_fixed<W,I>`;
+    `overflow` (`error`, `saturate` or `wrap`) says what overflows on the calibration inputs do.
 
     With `out_dir`, writes the Vitis project there, with the example input and PyTorch's results (nested autograd,
     float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
@@ -203,7 +232,14 @@ def compile(
     else:
         program = edit_program(model, editor, example_input, order, layout, scale, first)
         module = differentiate(program, order=order, layout=layout, mode=mode)
-    DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True).apply(make_context(), module)
+    with tempfile.TemporaryDirectory(prefix="inrarch-calibration-") as tmp:
+        path = None
+        if calibration is not None:
+            path = os.path.join(tmp, "calibration.npy")
+            cal = calibration.detach().cpu().numpy() if hasattr(calibration, "detach") else calibration
+            np.save(path, np.asarray(cal, dtype=np.float64))
+        DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True, precision=precision, error=error,
+                          overflow=overflow, calibration=path).apply(make_context(), module)  # fmt: skip
     graph = next(op for op in module.walk() if isinstance(op, GraphOp))
     report = design_report(graph)
     in_type = graph.function_type.inputs.data[0]

@@ -82,13 +82,51 @@ struct Tree<T, 1, OFF> {
   }
 };
 
+// read_rows's conversion in floating-point designs: none.
+template <typename T>
+struct Same {
+  typedef T S;
+  static T in(const T& x) {
+#pragma HLS INLINE
+    return x;
+  }
+};
+
+// The numbers of a floating-point matvec: T throughout (fixed.h has the fixed-point FixedMac).
+template <typename T>
+struct FloatMac {
+  typedef T SX;
+  typedef T TX;
+  typedef T TW;
+  typedef T TB;
+  typedef T TACC;
+  typedef T SY;
+  static T x(const T& v) {
+#pragma HLS INLINE
+    return v;
+  }
+  static T w(const T& v) {
+#pragma HLS INLINE
+    return v;
+  }
+  static T b(const T& v) {
+#pragma HLS INLINE
+    return v;
+  }
+  static T y(const T& v, const char*) {
+#pragma HLS INLINE
+    return v;
+  }
+};
+
 // Reads D coordinates of each sample from memory, one word per iteration (sequential addresses: one burst), and
-// sends them as tokens of V, each written at the iteration of its last element (plus the pipeline's LAG).
-template <typename T, int D, int V, int LAG>
-void read_rows(const T* in, hls::stream<Tok<T, V>>& out, int samples) {
+// sends them as tokens of V (each coordinate converted by Cv::in), each written at the iteration of its last
+// element (plus the pipeline's LAG).
+template <typename T, typename Cv, int D, int V, int LAG>
+void read_rows(const T* in, hls::stream<Tok<typename Cv::S, V>>& out, int samples) {
 #pragma HLS INLINE
   static_assert(D % V == 0, "tokens split rows evenly");
-  Tok<T, V> t;
+  Tok<typename Cv::S, V> t;
   int e = 0;
   const long total = static_cast<long>(samples) * D;
   INRARCH_PIPELINE(1, LAG);
@@ -99,7 +137,7 @@ void read_rows(const T* in, hls::stream<Tok<T, V>>& out, int samples) {
 #pragma HLS UNROLL
       t.v[k] = t.v[k + 1];
     }
-    t.v[V - 1] = in[g];
+    t.v[V - 1] = Cv::in(in[g]);
     if (e == V - 1) {
       out.write(t);
       e = 0;
@@ -152,11 +190,20 @@ void fork(long tokens, S& in, Outs&... outs) {
 // The arrays are defined by the printed process (partitioned and bound there):
 //   W[RB * CB][PI][PO], bias[CB][PO] (ROMs, banks PI x PO and PO), acc[G * CB][PO] (RAM, PO banks, distance
 //   G * CB), rows[NB * G * LB][L] (RAM, L banks).
-template <typename T, typename C>
-void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, C::VOUT>, C::DOUT> (&out)[C::G],
-            const T (&W)[C::RB * C::CB][C::PI][C::PO], const T (&bias)[C::CB][C::PO], const bool (&bias_on)[C::G],
-            T (&acc)[C::G * C::CB][C::PO], T (&rows)[C::NB * C::G * C::LB][C::L], int samples) {
+// C also gives the numbers (FloatMac, or fixed.h's FixedMac): stream elements SX / SY, inputs TX (C::x converts
+// a stream element), stored weights TW and bias TB (C::w and C::b read them: raw integers in fixed point),
+// accumulator TACC (products and sums exact in fixed point), and C::y, the rounding of a finished sum to an
+// output element.
+template <typename C>
+void matvec(hls::stream<Tok<typename C::SX, C::VIN>, C::DIN> (&in)[C::G],
+            hls::stream<Tok<typename C::SY, C::VOUT>, C::DOUT> (&out)[C::G],
+            const typename C::TW (&W)[C::RB * C::CB][C::PI][C::PO], const typename C::TB (&bias)[C::CB][C::PO],
+            const bool (&bias_on)[C::G], typename C::TACC (&acc)[C::G * C::CB][C::PO],
+            typename C::SY (&rows)[C::NB * C::G * C::LB][C::L], int samples) {
 #pragma HLS INLINE
+  typedef typename C::TX TX;
+  typedef typename C::TACC TACC;
+  typedef typename C::SY SY;
   constexpr int G = C::G, PI = C::PI, PO = C::PO, VIN = C::VIN, VOUT = C::VOUT;
   constexpr int CB = C::CB, RB = C::RB, SLICES = VIN / PI, L = C::L, LB = C::LB, NB = C::NB;
   constexpr int COMPUTE = RB * G * CB;
@@ -176,7 +223,7 @@ void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, 
   static_assert(C::OUT_START >= COMPUTE && C::TAIL == (C::OUT_START + NW > STEPS ? C::OUT_START + NW - STEPS : 0),
                 "output phase");
 
-  T x[G * SLICES][PI];  // the members' current input tokens, PI-feature slices
+  TX x[G * SLICES][PI];  // the members' current input tokens, PI-feature slices
 #pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0
 
   // Compute phase: sample s, iteration o, reduction step r (slice vi), member m, column block jb.
@@ -199,27 +246,27 @@ void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, 
     INRARCH_ITERATION();
     if (s < samples && o < COMPUTE) {
       if (vi == 0 && jb == 0) {
-        const Tok<T, VIN> t = in[m].read();
+        const Tok<typename C::SX, VIN> t = in[m].read();
         for (int k = 0; k < SLICES; ++k) {
 #pragma HLS UNROLL
           for (int pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-            x[xsel + k][pi] = t.v[k * PI + pi];
+            x[xsel + k][pi] = C::x(t.v[k * PI + pi]);
           }
         }
       }
-      T sums[PO];
+      TACC sums[PO];
 #pragma HLS ARRAY_PARTITION variable = sums type = complete
       for (int po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
-        T p[PI];
+        TACC p[PI];
 #pragma HLS ARRAY_PARTITION variable = p type = complete
         for (int pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-          p[pi] = x[xsel][pi] * W[wbase + jb][pi][po];
+          p[pi] = x[xsel][pi] * C::w(W[wbase + jb][pi][po]);
         }
-        const T start = r == 0 ? (bias_on[m] ? bias[jb][po] : T(0)) : acc[abase + jb][po];
-        sums[po] = start + Tree<T, PI>::sum(p);
+        const TACC start = r == 0 ? (bias_on[m] ? C::b(bias[jb][po]) : TACC(0)) : acc[abase + jb][po];
+        sums[po] = start + Tree<TACC, PI>::sum(p);
         if (r != RB - 1) acc[abase + jb][po] = sums[po];
       }
       if (r == RB - 1) {
@@ -228,7 +275,7 @@ void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, 
           if (wq == q) {
             for (int po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
-              rows[nbase + mbase + wl][q * PO + po] = sums[po];
+              rows[nbase + mbase + wl][q * PO + po] = C::y(sums[po], C::site());
             }
           }
         }
@@ -239,10 +286,10 @@ void matvec(hls::stream<Tok<T, C::VIN>, C::DIN> (&in)[C::G], hls::stream<Tok<T, 
       --wait;
     } else {
       if (ws < samples && wo < NW) {
-        Tok<T, VOUT> t;
+        Tok<SY, VOUT> t;
         for (int e = 0; e < VOUT; ++e) {
 #pragma HLS UNROLL
-          T v = rows[wnbase + wmbase + rl][e];
+          SY v = rows[wnbase + wmbase + rl][e];
           for (int q = 1; q < RQ; ++q) {
 #pragma HLS UNROLL
             if (rq == q) v = rows[wnbase + wmbase + rl][q * VOUT + e];

@@ -147,7 +147,7 @@ def mul_latency(a_bits: int, b_bits: int) -> int:
 # ---------------------------------------------------------------------------------------------------------------------
 
 PERIODIC = {"math.sin": np.sin, "math.cos": np.cos}
-TABLE_MAX_LOG2 = 12  # at most 4,096 entries per table
+TABLE_MAX_LOG2 = 10  # at most 1,024 entries per table (one BRAM18 at up to 18 bits)
 INV_2PI = Fixed(27, -1, "rnd", "wrap")  # 1 / (2 pi) = 0.159..., 27 bits: the DSP's wide port
 
 
@@ -210,9 +210,10 @@ class Table:
 
 def make_table(name: str, fn, x: Fixed, y: Fixed, lo: float, hi: float) -> Table:
     """The table for op `name` over the inputs [lo, hi] (from calibration, margin included): the coarsest step
-    whose interpolation error stays under a quarter of the output's lsb, within TABLE_MAX_LOG2 entries."""
+    whose interpolation error stays under half the output's lsb, within TABLE_MAX_LOG2 entries (the emulation
+    measures the error that remains)."""
     periodic = name in PERIODIC
-    target = y.lsb / 4
+    target = y.lsb / 2
     if periodic:
         # Linear interpolation of sin over a period in N steps errs by at most (2 pi / N)^2 / 8.
         k = min(TABLE_MAX_LOG2, max(4, ceil(0.5 * log2((2 * pi) ** 2 / (8 * target)))))

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from math import ceil
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import Float64Type, MemRefType
 from xdsl.ir import SSAValue
 
 from inrarch import ops
-from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl
+from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl, memory
+from inrarch.dataflow.fixed import Fixed
+from inrarch.dataflow.fixed_body import BodyFormats
+from inrarch.dataflow.fixed_body import cpp as fixed_cpp
+from inrarch.dataflow.fixed_body import table as fixed_table
 from inrarch.dataflow.model import Expr, body_from_block, expr_nodes
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -32,7 +37,9 @@ from inrarch.dialects.dataflow import (
     ShuffleOp,
     StreamType,
     WriteOp,
+    YieldOp,
 )
+from inrarch.evaluator import constant_value
 from inrarch.ir_utils import dense_to_numpy
 
 
@@ -62,6 +69,7 @@ class Printed:
     out_cols: int
     processes: int
     fifos: int
+    fixed: bool = False  # ap_fixed inside: C-simulation needs the ap_types headers
 
 
 class HlsPrinter:
@@ -78,6 +86,13 @@ class HlsPrinter:
         self.out_cols = out_type.get_shape()[1]
         self.kernels = list(graph.kernels())
         self.fifos = list(graph.fifos())
+        # Fixed-point designs: streams carry raw ap_int<W> elements, one W for every stream.
+        widths = {f.format.width.data for f in self.fifos if f.format is not None}
+        self.fixed = bool(widths)
+        if self.fixed and (len(widths) != 1 or any(f.format is None for f in self.fifos)):
+            raise CompileError("hls printer: the streams of a fixed-point design must all have formats of one width",
+                               graph)  # fmt: skip
+        self.token_scalar = f"ap_int<{widths.pop()}>" if self.fixed else self.scalar
         self.names: dict[SSAValue, str] = {}
         self.arrays: dict[SSAValue, tuple[PortArray, int]] = {}
         self.port_arrays: list[PortArray] = []
@@ -120,7 +135,20 @@ class HlsPrinter:
         return self.names[v]
 
     def tok(self, t: StreamType) -> str:
-        return f"Tok<{self.scalar}, {t.width}>"
+        return f"Tok<{self.token_scalar}, {t.width}>"
+
+    @staticmethod
+    def fmt(v: SSAValue) -> str:
+        """The C++ format of a fixed-point stream's values."""
+        return v.owner.fixed.cpp()
+
+    def from_stream(self, v: SSAValue, raw: str) -> str:
+        """An element of stream v as a number of its format (fixed point), or as it is."""
+        return f"inrarch::from_raw<{self.fmt(v)}>({raw})" if self.fixed else raw
+
+    def to_stream(self, v: SSAValue, value: str, site: str) -> str:
+        """A value as an element of stream v: rounded to its format, raw bits (fixed point)."""
+        return f"inrarch::to_raw(inrarch::q<{self.fmt(v)}>({value}, \"{site}\"))" if self.fixed else value
 
     def fifo_impl(self, v: SSAValue) -> str:
         t = v.type
@@ -130,6 +158,8 @@ class HlsPrinter:
         return f"hls::stream<{self.tok(v.type)}, {v.owner.depth_value}>"
 
     def lit(self, value: float) -> str:
+        if self.fixed:  # fixed-point constants are printed exactly (the values of their formats)
+            return repr(float(value))
         if np.isnan(value):
             return "std::numeric_limits<double>::quiet_NaN()" if self.double else "NAN"
         if np.isinf(value):
@@ -141,11 +171,16 @@ class HlsPrinter:
             text += ".0"
         return text + "f"
 
-    def const_macro(self, name: str, values: np.ndarray) -> str:
+    def const_macro(self, name: str, values: np.ndarray, fmt: Fixed | None = None) -> str:
         """The initializer of a constant array, as a macro of the constants header; returns the macro's name. The
-        array itself is defined by the process that uses it, where its partitioning is declared."""
+        array itself is defined by the process that uses it, where its partitioning is declared. With a
+        fixed-point format: the values' raw integers (`inrarch::Raw` arrays, read with `inrarch::from_int`)."""
         macro = name.upper() + "_INIT"
-        flat = ", ".join(self.lit(v) for v in np.asarray(values).reshape(-1))
+        if fmt is not None:
+            raw = np.ldexp(fmt.quantize(np.asarray(values, dtype=np.float64))[0], fmt.frac).reshape(-1)
+            flat = ", ".join(f"{int(v)}LL" if abs(v) >= 2**31 else str(int(v)) for v in raw)
+        else:
+            flat = ", ".join(self.lit(v) for v in np.asarray(values).reshape(-1))
         self.constants.append(f"#define {macro} {{{flat}}}")
         return macro
 
@@ -190,15 +225,16 @@ class HlsPrinter:
         return lines
 
     def _allocations(self, facts: KernelFacts) -> list[str]:
-        """ALLOCATION limits for the operators a loop shares over its II (none at II 1)."""
+        """ALLOCATION limits for the operators a loop shares over its II (none at II 1); fixed-point multiplies
+        of every width under one limit (Vitis names them all `mul`)."""
         if facts.ii == 1:
             return []
-        out = []
+        limits: dict[str, int] = {}
         for op_name, count in facts.operators.items():
             target = self._allocation(op_name)
             if target is not None:
-                out.append(f"#pragma HLS ALLOCATION {target} limit = {count}")
-        return out
+                limits[target] = limits.get(target, 0) + count
+        return [f"#pragma HLS ALLOCATION {target} limit = {count}" for target, count in limits.items()]
 
     def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ") -> list[str]:
         return [f"{indent}INRARCH_PIPELINE({ii}, {lag});",
@@ -208,10 +244,11 @@ class HlsPrinter:
 
     def _read(self, name: str, op: ReadOp, facts: KernelFacts):
         t = op.output_types()[0]
+        conv = f"inrarch::FromReal<{self.fmt(op.output)}>" if self.fixed else f"inrarch::Same<{self.scalar}>"
         body = "\n".join([
             f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(t)}>& out0) {{",
             *self._facts_comment(facts),
-            f"  inrarch::read_rows<{self.scalar}, {self.in_cols}, {t.width}, {facts.write_lag}>(in, out0, SAMPLES);",
+            f"  inrarch::read_rows<{self.scalar}, {conv}, {self.in_cols}, {t.width}, {facts.write_lag}>(in, out0, SAMPLES);",
             "}"])  # fmt: skip
         return body, f"in, {self.ref(op.output)}", name
 
@@ -223,7 +260,7 @@ class HlsPrinter:
                  f"  constexpr int E = {total};  // elements per sample, one per iteration"]  # fmt: skip
         for i, t in enumerate(types):
             if t.width > 1:
-                lines += [f"  {self.scalar} h{i}[{t.width}];  // the current token of in{i}, shifted out",
+                lines += [f"  {self.token_scalar} h{i}[{t.width}];  // the current token of in{i}, shifted out",
                           f"#pragma HLS ARRAY_PARTITION variable = h{i} type = complete",
                           f"  int e{i} = 0;"]  # fmt: skip
         lines.append("  int o = 0;  // element of the sample")
@@ -234,14 +271,16 @@ class HlsPrinter:
             end += t.elements
             cond = "if" if i == 0 else "} else if"
             lines.append(f"    {cond} (o < {end}) {{")
+            real = (lambda e, i=i: f"inrarch::to_real<{self.scalar}, {self.fmt(op.inputs[i])}>({e})") if self.fixed \
+                else (lambda e: e)  # fmt: skip
             if t.width == 1:
-                lines.append(f"      v = in{i}.read().v[0];")
+                lines.append(f"      v = {real(f'in{i}.read().v[0]')};")
             else:
                 lines += [f"      if (e{i} == 0) {{",
                           f"        const {self.tok(t)} t = in{i}.read();",
                           f"        for (int k = 0; k < {t.width}; ++k) h{i}[k] = t.v[k];",
                           "      }",
-                          f"      v = h{i}[0];",
+                          f"      v = {real(f'h{i}[0]')};",
                           f"      for (int k = 0; k + 1 < {t.width}; ++k) h{i}[k] = h{i}[k + 1];",
                           f"      e{i} = e{i} == {t.width - 1} ? 0 : e{i} + 1;"]  # fmt: skip
         lines += ["    }", "    out[g] = v;", "    o = o == E - 1 ? 0 : o + 1;", "  }", "  INRARCH_PIPELINE_END();", "}"]
@@ -273,6 +312,8 @@ class HlsPrinter:
 
     def _allocation(self, name: str) -> str | None:
         """The instance name an ALLOCATION pragma limits for operator `name` (its registry entry)."""
+        if name.startswith("fx.mul."):
+            return "type = operation instances = mul"
         entry = ops.info(name)
         if entry is not None and entry.allocation:
             return f"type = operation instances = {('d' if self.double else 'f') + entry.allocation}"
@@ -306,6 +347,46 @@ class HlsPrinter:
             lines.append(f"      const {self.scalar} v{n} = {expr};")
         return [code(r) for r in results]
 
+    def _lane_code_fixed(self, name: str, op: MapOp, lines: list[str], head: list[str]) -> list[str]:
+        """Fixed-point lane code: one statement per body op, its exact result rounded to the op's format
+        (`inrarch::q`, which counts overflows in C-simulation); function tables defined in `head`, one copy per
+        lane. Returns the yielded values."""
+        block = op.body.block
+        formats = BodyFormats(op)
+        values: dict[SSAValue, str] = {}
+        n_in = len(op.inputs)
+        for i, arg in enumerate(block.args):
+            values[arg] = f"x{i}" if i < n_in else f"c{i - n_in}"
+        tables: dict = {}
+        lanes = op.lanes_value
+        for n, body_op in enumerate(block.ops):
+            if isinstance(body_op, YieldOp):
+                return [values[v] for v in body_op.values]
+            site = f"{name}:v{n}"
+            if isinstance(body_op, arith.ConstantOp):
+                f = formats.result(body_op)
+                value = float(f.quantize(np.asarray(constant_value(body_op.value, body_op.result.type)))[0])
+                lines.append(f"      const {f.cpp()} v{n} = {value!r};")
+            elif isinstance(body_op, arith.CmpfOp):
+                lines.append(f"      const bool v{n} = {fixed_cpp(body_op, [values[v] for v in body_op.operands], formats, tables)};")
+            else:
+                f = formats.result(body_op)
+                if body_op.name.startswith("math.") and ops.info(body_op.name).fixed == "table":
+                    t = fixed_table(body_op, formats)
+                    tables[body_op] = f"{name}_v{n}"
+                    tab, slope = t.entries()
+                    for suffix, data in (("tab", tab), ("slope", slope)):
+                        var = f"{name}_v{n}_{suffix}"
+                        macro = self.const_macro(var, data, t.entry)
+                        copies = ", ".join([macro] * lanes)
+                        head.append(f"  static const inrarch::Raw<{t.entry.width}>::T {var}[{lanes}][{t.n}] = "
+                                    f"{{{copies}}};")  # fmt: skip
+                        head += self._storage(var, memory(var, "rom", lanes, t.n, t.entry.width), [1])
+                expr = fixed_cpp(body_op, [values[v] for v in body_op.operands], formats, tables)
+                lines.append(f"      const {f.cpp()} v{n} = inrarch::q<{f.cpp()}>({expr}, \"{site}\");")
+            values[body_op.results[0]] = f"v{n}"
+        raise CompileError("map body without dataflow.yield", op)
+
     def _map(self, name: str, op: MapOp, facts: KernelFacts):
         t = op.stream
         prm = facts.params
@@ -318,14 +399,19 @@ class HlsPrinter:
                  f"  constexpr int W = {w};  // features per token",
                  f"  constexpr int P = {lanes};  // lanes: elements per iteration",
                  f"  constexpr int STEPS = {steps};  // iterations per sample"]  # fmt: skip
-        for i, (c, mem) in enumerate(zip(op.const_rows, facts.memories, strict=True)):
-            table = self.const_macro(f"{name}_col{i}", dense_to_numpy(c).reshape(steps, lanes))
-            lines.append(f"  static const {self.scalar} col{i}[STEPS][P] = {table};")
+        col_formats = op.col_formats() if self.fixed else [None] * len(op.const_rows)
+        for i, (c, mem, f) in enumerate(zip(op.const_rows, facts.memories, col_formats, strict=True)):
+            table = self.const_macro(f"{name}_col{i}", dense_to_numpy(c).reshape(steps, lanes), f)
+            ctype = f"inrarch::Raw<{f.width}>::T" if f else self.scalar
+            lines.append(f"  static const {ctype} col{i}[STEPS][P] = {table};")
             lines += self._storage(f"col{i}", mem, [2])
         lines += self._allocations(facts)
+        table_lines: list[str] = []
+        lines.append("  // (function tables)")
+        tables_at = len(lines) - 1
         for prefix, count in (("a", n_in), ("r", n_out)):
             for j in range(count):
-                lines += [f"  {self.scalar} {prefix}{j}[W];",
+                lines += [f"  {self.token_scalar} {prefix}{j}[W];",
                           f"#pragma HLS ARRAY_PARTITION variable = {prefix}{j} type = complete"]  # fmt: skip
         if groups > 1:
             lines.append("  int q = 0;  // element group of the token")
@@ -339,13 +425,21 @@ class HlsPrinter:
                 lines += [f"      const {self.tok(t)} t{i} = in{i}.read();",
                           f"      for (int e = 0; e < W; ++e) a{i}[e] = t{i}.v[e];"]  # fmt: skip
             lines.append("    }")
-        lines += [f"    {self.scalar} y{j}[P];" for j in range(n_out)]
+        lines += [f"    {self.token_scalar} y{j}[P];" for j in range(n_out)]
         lines += ["    for (int p = 0; p < P; ++p) {", "#pragma HLS UNROLL"]
-        lines += [f"      const {self.scalar} x{i} = a{i}[p];" for i in range(n_in)]
-        lines += [f"      const {self.scalar} c{i} = col{i}[c][p];" for i in range(len(op.const_rows))]
-        outs = self._lane_code(results, lines)
+        if self.fixed:
+            lines += [f"      const {self.fmt(v)} x{i} = {self.from_stream(v, f'a{i}[p]')};" for i, v in enumerate(op.inputs)]
+            lines += [f"      const {f.cpp()} c{i} = inrarch::from_int<{f.cpp()}>(col{i}[c][p]);"
+                      for i, f in enumerate(col_formats)]  # fmt: skip
+            outs = self._lane_code_fixed(name, op, lines, table_lines)
+            outs = [self.to_stream(v, o, f"{name}:out{j}") for j, (v, o) in enumerate(zip(op.outputs, outs, strict=True))]
+        else:
+            lines += [f"      const {self.scalar} x{i} = a{i}[p];" for i in range(n_in)]
+            lines += [f"      const {self.scalar} c{i} = col{i}[c][p];" for i in range(len(op.const_rows))]
+            outs = self._lane_code(results, lines)
         lines += [f"      y{j}[p] = {o};" for j, o in enumerate(outs)]
         lines.append("    }")
+        lines[tables_at : tables_at + 1] = table_lines
         if groups > 1:
             lines.append("    for (int e = 0; e + P < W; ++e) {")
             lines += [f"      a{i}[e] = a{i}[e + P];" for i in range(n_in)]
@@ -382,8 +476,17 @@ class HlsPrinter:
         if op.bias is not None:
             bias[:cols] = dense_to_numpy(op.bias)
         mems = {m.name: m for m in facts.memories}
-        w_init = self.const_macro(f"{name}_W", blocked)
-        b_init = self.const_macro(f"{name}_bias", bias.reshape(cb, po))
+        wf = accf = None
+        if self.fixed:
+            wf, accf = op.weight_format.value, op.acc_format.value
+            numbers = (f"inrarch::FixedMac<{self.fmt(op.inputs[0])}, {wf.cpp()}, {accf.cpp()}, "
+                       f"{self.fmt(op.outputs[0])}>")  # fmt: skip
+            tw, tb, tacc = f"inrarch::Raw<{wf.width}>::T", f"inrarch::Raw<{accf.width}>::T", accf.cpp()
+        else:
+            numbers = f"inrarch::FloatMac<{self.scalar}>"
+            tw = tb = tacc = self.scalar
+        w_init = self.const_macro(f"{name}_W", blocked, wf)
+        b_init = self.const_macro(f"{name}_bias", bias.reshape(cb, po), accf)
         on = ", ".join("true" if b else "false" for b in op.bias_members())
         din = op.inputs[0].owner.depth_value
         dout = op.outputs[0].owner.depth_value
@@ -395,25 +498,26 @@ class HlsPrinter:
                   f"hls::stream<{self.tok(outs[0])}, {dout}> (&out)[{g}]")  # fmt: skip
         acc_mem = mems.get("acc", Memory("acc", "ram", "lutram", po, g * cb, 32))
         body = "\n".join([
-            f"struct {cfg} {{  // from the kernel's hardware facts",
+            f"struct {cfg} : {numbers} {{  // from the kernel's hardware facts",
             *(f"  static constexpr int {c} = {prm[c]};" for c in constants),
             f"  static constexpr int DIN = {din};",
             f"  static constexpr int DOUT = {dout};",
+            f'  static const char* site() {{ return "{name}"; }}',
             "};",
             f"static void {name}({params}) {{",
             f"  // {g} member(s) x {rows}x{cols} weights, {pi} x {po} multiply-add lanes.",
             *self._facts_comment(facts),
-            f"  static const {self.scalar} W[{rb * cb}][{pi}][{po}] = {w_init};",
+            f"  static const {tw} W[{rb * cb}][{pi}][{po}] = {w_init};",
             *self._storage("W", mems["W"], [2, 3]),
-            f"  static const {self.scalar} bias[{cb}][{po}] = {b_init};",
+            f"  static const {tb} bias[{cb}][{po}] = {b_init};",
             *self._storage("bias", mems["bias"], [2]),
             f"  static const bool bias_on[{g}] = {{{on}}};",
-            f"  {self.scalar} acc[{g * cb}][{po}];",
+            f"  {tacc} acc[{g * cb}][{po}];",
             *self._storage("acc", acc_mem, [2]),
-            f"  {self.scalar} rows[{nb * g * lb}][{lw}];",
+            f"  {self.token_scalar} rows[{nb * g * lb}][{lw}];",
             *self._storage("rows", mems["rows"], [2]),
             *self._allocations(facts),
-            f"  inrarch::matvec<{self.scalar}, {cfg}>(in, out, W, bias, bias_on, acc, rows, SAMPLES);",
+            f"  inrarch::matvec<{cfg}>(in, out, W, bias, bias_on, acc, rows, SAMPLES);",
             "}",
         ])  # fmt: skip
         return body, f"k{k}_in, k{k}_out", name
@@ -425,11 +529,17 @@ class HlsPrinter:
         select = op.selection()
         fill = op.fill_values() or [0.0] * len(select)
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
+        buffer = self.scalar
+        if self.fixed:  # a format that holds every input's values exactly
+            int_bits = max(v.owner.fixed.int_bits for v in op.inputs)
+            frac = max(v.owner.fixed.frac for v in op.inputs)
+            buffer = f"ap_fixed<{int_bits + frac}, {int_bits}>"
+        out_values = [v for v, t in zip(op.outputs, outs, strict=True) for _ in range(t.elements)]
         lines = [f"static void {name}({', '.join(params)}) {{",
                  *self._facts_comment(facts),
                  f"  constexpr int STEPS = {prm['STEPS']};  // iterations per sample",
                  f"  constexpr int NB = {prm['NB']};  // sample buffers",
-                 f"  {self.scalar} buf[NB][{n_in}];",
+                 f"  {buffer} buf[NB][{n_in}];",
                  "#pragma HLS ARRAY_PARTITION variable = buf type = complete dim = 0",
                  "  int s = 0, o = 0, nb = 0, pos = 0;  // input side: sample, iteration, buffer, element",
                  f"  int wait = {prm['OUT_START']};  // iterations before the first output token",
@@ -442,7 +552,7 @@ class HlsPrinter:
             cond = "if" if i == 0 else "} else if"
             lines += [f"      {cond} (o < {end}) {{",
                       f"        const {self.tok(t)} t = in{i}.read();",
-                      f"        for (int e = 0; e < {t.width}; ++e) buf[nb][pos + e] = t.v[e];",
+                      f"        for (int e = 0; e < {t.width}; ++e) buf[nb][pos + e] = {self.from_stream(op.inputs[i], 't.v[e]')};",
                       f"        pos += {t.width};"]  # fmt: skip
         lines += ["      }",
                   "    }",
@@ -458,6 +568,8 @@ class HlsPrinter:
                 for e in range(t.width):
                     src = select[elem + e]
                     value = f"buf[wnb][{src}]" if src >= 0 else self.lit(fill[elem + e])
+                    if self.fixed:
+                        value = self.to_stream(out_values[elem + e], value, f"{name}:out{j}")
                     lines.append(f"            t.v[{e}] = {value};")
                 lines += [f"            out{j}.write(t);", "            break;", "          }"]
                 token += 1
@@ -509,6 +621,7 @@ class HlsPrinter:
                f'#include "{ident}_constants.h"',
                '#include "inrarch/dataflow.h"',
                '#include "inrarch/kernels.h"',
+               *(['#include "inrarch/fixed.h"'] if self.fixed else []),
                "",
                "using inrarch::Tok;",
                "",
@@ -549,6 +662,8 @@ class HlsPrinter:
             f"constexpr int IN_COLS = {self.in_cols};  // input coordinates per sample",
             f"constexpr int OUT_COLS = {self.out_cols};  // outputs per sample",
             f"typedef {self.scalar} {ident}_t;",
+            *([f"#define INRARCH_FIXED 1  // fixed point inside: {self.graph.precision.data if self.graph.precision else ''}"]
+              if self.fixed else []),  # fmt: skip
             "",
             f'extern "C" void {ident}(const {self.scalar}* in, {self.scalar}* out);',
             "",
@@ -560,7 +675,7 @@ class HlsPrinter:
                                f"#ifndef {ident.upper()}_CONSTANTS_H", f"#define {ident.upper()}_CONSTANTS_H",
                                "#include <cmath>", "#include <limits>", "", *self.constants, "", "#endif", ""])  # fmt: skip
         return Printed("\n".join(src), header, constants, ident, self.scalar, self.samples, self.in_cols,
-                       self.out_cols, len(self.kernels), len(self.fifos))  # fmt: skip
+                       self.out_cols, len(self.kernels), len(self.fifos), self.fixed)  # fmt: skip
 
 
 def find_graph(module) -> GraphOp:

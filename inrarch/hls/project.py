@@ -33,6 +33,9 @@ def testbench(p: Printed) -> str:
 #include <vector>
 
 #include "{p.top}.h"
+#ifdef INRARCH_FIXED
+#include "inrarch/fixed.h"
+#endif
 
 static std::vector<{t}> load(const char* path, bool required) {{
   std::vector<{t}> data;
@@ -66,6 +69,9 @@ int main(int argc, char** argv) {{
   for (size_t b = 0; b < batches; ++b) {{
     {p.top}(in.data() + b * SAMPLES * IN_COLS, out.data() + b * SAMPLES * OUT_COLS);
   }}
+#ifdef INRARCH_FIXED
+  inrarch::report_overflows();
+#endif
   FILE* f = std::fopen(output_path, "wb");
   if (!f || std::fwrite(out.data(), sizeof({t}), out.size(), f) != out.size()) {{
     std::fprintf(stderr, "testbench: cannot write %s\\n", output_path);
@@ -117,13 +123,18 @@ def modeled_timing(graph, printer) -> str:
                        if result.deadlock else None, "fifos": fifos}, indent=1) + "\n"  # fmt: skip
 
 
+# Fixed-point designs: Xilinx's ap_types headers (a copy in the project) as system headers, whose own warnings
+# g++ would otherwise print.
+FIXED_INCLUDES = " -isystem hls_lib/ap_types -Wno-uninitialized -Wno-maybe-uninitialized"
+
+
 def makefile(p: Printed) -> str:
     return f"""# C-simulation of {p.top} with g++ (no Vitis needed): `make csim`, `make csim-threaded` (one thread per
 # dataflow process, bounded FIFOs of the printed depths, exact deadlock detection), or `make csim-timed` (the
 # processes as cycle-stepped stall-all pipelines: cycles per call and each FIFO's most tokens held).
 CXX ?= g++
 CXXFLAGS ?= -O2 -std=c++17 -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas
-INCLUDES = -Ihls_lib/csim -Ihls_lib
+INCLUDES = -Ihls_lib/csim -Ihls_lib{FIXED_INCLUDES if p.fixed else ""}
 SOURCES = {p.top}.cpp testbench.cpp
 HEADERS = {p.top}.h {p.top}_constants.h $(wildcard hls_lib/*/*.h)
 
@@ -260,7 +271,7 @@ def write_project(
     (its marker file lists the files inrarch wrote) and `force` given; then only those files are replaced, and
     anything the user added stays. The project is written to a temporary sibling first and moved into place, with
     the marker last, so a failed write never leaves a folder that looks complete."""
-    from inrarch.hls_lib import HLS_LIB_DIR
+    from inrarch.hls_lib import HLS_LIB_DIR, ap_types_dir
 
     out_dir = check_project_dir(out_dir, force)
     parent = os.path.dirname(out_dir)
@@ -291,6 +302,9 @@ def write_project(
             np.asarray(golden, dtype=dtype).tofile(os.path.join(tmp, "data", "golden.bin"))
         for part_dir in HLS_LIB_PARTS:
             shutil.copytree(HLS_LIB_DIR / part_dir, os.path.join(tmp, "hls_lib", part_dir))
+        if printed.fixed:
+            shutil.copytree(ap_types_dir(), os.path.join(tmp, "hls_lib", "ap_types"),
+                            ignore=shutil.ignore_patterns("hls_stream.h", "hls_math.h", "__pycache__"))  # fmt: skip
         written = sorted(os.path.relpath(os.path.join(root, name), tmp)
                          for root, _, names in os.walk(tmp) for name in names)  # fmt: skip
         marker = "# written by inrarch: the files of this project; inrarch replaces only these (with --force)\n"
