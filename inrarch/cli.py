@@ -187,8 +187,18 @@ def cmd_compile(args: argparse.Namespace) -> None:
     x = torch.rand(shape, generator=generator) * 2 - 1
     print(f"[compile] {args.model}: derivatives of order {args.order} ({args.layout}, {args.mode}), {shape[0]} samples",
           flush=True)  # fmt: skip
+    calibration = None
+    if args.calibration:
+        import numpy as np
+
+        try:
+            calibration = np.load(args.calibration, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise CompileError(f"cannot read the calibration inputs {args.calibration}: {err}") from None
     design = compile_design(model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target,
-                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force)  # fmt: skip
+                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force,
+                            precision=args.precision, error=args.error, overflow=args.overflow,
+                            calibration=calibration)  # fmt: skip
     print(format_report(design.report))
     print(f"[compile] wrote the Vitis project to {design.out_dir} (C-simulation: inrarch csim {args.output})")
 
@@ -399,6 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsp", type=int, help="DSP budget (default: the target's)")
     p.add_argument("--clock-mhz", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", default="float",
+                   help="float (default), auto (fixed-point formats per stream from range and error analysis), "
+                        "or a uniform ap_fixed<W,I>")
+    p.add_argument("--error", type=float, default=1e-3,
+                   help="auto: tolerated error per output, a fraction of its largest magnitude vs float64")
+    p.add_argument("--overflow", choices=["error", "saturate", "wrap"], default="error",
+                   help="what overflows on the calibration inputs do: refuse the design, saturate, or wrap (reported)")
+    p.add_argument("--calibration", help=".npy file of calibration inputs [M, d] (default: a grid of [-1, 1]^d)")
     p.add_argument("-o", "--output", required=True, help="project folder to write: new or empty, or see --force")
     p.add_argument("--force", action="store_true",
                    help="replace an earlier inrarch project in that folder (only the files inrarch wrote)")  # fmt: skip

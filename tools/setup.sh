@@ -17,5 +17,9 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ] || [ "$root/cons
   # (Some machines' pip configurations list local index folders that do not exist; pip warns about each.)
   PIP_CONSTRAINT="$root/constraints.txt" "$root/.venv/bin/pip" install --quiet --disable-pip-version-check \
     -c "$root/constraints.txt" -e "$root[test]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  # Xilinx's Apache-2.0 ap_int.h / ap_fixed.h for C-simulation of fixed-point designs ship in the hls4ml wheel;
+  # only its headers are used, so none of its dependencies are installed.
+  "$root/.venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "hls4ml==1.3.0" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi

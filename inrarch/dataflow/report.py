@@ -14,6 +14,8 @@ from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
+from inrarch.dataflow.facts import mac_dsp
+from inrarch.dataflow.fixed import FX_ADD_LATENCY, FX_MUL_LATENCY
 from inrarch.hardware import MAC_DSP, OPERATORS, READ_LATENCY, Target, make_target
 
 
@@ -35,7 +37,11 @@ def design_report(graph: GraphOp) -> dict:
     buffers = sum(m.banks * m.words for _, f in kernels_facts for m in f.memories
                   if m.name not in ("W", "bias") and not m.name.startswith("col"))  # fmt: skip
     clock_hz = target.clock_mhz * 1e6
-    dsp_bound_cycles = macs * samples / (target.dsp // MAC_DSP)
+    matvecs = [k for k in graph.kernels() if isinstance(k, MatVecOp)]
+    # DSP per multiply-add: 5 in fp32; in fixed point the DSP48E2 tiles of the widest matvec's multiply.
+    lane_dsp = max((mac_dsp(k.mac_format()) for k in matvecs), default=MAC_DSP)
+    fixed = graph.precision is not None
+    dsp_bound_cycles = macs * samples / (target.dsp // lane_dsp)
     report: dict = {
         "design": graph.sym_name.data,
         "samples": samples,
@@ -45,6 +51,11 @@ def design_report(graph: GraphOp) -> dict:
         "processes": sum(1 for _ in graph.kernels()),
         "streams": len(fifos),
         "fifo_words": fifo_words,
+        "fifo_bits": sum(f.depth_value * f.stream.type.width * f.bits for f in fifos),
+        "precision": graph.precision.data if fixed else "float",
+        "formats": {"streams": dict(Counter(str(f.fixed) for f in fifos)),
+                    "weights": [str(k.weight_format.value) for k in matvecs],
+                    "accumulators": [str(k.acc_format.value) for k in matvecs]} if fixed else None,  # fmt: skip
         "fifo_words_lp_schedule": graph.lp_fifo_words.value.data if graph.lp_fifo_words else None,
         # The LP's stall-free balanced schedule, and the least FIFO words any stall-free schedule at this interval
         # needs; the final depths can be lower, where the cycle model shows a stall costs no cycles.
@@ -79,7 +90,8 @@ def design_report(graph: GraphOp) -> dict:
             "clock_mhz": target.clock_mhz,
             "part": target.part,
             "target": target.name,
-            "mac_dsp": MAC_DSP,
+            "mac_dsp": lane_dsp,
+            "numbers": "fixed point (ap_fixed, formats above; DSP48E2 27x18 tiling)" if fixed else "floating point",
             "operator_latency_cycles": {n: o.latency for n, o in OPERATORS.items() if o.latency},
             "operator_dsp": {n: o.dsp for n, o in OPERATORS.items() if o.dsp},
             "memory_read_latency_cycles": dict(READ_LATENCY),
@@ -97,7 +109,8 @@ def format_report(r: dict) -> str:
         + (f", order {r['derivative']['order']}" if r["derivative"].get("order") else ""),
         f"  kernels     {r['processes']} processes: "
         + ", ".join(f"{count} {kind}" for kind, count in sorted(r["kernels"].items())),
-        f"  streams     {r['streams']} FIFOs, {r['fifo_words']:,} words (weights apart)"
+        *([f"  precision   {r['precision']}"] if r.get("formats") else []),
+        f"  streams     {r['streams']} FIFOs, {r['fifo_words']:,} words = {r['fifo_bits'] / 8 / 1024:,.1f} KiB (weights apart)"
         + (
             f"; LP balanced schedule {r['fifo_words_lp_schedule']:,.0f}, LP bound for stall-free schedules "
             f"{r['fifo_words_lp_stall_free_bound']:,.0f}"
@@ -126,11 +139,17 @@ def format_report(r: dict) -> str:
         ]
     else:
         lines.append(f"  DEADLOCK    {r['deadlock']}")
-    lines.append(
-        f"  model       {a['part']}, {a['clock_mhz']:g} MHz; fp32 operator latencies/DSP from inrarch.hardware "
-        f"(fmul {a['operator_latency_cycles']['arith.mulf']} cycles, fadd {a['operator_latency_cycles']['arith.addf']} "
-        "cycles); all figures modeled, none measured"
-    )
+    if r.get("formats"):
+        lines.append(
+            f"  model       {a['part']}, {a['clock_mhz']:g} MHz; fixed-point operators of inrarch.hardware (DSP48E2 "
+            f"multiply {FX_MUL_LATENCY} cycles, LUT add {FX_ADD_LATENCY}); all figures modeled, none measured"
+        )
+    else:
+        lines.append(
+            f"  model       {a['part']}, {a['clock_mhz']:g} MHz; fp32 operator latencies/DSP from inrarch.hardware "
+            f"(fmul {a['operator_latency_cycles']['arith.mulf']} cycles, fadd {a['operator_latency_cycles']['arith.addf']} "
+            "cycles); all figures modeled, none measured"
+        )
     return "\n".join(lines)
 
 
