@@ -453,3 +453,19 @@ dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) attributes {targe
   dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
 }
 // CHECK: error: {{.*}}target{{.*}}
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
+  %a = dataflow.fifo depth 2 format <80, 3> : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: #dataflow.fixed needs 2 <= W <= 64 and I <= W, got <80, 3>
+
+// -----
+dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
+  %a = dataflow.fifo depth 2 format <16, 3, nearest, wrap> : !dataflow.stream<f32, 2>
+  dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
+  dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
+}
+// CHECK: error: #dataflow.fixed modes are rnd or trn, then wrap or sat

@@ -35,7 +35,7 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // latency (64) + 1.
 // CHECK:       static void k0_read(const float* in, hls::stream<Tok<float, 1>>& out0) {
 // CHECK-NEXT:    // II 1: 1 (one m_axi word per cycle).
-// CHECK:         inrarch::read_rows<float, 4, 1, 65>(in, out0, SAMPLES);
+// CHECK:         inrarch::read_rows<float, inrarch::Same<float>, 4, 1, 65>(in, out0, SAMPLES);
 // CHECK:       static void k1_fork(
 // CHECK:         inrarch::fork<1>(static_cast<long>(SAMPLES) * 4, in0, out0, out1);
 
@@ -44,7 +44,7 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // II ceil(7 / 2) = 4, stated as such, and its operators are shared over those 4 cycles (ALLOCATION). Its
 // configuration comes from its facts; its arrays are defined, banked and bound (with their read latency) in the
 // process.
-// CHECK:       struct k2_matvec_cfg {
+// CHECK:       struct k2_matvec_cfg : inrarch::FloatMac<float> {
 // CHECK:         static constexpr int II = 4;
 // CHECK:         static constexpr int CB = 2;
 // CHECK:         static constexpr int RB = 4;
@@ -61,7 +61,7 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-NEXT:    float rows[2][2];
 // CHECK:       #pragma HLS ALLOCATION type = operation instances = fmul limit = 1
 // CHECK-NEXT:  #pragma HLS ALLOCATION type = operation instances = fadd limit = 1
-// CHECK:         inrarch::matvec<float, k2_matvec_cfg>(in, out, W, bias, bias_on, acc, rows, SAMPLES);
+// CHECK:         inrarch::matvec<k2_matvec_cfg>(in, out, W, bias, bias_on, acc, rows, SAMPLES);
 
 // The map shares its operators over II 3 explicitly (ALLOCATION: one sin, one fmul), one lane: a 2-feature token
 // takes 2 iterations, its result leaves at the second, ceil(29 / 3) = 10 iterations later (sin 20 + ROM read 1 +

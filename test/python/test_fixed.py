@@ -1,0 +1,140 @@
+"""Fixed-point designs (dataflow-fixed-point): formats, the DSP rule, the emulation against the ap_fixed
+C-simulation, the error budget against PyTorch float64, and overflow detection."""
+
+import numpy as np
+import pytest
+import torch
+from model_kinds import MODEL_KINDS, sample_input
+
+import inrarch
+from inrarch.apps import models
+from inrarch.apps.reference import insp_derivatives
+from inrarch.dataflow.fixed import Fixed, make_table, mul_dsp, parse_precision
+from inrarch.dataflow.precision import calibration_grid, output_errors, run_fixed
+from inrarch.diagnostics import CompileError
+from inrarch.hardware import operator
+
+
+def _reference(model, x, order):
+    return np.stack([r.numpy() for r in insp_derivatives(model.double(), torch.as_tensor(x).double(), order, "insp")],
+                    axis=1)  # fmt: skip
+
+
+def test_dsp_tiling_rule():
+    # A DSP48E2 multiplies 27 x 18 signed bits. A wider signed operand splits into a signed top piece and
+    # unsigned lower pieces of one bit less (26 on the 27-bit port, 17 on the 18-bit port); the multiply costs
+    # the product of the pieces, in the better orientation.
+    assert mul_dsp(27, 18) == 1 and mul_dsp(18, 27) == 1 and mul_dsp(16, 16) == 1
+    assert mul_dsp(20, 18) == 1  # 20 bits on the 27-bit port
+    assert mul_dsp(28, 18) == 2  # 28 = 27 + 1: two pieces on the 27-bit port, or 28 on 18: 1 + ceil(10/17) = 2
+    assert mul_dsp(27, 19) == 2  # 19 on the 18-bit port: 2 pieces; 27 on the 18-bit port: 2 pieces
+    assert mul_dsp(32, 32) == 4  # 2 x 2 pieces either way
+    assert mul_dsp(53, 18) == 2 and mul_dsp(54, 18) == 3  # 27 + 26 bits on the wide port, then a third piece
+    assert mul_dsp(35, 35) == 4  # 35 on 27: 2 pieces; 35 on 18: 1 + ceil(17/17) = 2
+    # The operator table reads the same rule, and adds in fixed point cost no DSP.
+    assert operator("fx.mul.20x18").dsp == 1 and operator("fx.mul.28x18").dsp == 2
+    assert operator("fx.add.40").dsp == 0
+
+
+def test_quantize_modes():
+    f = Fixed(8, 4)  # lsb 1/16, range [-8, 8 - 1/16]
+    q, n = f.quantize(np.array([0.03, 0.04, -0.03, 1.0 + 1 / 32, 7.99, 8.5, -9.0]))
+    # AP_RND rounds half up: 0.03 -> 0 (0.48 lsb), 0.04 -> 1/16 (0.64 lsb), -0.03 -> 0, 1 + 1/32 -> 1 + 1/16
+    # (exactly half, up); 7.99 -> 8 - 1/16 + ... 7.99 * 16 = 127.84 -> 128, past the top: wraps to -8.
+    assert list(q[:4]) == [0.0, 0.0625, 0.0, 1.0625]
+    assert q[4] == -8.0 and q[5] == -7.5 and q[6] == 7.0  # 8.5 -> 136 - 256 = -120 / 16; -9 -> -144 + 256 = 112
+    assert n == 3
+    sat, n = Fixed(8, 4, "trn", "sat").quantize(np.array([0.06, -0.01, 9.0, -9.0]))
+    assert list(sat) == [0.0, -0.0625, 8 - 1 / 16, -8.0] and n == 2  # AP_TRN floors
+    assert str(parse_precision("ap_fixed<32,10>")) == "ap_fixed<32,10, trn, wrap>"
+    with pytest.raises(CompileError, match="precision must be float, auto or ap_fixed"):
+        parse_precision("fixed16")
+
+
+def test_interpolation_tables():
+    # sin over one period: linear interpolation in 2^k steps errs by at most (2 pi / 2^k)^2 / 8, under half an lsb
+    # of the output; the emulated table (the C++'s arithmetic) is within one lsb of sin everywhere.
+    x_fmt, y_fmt = Fixed(24, 8), Fixed(20, 2)
+    t = make_table("math.sin", np.sin, x_fmt, y_fmt, -100.0, 100.0)
+    x = x_fmt.quantize(np.linspace(-100, 100, 20001))[0]
+    y, clamped = t.evaluate(x)
+    assert t.periodic and clamped == 0
+    assert np.max(np.abs(y - np.sin(x))) < 2 * y_fmt.lsb + 1e-9
+    # tanh on its calibrated domain; inputs outside are clamped and counted.
+    t = make_table("math.tanh", np.tanh, x_fmt, y_fmt, -3.0, 3.0)
+    x = x_fmt.quantize(np.linspace(-3, 3, 5001))[0]
+    y, clamped = t.evaluate(x)
+    assert clamped == 0 and np.max(np.abs(y - np.tanh(x))) < 2 * y_fmt.lsb
+    assert t.evaluate(np.array([5.0]))[1] == 1
+
+
+@pytest.fixture(scope="module")
+def small_design():
+    torch.manual_seed(0)
+    model = models.siren(2, 16, 3, 3, omega=30.0)
+    x = sample_input(32, 2)
+    return model, x, inrarch.compile(model, x, order=2, precision="auto")
+
+
+def test_auto_matches_pytorch_and_its_emulation(small_design):
+    model, x, design = small_design
+    assert design.fixed and design.report["precision"].startswith("auto")
+    xs = sample_input(64, 2, seed=3)
+    ref = _reference(model, xs, 2)
+    emulated, overflows = run_fixed(design.graph, xs.numpy().astype(np.float64))
+    assert not overflows
+    for threaded in (False, True):
+        out = np.stack(design.csim(xs.numpy(), threaded=threaded), axis=1)
+        # Bit for bit: the emulation is the ap_fixed arithmetic the C++ performs (then a float32 output).
+        np.testing.assert_array_equal(out, emulated)
+        assert np.max(output_errors(out, ref)) <= 1e-3
+        assert design.overflows == {}
+    timed = design.timed_csim(x.numpy())
+    assert timed.cycles == design.report["modeled_cycles"]
+
+
+def test_too_narrow_format_overflows():
+    torch.manual_seed(0)
+    model = models.siren(2, 16, 3, 3, omega=30.0)
+    x = sample_input(32, 2)
+    # Order-2 derivatives of sin(30 x) reach hundreds: ap_fixed<16,4> (|v| < 8) overflows; by default that is an
+    # error naming where.
+    with pytest.raises(CompileError, match=r"values overflow their formats on the calibration inputs \(most at k\d+_"):
+        inrarch.compile(model, x, order=2, precision="ap_fixed<16,4>")
+    # Asked to wrap, the design is built and the C-simulation counts the same overflows the emulation does.
+    design = inrarch.compile(model, x, order=2, precision="ap_fixed<16,4>", overflow="wrap")
+    _, expected = run_fixed(design.graph, x.numpy().astype(np.float64))
+    design.csim(x.numpy())
+    assert sum(design.overflows.values()) == sum(expected.values()) > 0
+
+
+def test_fixed_point_dsp_counts(small_design):
+    # A fixed-point multiply-add of an auto design is one DSP (inputs <= 27 bits, weights 18), not fp32's 5.
+    _, _, design = small_design
+    assert design.report["assumptions"]["mac_dsp"] == 1
+    for kernel in design.report["kernel_facts"]:
+        for name in kernel["operators"]:
+            assert not name.startswith("arith.")  # every operator is a fixed-point one
+
+
+def test_calibration_grid():
+    g = calibration_grid(2, 4096)
+    assert g.shape == (4096, 2) and g.min() == -1 and g.max() == 1
+    assert calibration_grid(3, 4096).shape == (16**3, 3)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name,factory,d", MODEL_KINDS, ids=[k[0] for k in MODEL_KINDS])
+def test_every_kind_meets_the_budget(name, factory, d, order):
+    """Auto formats for every model kind at orders 1-2 keep each output within 1e-3 of its largest magnitude vs
+    PyTorch float64, in bit-accurate C-simulation, sequential and threaded, on inputs not used to calibrate."""
+    torch.manual_seed(0)
+    model = factory()
+    design = inrarch.compile(model, sample_input(16, d), order=order, precision="auto")
+    xs = sample_input(64, d, seed=1)
+    ref = _reference(model, xs, order)
+    design.build_modes(["sequential", "threaded"])
+    for threaded in (False, True):
+        out = np.stack(design.csim(xs.numpy(), threaded=threaded), axis=1)
+        assert np.max(output_errors(out, ref)) <= 1e-3, name
+        assert design.overflows == {}
