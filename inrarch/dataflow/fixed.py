@@ -229,7 +229,9 @@ def make_table(name: str, fn, x: Fixed, y: Fixed, lo: float, hi: float) -> Table
     second = np.nan_to_num(np.abs(np.diff(values, 2)) / (grid[1] - grid[0]) ** 2) if len(grid) > 2 else np.zeros(1)
     curvature = float(np.max(second)) if second.size else 0.0
     span = hi - lo
-    k_max = min(x.frac - 1, TABLE_MAX_LOG2 - ceil(log2(max(span, 2.0**-60))) - 1)
+    k_max = x.frac - 1
+    while k_max > -60 and ceil(span * 2.0**k_max) + 2 > 2**TABLE_MAX_LOG2:  # entries, with the aligned start
+        k_max -= 1
     k = k_max
     if curvature > 0:
         k = min(k_max, max(ceil(0.5 * log2(curvature / (8 * target))), -60))

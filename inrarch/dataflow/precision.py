@@ -11,7 +11,8 @@ fixed-point semantics (what the printed ap_fixed C++ computes).
   layer (block scaling: one format per matvec) so that a multiply of a W <= 27-bit input fits one DSP48E2, and
   accumulators every product's bits exactly. W is the least width whose emulated outputs stay within the error
   budget (default 1e-3 of each output's largest magnitude vs float64, with a factor 2 of safety on a subset of the
-  calibration points, then checked on all of them). A uniform `ap_fixed<W,I>` gives every number that one format.
+  calibration points, then checked on all of them). A uniform `ap_fixed<W,I>` gives every stream, value and
+  weight that one format (accumulators stay exact).
 * Streams of one matvec port are read as one C++ type: they share W, and each member's output format is its input
   format shifted by the same number of integer bits (a power-of-two scaling, which the linear map commutes with).
   Fork outputs share their input's format.
@@ -322,15 +323,14 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
             w = dense_to_numpy(k.weights).astype(np.float64)
             wf = uniform or format_for(float(np.max(np.abs(w))), weight_bits, exact, "wrap")
             x0 = k.inputs[0].owner.fixed
-            if uniform is not None:
-                acc = uniform
-            else:
-                wq = wf.quantize(w)[0]
-                bias = float(np.max(np.abs(dense_to_numpy(k.bias)))) if k.bias is not None else 0.0
-                bound = 2.0 ** (x0.int_bits - 1) * float(np.max(np.sum(np.abs(wq), axis=0))) + bias
-                frac = x0.frac + wf.frac
-                int_bits = int_bits_for(bound, 1.0)
-                acc = Fixed(int_bits + frac, int_bits, "rnd", "wrap")
+            # Accumulators are exact by construction, uniform formats included: every product's bits, and the
+            # integer bits of a sound bound on any partial sum.
+            wq = wf.quantize(w)[0]
+            bias = float(np.max(np.abs(dense_to_numpy(k.bias)))) if k.bias is not None else 0.0
+            bound = 2.0 ** (x0.int_bits - 1) * float(np.max(np.sum(np.abs(wq), axis=0))) + bias
+            frac = x0.frac + wf.frac
+            int_bits = int_bits_for(bound, 1.0)
+            acc = Fixed(int_bits + frac, int_bits, "rnd", "wrap")
             k.weight_format = FixedAttr.of(wf)
             k.acc_format = FixedAttr.of(acc)
 

@@ -23,10 +23,12 @@
 // CHECK-NEXT:    math.sin %{{.*}} {format = #dataflow.fixed<21, 2>, domain = array<f64: -7.050000e+02, 7.350000e+02>} : f32
 // CHECK-NEXT:    arith.mulf %{{.*}}, %{{.*}} {format = #dataflow.fixed<21, 2>} : f32
 
-// A uniform format (INR-Arch's ap_fixed<32,10>, Vitis's defaults: truncation, wrap-around) for every number.
+// A uniform format (INR-Arch's ap_fixed<32,10>, Vitis's defaults: truncation, wrap-around) for every stream, value
+// and weight; accumulators stay exact: 22 + 22 fractional bits, and a bound of 2^9 (x's format's largest magnitude)
+// x 12 + 1/2 = 6144.5, I = 14: 58 bits.
 // UNIFORM:     precision = "uniform ap_fixed<32,10, trn, wrap>;
 // UNIFORM:     %z = dataflow.fifo depth 2 format <32, 10, trn, wrap>
-// UNIFORM:     weight_format = #dataflow.fixed<32, 10, trn, wrap>, acc_format = #dataflow.fixed<32, 10, trn, wrap>
+// UNIFORM:     weight_format = #dataflow.fixed<32, 10, trn, wrap>, acc_format = #dataflow.fixed<58, 14>
 
 // ap_fixed<8,2> holds |v| < 2: z (up to 12.5) and 30 z overflow; without overflow=saturate or wrap that is an error.
 // OVERFLOW:    error: dataflow-fixed-point: {{[0-9]+}} values overflow their formats on the calibration inputs (most at k{{[0-9]+}}_{{.*}}); widen the format, or pass overflow=saturate or overflow=wrap
