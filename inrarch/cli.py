@@ -3,7 +3,9 @@
     inrarch import FILE.py:FACTORY --input-shape 64,2 -o forward.mlir
     inrarch eval forward.mlir --input x.npy [--dtype float32] [-o outputs.npz]
     inrarch compile FILE.py:FACTORY --order 2 --input-shape 64,2 -o out/
+    inrarch compile FILE.py:FACTORY --order 2 --input-shape 64,2 --precision auto -o out/   # fixed point
     inrarch csim out/ [--threaded | --timed]
+    inrarch bench-fixed --out docs/bench                       # fp32 / auto / ap_fixed<32,10> on the benchmark
     inrarch fuzz --cases 300 [--seed S] [--out docs/fuzz.md]     # random models through every check
 
 FACTORY names a function of FILE.py that takes no arguments and returns the `torch.nn.Module` to import (a module
@@ -254,7 +256,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from inrarch.apps import demo
 
     demo.run(out_dir=args.output, order=args.order, dsp=args.dsp, edit=args.part != "design",
-             fit_steps=args.fit_steps)  # fmt: skip
+             fit_steps=args.fit_steps, precision=args.precision)  # fmt: skip
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
@@ -269,6 +271,19 @@ def cmd_edit(args: argparse.Namespace) -> None:
         print(f"  {line}")
     paths = edit.write_edit(result, out_dir)
     print(f"wrote {paths[0]} (and {len(paths) - 1} files beside it); Vitis project: {out_dir}/project")
+
+
+def cmd_bench_fixed(args: argparse.Namespace) -> None:
+    from inrarch.apps import bench
+
+    print(f"[bench-fixed] benchmark SIREN, orders {args.orders[0]}..{args.orders[-1]}: fp32, auto fixed point and "
+          f"{args.uniform} (modeled FPGA; C-simulation here)", flush=True)  # fmt: skip
+    rows = bench.fixed_section(args.orders, args.uniform)
+    command = "inrarch bench-fixed " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench-fixed"
+    paths = bench.write_fixed(args.out, rows, command)
+    print()
+    print(bench.fixed_table(rows))
+    print(f"\nwrote {', '.join(paths)}")
 
 
 def cmd_bench_seed(args: argparse.Namespace) -> None:
@@ -438,6 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, default=2)
     p.add_argument("--dsp", type=int, default=3200)
     p.add_argument("--fit-steps", type=int, default=250)
+    p.add_argument("--precision", default="float",
+                   help="float (default), auto (fixed-point formats chosen by inrarch) or ap_fixed<W,I>")
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("edit", help="INR editing as INSP-Net does it: INR, derivative features and a trained editor "
@@ -462,6 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
     p.add_argument("--out", default="out/bench", help="directory for bench.md, bench.csv and the PNGs")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("bench-fixed", help="the benchmark SIREN in fp32, auto fixed point and a uniform ap_fixed")
+    p.add_argument("--orders", type=_orders, default=[1, 2, 3], help="orders of the designs")
+    p.add_argument("--uniform", default="ap_fixed<32,10>", help="the uniform format to report (INR-Arch's)")
+    p.add_argument("--out", default="out/bench", help="directory for fixed.md and fixed.csv")
+    p.set_defaults(run=cmd_bench_fixed)
 
     p = sub.add_parser("bench-seed", help="the seed's figures (latency, memory, power, EDP) per order and for the "
                        "INSP edit design, scaling with the batch, and the edited pictures")  # fmt: skip

@@ -152,6 +152,7 @@ def run(
     fit_steps: int = 250,
     edit: bool = True,
     log: Callable[[str], None] = print,
+    precision: str = "float",
 ) -> dict:
     import torch
 
@@ -173,8 +174,9 @@ def run(
     samples = 64
     x = (torch.rand(samples, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * 0.95
     project = os.path.join(out_dir, f"siren_order{order}")
-    progress(f"compiling its order-{order} derivatives (INSP layout) for {samples} samples within {dsp} DSP")
-    design = compile_design(model, x, order=order, dsp=dsp, out_dir=project, force=True)
+    numbers = "" if precision == "float" else f", precision {precision}"
+    progress(f"compiling its order-{order} derivatives (INSP layout) for {samples} samples within {dsp} DSP{numbers}")
+    design = compile_design(model, x, order=order, dsp=dsp, out_dir=project, force=True, precision=precision)
     log(format_report(design.report))
     summary["report"] = design.report
 
@@ -207,6 +209,10 @@ def run(
         descriptors = derivative_outputs(2, 3, order, "insp")
         ours = edits(outputs, descriptors, image_size, strength=0.15)
         torch_outputs = [r.numpy() for r in insp_derivatives(model64, coords.double(), order)]
+        worst = max(np.abs(o - r).max() / np.abs(r).max() for o, r in zip(outputs, torch_outputs, strict=True))
+        log(f"      every pixel: {len(outputs)} derivative outputs, worst max|err|/max|ref| vs PyTorch float64 = "
+            f"{worst:.2e}" + (f"; {sum(design.overflows.values())} overflows" if design.fixed else ""))  # fmt: skip
+        summary["pixels_rel_err"] = worst
         theirs = edits(torch_outputs, descriptors, image_size, strength=0.15)
         for name in ours:
             diff = np.abs(ours[name] - theirs[name]).max()

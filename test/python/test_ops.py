@@ -2,6 +2,7 @@
 every table that reads it (evaluator, derivative rules, IR emission, hardware costs, printer, C++ headers, the
 importer) covers it. The worked example of README's "Extending", atan, goes end to end from its single entry."""
 
+import inspect
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from torch import nn
 
 import inrarch
+import inrarch.dataflow.fixed_body
 import inrarch.hls.printer
 from inrarch import ops
 from inrarch.autodiff.lower import EW_OPS
@@ -23,6 +25,7 @@ from inrarch.apps.reference import insp_derivatives
 ENTRIES = list(ops.ELEMENTWISE.values())
 KERNELS_H = (HLS_LIB_DIR / "inrarch" / "kernels.h").read_text()
 HLS_MATH_H = (HLS_LIB_DIR / "csim" / "hls_math.h").read_text()
+FIXED_CPP_SOURCE = inspect.getsource(inrarch.dataflow.fixed_body.cpp)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
@@ -39,6 +42,11 @@ def test_every_entry_is_complete_everywhere(entry):
         assert re.search(rf"INRARCH_CSIM_MATH[12]\({entry.function}\)|float {entry.function}\(float", HLS_MATH_H)
     for name in entry.aten:
         assert name in SUPPORTED_ATEN_OPS
+    # Fixed point: a form every fixed-point table reads (operators, emulation, C++); functions are tables.
+    assert entry.fixed in ("add", "sub", "mul", "div", "logic", "table")
+    assert (entry.fixed == "table") == (entry.function is not None)
+    if entry.fixed != "table" and entry.name != "arith.cmpf":
+        assert entry.name in FIXED_CPP_SOURCE  # spelled by inrarch.dataflow.fixed_body.cpp
     args = [np.linspace(0.1, 0.9, 5)] * entry.arity
     assert np.shape(entry.numpy(*args)) == (5,)
 
