@@ -290,7 +290,8 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     fadd, fmul = operator(add_op).latency, operator(mul_op).latency
     levels = _pow2_levels(par_in)
     chain = 2 + levels  # fmul, tree adds, accumulate
-    mac_depth = w.read_latency + fmul + levels * fadd + fadd + 1 + (ii - 1) * chain
+    rounding = 1 if mac else 0  # fixed point: the finished sum rounded to the output format, a stage of its own
+    mac_depth = w.read_latency + fmul + levels * fadd + fadd + rounding + 1 + (ii - 1) * chain
     out_delay = ceil((mac_depth + SLACK) / ii)  # iterations from the last compute iteration to the first row read
     out_start = compute - 1 + out_delay
     steps = max(compute, nw)

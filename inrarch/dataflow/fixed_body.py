@@ -96,8 +96,19 @@ def table(op: Operation, formats: BodyFormats) -> Table:
     return make_table(op.name, fn, formats.of[op.operands[0]], formats.result(op), lo, hi)
 
 
+ROUND_LATENCY = 1  # the rounding of an exact result to its format (AP_RND: an add of half an lsb), registered
+
+
 def units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
-    """(operator names, one instance each per element; latency in cycles) of one body op."""
+    """(operator names, one instance each per element; latency in cycles) of one body op. Arithmetic results are
+    rounded to their formats in a stage of their own (ROUND_LATENCY), modeled apart from the operator."""
+    names, latency = _units(op, formats)
+    if names and fixed_kind(op) in ("add", "sub", "mul", "div", "table"):
+        latency += ROUND_LATENCY
+    return names, latency
+
+
+def _units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
     if isinstance(op, arith.ConstantOp):
         return [], 0
     kind = fixed_kind(op)
