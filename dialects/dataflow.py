@@ -34,7 +34,6 @@ from xdsl.dialects.builtin import (
     StringAttr,
     SymbolNameConstraint,
     TensorType,
-    f32,
     f64,
     i64,
 )

@@ -45,15 +45,7 @@ def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
                     bias = dense_to_numpy(kernel.bias).astype(dtype) if kernel.bias is not None else None
                     outs = [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
                 case ShuffleOp():
-                    flat = np.concatenate(ins, axis=1)
-                    sel = kernel.selection()
-                    fill = kernel.fill_values()
-                    picked = np.stack([flat[:, s] if s >= 0 else np.full(flat.shape[0], fill[e], dtype=dtype)
-                                       for e, s in enumerate(sel)], axis=1)  # fmt: skip
-                    outs, start = [], 0
-                    for t in kernel.output_types():
-                        outs.append(picked[:, start : start + t.elements])
-                        start += t.elements
+                    outs = shuffle_values(kernel, ins, dtype)
                 case _:
                     raise CompileError(f"no functional semantics for {kernel.name}", kernel)
             for v, val in zip(kernel.stream_outputs, outs, strict=True):
@@ -64,3 +56,16 @@ def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
             raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
     assert result is not None
     return result
+
+
+def shuffle_values(kernel: ShuffleOp, ins: list[np.ndarray], dtype=np.float64) -> list[np.ndarray]:
+    """A shuffle's output arrays ([N, elements] each) from its input arrays."""
+    flat = np.concatenate(ins, axis=1)
+    fill = kernel.fill_values()
+    picked = np.stack([flat[:, s] if s >= 0 else np.full(flat.shape[0], fill[e], dtype=dtype)
+                       for e, s in enumerate(kernel.selection())], axis=1)  # fmt: skip
+    outs, start = [], 0
+    for t in kernel.output_types():
+        outs.append(picked[:, start : start + t.elements])
+        start += t.elements
+    return outs

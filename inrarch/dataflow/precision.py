@@ -30,6 +30,7 @@ from xdsl.ir import Operation, SSAValue
 
 from inrarch import ops
 from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
+from inrarch.dataflow.functional import shuffle_values
 from inrarch.dataflow.fixed_body import DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -118,14 +119,7 @@ class _Run:
                 case MatVecOp():
                     outs = self._matvec(kernel, ins)
                 case ShuffleOp():
-                    flat = np.concatenate(ins, axis=1)
-                    fill = kernel.fill_values()
-                    picked = np.stack([flat[:, s] if s >= 0 else np.full(flat.shape[0], fill[e])
-                                       for e, s in enumerate(kernel.selection())], axis=1)  # fmt: skip
-                    outs, start = [], 0
-                    for t in kernel.output_types():
-                        outs.append(picked[:, start : start + t.elements])
-                        start += t.elements
+                    outs = shuffle_values(kernel, ins)
                 case _:
                     raise CompileError(f"no fixed-point semantics for {kernel.name}", kernel)
             for j, (v, val) in enumerate(zip(kernel.stream_outputs, outs, strict=True)):

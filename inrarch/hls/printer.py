@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from math import ceil
 
 import numpy as np
 from xdsl.dialects import arith
