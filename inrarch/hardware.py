@@ -51,8 +51,9 @@ def _rom_cost(entries: int, bits: int) -> tuple[int, int]:
     512 x 36 per BRAM18)."""
     if entries <= LUTRAM_MAX_WORDS:
         return 0, ceil(entries / 64) * bits
-    per_bram = 1024 if bits <= 18 else 512
-    return ceil(entries / per_bram) * ceil(bits / 36 if bits > 18 else 1), 0
+    if bits <= 18:
+        return ceil(entries / 1024), 0
+    return ceil(entries / 512) * ceil(bits / 36), 0
 
 
 def fixed_operator(name: str) -> Operator:
