@@ -266,7 +266,7 @@ def cmd_edit(args: argparse.Namespace) -> None:
     print(f"[edit] {args.task} of '{args.image}' ({edit.SIZE}x{edit.SIZE}): INR, its 65 INSP features and the "
           "editor as one dataflow design, every pixel through its C-simulation", flush=True)  # fmt: skip
     result = edit.run_edit(args.task, args.image, dsp=args.dsp, out_dir=os.path.join(out_dir, "project"),
-                           force=args.force, progress=not args.no_progress)  # fmt: skip
+                           force=args.force, progress=not args.no_progress, precision=args.precision)  # fmt: skip
     for line in edit.describe(result):
         print(f"  {line}")
     paths = edit.write_edit(result, out_dir)
@@ -467,6 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="out/edit", help="folder for the pictures and the Vitis project")
     p.add_argument("--force", action="store_true", help="replace an earlier inrarch edit in that folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--precision", default="float",
+                   help="float (default), auto (fixed-point formats chosen by inrarch) or ap_fixed<W,I>")
     p.set_defaults(run=cmd_edit)
 
     p = sub.add_parser("graph", help="draw a dataflow graph (Graphviz dot, and PNG)")

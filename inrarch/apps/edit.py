@@ -286,17 +286,17 @@ def example_inputs(samples: int):
 
 
 def compile_edit(model, editor, dsp: int = 3200, out_dir: str | None = None, force: bool = False,
-                 samples: int = SAMPLES):  # fmt: skip
+                 samples: int = SAMPLES, precision: str = "float"):  # fmt: skip
     """The edit design: `editor` over the INR's 65 features, `samples` pixels per call (the pipeline fill of its ten
     layers in series is paid once a call: 1.33x the DSP bound at 64 pixels a call, 1.20x at 256)."""
     from inrarch.design import compile as compile_design
 
     return compile_design(model, example_inputs(samples), order=ORDER, scale=SCALE, first=FEATURES, editor=editor,
-                          dsp=dsp, out_dir=out_dir, force=force)  # fmt: skip
+                          dsp=dsp, out_dir=out_dir, force=force, precision=precision)  # fmt: skip
 
 
 def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None, force: bool = False,
-             progress: bool = True, log: Callable[[str], None] = print) -> EditResult:  # fmt: skip
+             progress: bool = True, log: Callable[[str], None] = print, precision: str = "float") -> EditResult:  # fmt: skip
     """Fits (or loads) the INR of `image` for `task`, compiles editor o features o INR into one design, runs every
     pixel through its C-simulation, and the same networks through PyTorch in float64."""
     import torch
@@ -311,7 +311,7 @@ def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None,
     coords = pixel_coordinates(SIZE)
     if out_dir is not None:
         os.makedirs(os.path.dirname(os.path.abspath(out_dir)), exist_ok=True)
-    design = compile_edit(model, editor, dsp=dsp, out_dir=out_dir, force=force)
+    design = compile_edit(model, editor, dsp=dsp, out_dir=out_dir, force=force, precision=precision)
     log(f"      design: {design.report['processes']} processes, {design.report['dsp']} DSP, modeled "
         f"{design.report['modeled_latency_ms']:.3f} ms per {design.samples} pixels at 300 MHz")  # fmt: skip
     chip = np.stack(design.csim(coords), axis=1)
@@ -344,7 +344,7 @@ def save_pictures(result: EditResult, out_dir: str) -> list[str]:
     panels = [
         (f"input to the INR\nPSNR {fig_values['psnr_input']:.2f} dB", result.given),
         ("target", result.target),
-        (f"edit on chip (C-sim, fp32)\nPSNR {fig_values['psnr_chip']:.2f} dB", result.chip),
+        (f"edit on chip (C-sim, {_numbers(result.report)})\nPSNR {fig_values['psnr_chip']:.2f} dB", result.chip),
         (f"same networks, PyTorch fp64\nPSNR {fig_values['psnr_pytorch']:.2f} dB", result.pytorch),
     ]
     for ax, (title, img) in zip(axes, panels, strict=True):
@@ -360,6 +360,12 @@ def save_pictures(result: EditResult, out_dir: str) -> list[str]:
     return [overview, *paths]
 
 
+def _numbers(report: dict) -> str:
+    """fp32, or the fixed-point formats (the report's precision line, up to its first ';')."""
+    precision = report.get("precision", "float")
+    return "fp32" if precision == "float" else precision.split(";")[0]
+
+
 def describe(result: EditResult) -> list[str]:
     f = result.figures()
     r = result.report
@@ -367,7 +373,7 @@ def describe(result: EditResult) -> list[str]:
         f"{result.task} of '{result.image}': PSNR vs target: input {f['psnr_input']:.2f} dB, INR {f['psnr_inr']:.2f} dB, "
         f"edit on chip (C-sim) {f['psnr_chip']:.2f} dB, same networks in PyTorch float64 {f['psnr_pytorch']:.2f} dB "
         f"(difference {f['psnr_chip'] - f['psnr_pytorch']:+.3f} dB; max |chip - PyTorch| {f['max_abs_diff']:.1e})",
-        f"modeled: {r['modeled_latency_ms']:.3f} ms per {r['samples']} pixels (fp32, 300 MHz, {r['dsp']} DSP), "
+        f"modeled: {r['modeled_latency_ms']:.3f} ms per {r['samples']} pixels ({_numbers(r)}, 300 MHz, {r['dsp']} DSP), "
         f"{r['latency_over_dsp_bound']:.2f}x its DSP bound; timed C-sim {result.timed_cycles:,} cycles = model "
         f"{r['modeled_cycles']:,}" + ("" if result.timed_cycles == r["modeled_cycles"] else " (DIFFERENT)"),
     ]

@@ -279,17 +279,26 @@ def _stream_int_bits(graph: GraphOp, ranges: Ranges, margin: float, uniform: Fix
     return {f.stream: bits[groups.find(f.stream)] for f in graph.fifos()}
 
 
+class TooNarrow(Exception):
+    """A width that cannot hold some value's integer bits (or would need an accumulator of over 64 bits)."""
+
+
 def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, margin: float,
                   overflow: str = "wrap", uniform: Fixed | None = None) -> None:  # fmt: skip
-    """Gives every stream, map-body value, column constant, weight and accumulator of the graph its format."""
+    """Gives every stream, map-body value, column constant, weight and accumulator of the graph its format
+    (TooNarrow when `width` bits cannot hold some value's integer bits)."""
     mode = "sat" if overflow == "saturate" else "wrap"
 
     def fmt(magnitude: float, w: int = width, m: float = margin) -> Fixed:
         if uniform is not None:
             return uniform
+        if int_bits_for(magnitude, m) > w:
+            raise TooNarrow
         return format_for(magnitude, w, m, mode)
 
     stream_bits = _stream_int_bits(graph, ranges, margin, uniform)
+    if uniform is None and max(stream_bits.values(), default=0) > width:
+        raise TooNarrow
     for f in graph.fifos():
         f.format = FixedAttr.of(uniform or Fixed(width, stream_bits[f.stream], "rnd", mode))
     exact = 1.0 + 2.0**-20  # constants: integer bits that hold the value itself
@@ -324,6 +333,8 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
             bound = 2.0 ** (x0.int_bits - 1) * float(np.max(np.sum(np.abs(wq), axis=0))) + bias
             frac = x0.frac + wf.frac
             int_bits = int_bits_for(bound, 1.0)
+            if int_bits + frac > 64:  # an exact accumulator this wide is not offered
+                raise TooNarrow
             acc = Fixed(int_bits + frac, int_bits, "rnd", "wrap")
             k.weight_format = FixedAttr.of(wf)
             k.acc_format = FixedAttr.of(acc)
@@ -388,7 +399,12 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
     ref = ranges.output
     if isinstance(precision, Fixed):
         fmt = precision if overflow != "saturate" else Fixed(precision.width, precision.int_bits, precision.rounding, "sat")
-        apply_formats(graph, ranges, fmt.width, fmt.width, margin, overflow, uniform=fmt)
+        try:
+            apply_formats(graph, ranges, fmt.width, fmt.width, margin, overflow, uniform=fmt)
+        except TooNarrow:
+            clear_formats(graph)
+            raise CompileError(f"dataflow-fixed-point: {precision} needs exact accumulators of over 64 bits; use "
+                               "a narrower format or auto") from None  # fmt: skip
         out, over = run_fixed(graph, x)
         choice = Choice(str(precision), None, None, len(x), margin, float(np.max(output_errors(out, ref))), dict(over))
     else:
@@ -399,7 +415,10 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             sub_ref = record_ranges(graph, sub).output
 
         def meets(width: int, wbits: int, xs: np.ndarray, r: np.ndarray, safety: float) -> bool:
-            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            try:
+                apply_formats(graph, ranges, width, wbits, margin, overflow)
+            except TooNarrow:
+                return False
             out, _ = run_fixed(graph, xs)
             return bool(np.all(output_errors(out, r) <= error * safety))
 
@@ -417,7 +436,7 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             best = (lo, wbits)
             break
         if best is None:
-            clear_formats(graph)
+            clear_formats(graph)  # (also when some value needs more than MAX_WIDTH integer bits)
             raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output within "
                                f"{error:g} of its largest magnitude on the calibration inputs; use precision=float")  # fmt: skip
         width, wbits = best
@@ -425,8 +444,13 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             apply_formats(graph, ranges, width, wbits, margin, overflow)
             out, over = run_fixed(graph, x)
             worst = float(np.max(output_errors(out, ref)))
-            if worst <= error or width >= MAX_WIDTH:
+            if worst <= error:
                 break
+            if width >= MAX_WIDTH:
+                clear_formats(graph)
+                raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output "
+                                   f"within {error:g} of its largest magnitude on all calibration inputs (worst "
+                                   f"{worst:.3g}); use precision=float")  # fmt: skip
             width += 1
         choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over))
     if choice.overflows and overflow == "error":

@@ -173,3 +173,12 @@ def test_saturation_is_asked_for_and_counted():
     out = np.stack(design.csim(x.numpy()), axis=1)
     np.testing.assert_array_equal(out, emulated)  # saturating arithmetic, bit for bit
     assert sum(design.overflows.values()) == sum(expected.values()) > 0
+
+
+def test_unreachable_budget_is_an_error():
+    # 1e-12 of each output's largest magnitude needs about 40 fractional bits beyond the 18-bit weights' own
+    # error: no width up to 40 bits meets it, and the design is refused with one line (no formats left behind).
+    torch.manual_seed(0)
+    model = models.siren(2, 16, 3, 3, omega=30.0)
+    with pytest.raises(CompileError, match=r"no format of up to 40 bits keeps every output within 1e-12"):
+        inrarch.compile(model, sample_input(16, 2), order=1, precision="auto", error=1e-12)
