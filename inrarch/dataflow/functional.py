@@ -7,7 +7,7 @@ import numpy as np
 from xdsl.ir import SSAValue
 
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.dataflow import ForkOp, GraphOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
+from inrarch.dialects.dataflow import ForkOp, GraphOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
 from inrarch.evaluator import interpreter
 from inrarch.ir_utils import dense_to_numpy
 
@@ -21,41 +21,52 @@ def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
                            f"{list(graph.function_type.inputs.data[0].get_shape())}, got {list(x.shape)}")  # fmt: skip
     values: dict[SSAValue, np.ndarray] = {}
     result = None
-    pending = list(graph.kernels())
-    while pending:
-        progress = False
-        for kernel in list(pending):
-            if not all(v in values for v in kernel.stream_inputs):
-                continue
-            ins = [values[v] for v in kernel.stream_inputs]
-            match kernel:
-                case ReadOp():
-                    outs = [x]
-                case WriteOp():
-                    result = np.concatenate(ins, axis=1)
-                    outs = []
-                case ForkOp():
-                    outs = [ins[0]] * len(kernel.outputs)
-                case MapOp():
-                    cols = [dense_to_numpy(c).astype(dtype)[None, :] for c in kernel.const_rows]
-                    outs = [np.broadcast_to(np.asarray(o, dtype=dtype), ins[0].shape).copy()
-                            for o in interp.run_ssacfg_region(kernel.body, (*ins, *cols), "dataflow.map")]  # fmt: skip
-                case MatVecOp():
-                    w = dense_to_numpy(kernel.weights).astype(dtype)
-                    bias = dense_to_numpy(kernel.bias).astype(dtype) if kernel.bias is not None else None
-                    outs = [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
-                case ShuffleOp():
-                    outs = shuffle_values(kernel, ins, dtype)
-                case _:
-                    raise CompileError(f"no functional semantics for {kernel.name}", kernel)
-            for v, val in zip(kernel.stream_outputs, outs, strict=True):
-                values[v] = np.asarray(val, dtype=dtype)
-            pending.remove(kernel)
-            progress = True
-        if not progress:
-            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
+    for kernel in kernel_order(graph):
+        ins = [values[v] for v in kernel.stream_inputs]
+        match kernel:
+            case ReadOp():
+                outs = [x]
+            case WriteOp():
+                result = np.concatenate(ins, axis=1)
+                outs = []
+            case ForkOp():
+                outs = [ins[0]] * len(kernel.outputs)
+            case MapOp():
+                cols = [dense_to_numpy(c).astype(dtype)[None, :] for c in kernel.const_rows]
+                outs = [np.broadcast_to(np.asarray(o, dtype=dtype), ins[0].shape).copy()
+                        for o in interp.run_ssacfg_region(kernel.body, (*ins, *cols), "dataflow.map")]  # fmt: skip
+            case MatVecOp():
+                w = dense_to_numpy(kernel.weights).astype(dtype)
+                bias = dense_to_numpy(kernel.bias).astype(dtype) if kernel.bias is not None else None
+                outs = matvec_values(kernel, ins, w, bias)
+            case ShuffleOp():
+                outs = shuffle_values(kernel, ins, dtype)
+            case _:
+                raise CompileError(f"no functional semantics for {kernel.name}", kernel)
+        for v, val in zip(kernel.stream_outputs, outs, strict=True):
+            values[v] = np.asarray(val, dtype=dtype)
     assert result is not None
     return result
+
+
+def kernel_order(graph: GraphOp) -> list[KernelOp]:
+    """The graph's kernels, each after the producers of its input streams."""
+    done: set[SSAValue] = set()
+    pending, order = list(graph.kernels()), []
+    while pending:
+        ready = [k for k in pending if all(v in done for v in k.stream_inputs)]
+        if not ready:
+            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
+        for k in ready:
+            order.append(k)
+            done.update(k.stream_outputs)
+            pending.remove(k)
+    return order
+
+
+def matvec_values(kernel: MatVecOp, ins: list[np.ndarray], w: np.ndarray, bias: np.ndarray | None) -> list[np.ndarray]:
+    """A matvec's output arrays for its members' input arrays, with weights w (and bias) as given."""
+    return [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
 
 
 def shuffle_values(kernel: ShuffleOp, ins: list[np.ndarray], dtype=np.float64) -> list[np.ndarray]:

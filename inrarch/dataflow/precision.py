@@ -30,9 +30,10 @@ from xdsl.ir import Operation, SSAValue
 
 from inrarch import ops
 from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
-from inrarch.dataflow.functional import shuffle_values
+from inrarch.dataflow.functional import kernel_order, matvec_values, shuffle_values
 from inrarch.dataflow.fixed_body import DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format
 from inrarch.diagnostics import CompileError
+from inrarch.evaluator import interpreter, run_op
 from inrarch.dialects.dataflow import (
     FixedAttr,
     ForkOp,
@@ -58,20 +59,6 @@ def calibration_grid(dims: int, points: int = 4096) -> np.ndarray:
     return np.stack([a.reshape(-1) for a in axes], axis=1)
 
 
-def _order(graph: GraphOp) -> list[KernelOp]:
-    done: set[SSAValue] = set()
-    pending, order = list(graph.kernels()), []
-    while pending:
-        ready = [k for k in pending if all(v in done for v in k.stream_inputs)]
-        if not ready:
-            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
-        for k in ready:
-            order.append(k)
-            done.update(k.stream_outputs)
-            pending.remove(k)
-    return order
-
-
 @dataclass
 class Ranges:
     """What a float64 run on the calibration inputs saw."""
@@ -91,6 +78,7 @@ class _Run:
         self.fixed = fixed
         self.ranges = Ranges()
         self.overflows: Counter[str] = Counter()
+        self.interp = None if fixed else interpreter(graph, np.float64)[0]  # float64: the reference evaluator
 
     def _quantize(self, f: Fixed | None, x: np.ndarray, site: str) -> np.ndarray:
         if not self.fixed or f is None:
@@ -103,7 +91,7 @@ class _Run:
     def run(self, x: np.ndarray) -> np.ndarray:
         values: dict[SSAValue, np.ndarray] = {}
         result = None
-        for k, kernel in enumerate(_order(self.graph)):
+        for k, kernel in enumerate(kernel_order(self.graph)):
             site = f"k{k}_{kernel.name.split('.')[1]}"
             ins = [values.pop(v) for v in kernel.stream_inputs]
             match kernel:
@@ -154,10 +142,11 @@ class _Run:
                     if count:
                         self.overflows[f"{site}:v{n}"] += count
                 else:
-                    val = _float_op(op, args)
+                    (val,) = run_op(self.interp, op, args)
                     if not isinstance(op, arith.CmpfOp):
                         self.ranges.values[op] = max(self.ranges.values.get(op, 0.0), _absmax(val))
-                    if op.name.startswith("math.") and fixed_kind_or_none(op) == "table":
+                    entry = ops.info(op.name)
+                    if entry is not None and entry.fixed == "table":
                         a = np.asarray(args[0])
                         finite = a[np.isfinite(a)]
                         if finite.size:
@@ -179,31 +168,13 @@ class _Run:
             w = kernel.weight_format.value.quantize(w)[0]
             if bias is not None:
                 bias = kernel.acc_format.value.quantize(bias)[0]
-        return [i @ w + (bias if on else 0) for i, on in zip(ins, kernel.bias_members(), strict=True)]
-
-
-def fixed_kind_or_none(op: Operation) -> str | None:
-    entry = ops.info(op.name)
-    return entry.fixed if entry is not None else None
+        return matvec_values(kernel, ins, w, bias)
 
 
 def _absmax(val) -> float:
     a = np.abs(np.asarray(val, dtype=np.float64))
     a = a[np.isfinite(a)]
     return float(a.max()) if a.size else 0.0
-
-
-def _float_op(op: Operation, args: list[np.ndarray]):
-    from inrarch.evaluator import constant_value
-
-    if isinstance(op, arith.ConstantOp):
-        return np.asarray(constant_value(op.value, op.result.type), dtype=np.float64)
-    if isinstance(op, arith.CmpfOp):
-        return ops.compare(ops.PREDICATES[op.predicate.value.data], args[0], args[1])
-    entry = ops.info(op.name)
-    if entry is None:
-        raise CompileError(f"no evaluation of {op.name}", op)
-    return entry.numpy(*args)
 
 
 def record_ranges(graph: GraphOp, x: np.ndarray) -> Ranges:
