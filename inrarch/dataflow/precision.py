@@ -33,7 +33,7 @@ from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
 from inrarch.dataflow.functional import kernel_order, matvec_values, shuffle_values
 from inrarch.dataflow.fixed_body import DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format
 from inrarch.diagnostics import CompileError
-from inrarch.evaluator import interpreter, run_op
+from inrarch.evaluator import constant_value, interpreter, run_op
 from inrarch.dialects.dataflow import (
     FixedAttr,
     ForkOp,
@@ -282,8 +282,6 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
                 if op.name == "dataflow.yield" or isinstance(op, arith.CmpfOp):
                     continue
                 if isinstance(op, arith.ConstantOp):
-                    from inrarch.evaluator import constant_value
-
                     value = float(np.max(np.abs(constant_value(op.value, op.result.type))))
                     set_format(op, fmt(value, m=exact))
                     continue
