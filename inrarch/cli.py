@@ -200,9 +200,32 @@ def cmd_compile(args: argparse.Namespace) -> None:
     design = compile_design(model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target,
                             dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force,
                             precision=args.precision, error=args.error, overflow=args.overflow,
-                            calibration=calibration)  # fmt: skip
+                            calibration=calibration, emit=args.emit)  # fmt: skip
     print(format_report(design.report))
-    print(f"[compile] wrote the Vitis project to {design.out_dir} (C-simulation: inrarch csim {args.output})")
+    if args.emit == "rtl":
+        print(f"[compile] wrote the RTL project to {design.out_dir} (measure it: inrarch rtl {args.output})")
+    else:
+        print(f"[compile] wrote the Vitis project to {design.out_dir} (C-simulation: inrarch csim {args.output})")
+
+
+def cmd_rtl(args: argparse.Namespace) -> None:
+    from inrarch.targets.rtl.project import load, measure, report_lines
+
+    description = load(args.project)
+    sim, synth = args.sim, args.synth
+    if not sim and not synth:
+        sim = synth = True
+    kernels = [k.strip() for k in args.kernels.split(",")] if args.kernels else None
+    if kernels:
+        known = {k["name"] for k in description["kernels"]}
+        unknown = [k for k in kernels if k not in known]
+        if unknown:
+            raise CompileError(f"{args.project} has no kernel {unknown[0]} (its kernels: {', '.join(sorted(known))})")
+    measured = measure(args.project, sim, synth, kernels, lambda text: print(text, flush=True))
+    print("\n".join(report_lines(description, measured)))
+    if sim and measured["sim"]["mismatches"]:
+        raise CompileError(f"the RTL's outputs differ from the fixed-point semantics in {measured['sim']['mismatches']}"
+                           " values")  # fmt: skip
 
 
 def cmd_csim(args: argparse.Namespace) -> None:
@@ -432,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overflow", choices=["error", "saturate", "wrap"], default="error",
                    help="what overflows on the calibration inputs do: refuse the design, saturate, or wrap (reported)")
     p.add_argument("--calibration", help=".npy file of calibration inputs [M, d] (default: a grid of [-1, 1]^d)")
+    p.add_argument("--emit", choices=["hls", "rtl"], default="hls",
+                   help="what the project folder receives: the Vitis project (hls) or, for a fixed-point design, "
+                        "the RTL project (Verilog and a Verilator harness; measure it with inrarch rtl)")
     p.add_argument("-o", "--output", required=True, help="project folder to write: new or empty, or see --force")
     p.add_argument("--force", action="store_true",
                    help="replace an earlier inrarch project in that folder (only the files inrarch wrote)")  # fmt: skip
@@ -444,6 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--timed", action="store_true",
                       help="cycle-stepped pipelines: cycles and FIFO occupancies beside the cycle model's")  # fmt: skip
     p.set_defaults(run=cmd_csim)
+
+    p = sub.add_parser("rtl", help="measure an RTL project: Verilator simulation (outputs bit for bit, cycles) and "
+                       "Yosys synthesis per kernel, beside the model")  # fmt: skip
+    p.add_argument("project", help="a folder written by inrarch compile --emit rtl (or -t 'rtl{out=DIR}')")
+    p.add_argument("--sim", action="store_true", help="simulate with Verilator (default: --sim and --synth)")
+    p.add_argument("--synth", action="store_true", help="synthesize with Yosys (default: --sim and --synth)")
+    p.add_argument("--kernels", help="synthesize only these kernels, e.g. k1_matvec,k2_map")
+    p.set_defaults(run=cmd_rtl)
 
     p = sub.add_parser("demo", help="the default SIREN design end to end, and INR editing with its derivatives")
     p.add_argument("part", nargs="?", choices=["all", "design", "edit"], default="all",

@@ -148,6 +148,16 @@ class Design:
             return {mode: binary for mode, (_, binary) in running.items()}
         return {mode: self._binaries[mode] for mode in modes}
 
+    def write_rtl(self, out_dir: str, force: bool = False, inputs=None) -> str:
+        """Writes the design's RTL project (Verilog, Verilator harness, data, rtl.json; see
+        `inrarch.targets.rtl.project`) to `out_dir`; returns its path. Fixed-point designs only. `inputs` ([B*N, d],
+        default a seeded uniform draw of one call) become its data, with the bit-exact outputs they give."""
+        from inrarch.targets.rtl.project import write_rtl
+
+        if inputs is not None and hasattr(inputs, "detach"):
+            inputs = inputs.detach().cpu().numpy()
+        return write_rtl(self.graph, out_dir, force, inputs)
+
     def csim(self, x, threaded: bool = False) -> list[np.ndarray]:
         """Runs the C-simulation on x ([B*N, d], any multiple of the design's N samples); returns one array of
         B*N values per output, in layout order."""
@@ -203,6 +213,7 @@ def compile(
     error: float = 1e-3,
     overflow: str = "error",
     calibration=None,
+    emit: str = "hls",
 ) -> Design:
     """Compiles the derivatives of `model` (at `example_input`'s shape [N, d]) to a dataflow design: every output
     of `layout` through `order` (the first `first` of them when given), each order-k derivative scaled by
@@ -215,6 +226,9 @@ def compile(
     so that every output stays within `error` of its largest magnitude vs float64), or a uniform `ap_fixed<W,I>`;
     `overflow` (`error`, `saturate` or `wrap`) says what overflows on the calibration inputs do.
 
+    `emit`: what `out_dir` receives, `hls` (the Vitis project) or `rtl` (the RTL project of a fixed-point design:
+    Verilog, a Verilator harness, `example_input` and its bit-exact outputs; see `inrarch.targets.rtl.project`).
+
     With `out_dir`, writes the Vitis project there, with the example input and PyTorch's results (nested autograd,
     float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
     `force` given (see `inrarch.hls.project.write_project`): inrarch never touches a file it did not write."""
@@ -222,6 +236,11 @@ def compile(
     from inrarch.dataflow.report import design_report, format_report
     from inrarch.passes.dataflow_lower import DataflowLowerPass
 
+    if emit not in ("hls", "rtl"):
+        raise CompileError(f"emit must be hls or rtl, got '{emit}'")
+    if emit == "rtl" and precision == "float":
+        raise CompileError("RTL needs a fixed-point design: pass precision='auto' or 'ap_fixed<W,I>' "
+                           "(--precision auto)")  # fmt: skip
     if out_dir is not None:
         from inrarch.hls.project import check_project_dir
 
@@ -257,7 +276,9 @@ def compile(
     else:
         outputs = _outputs(dims, n_out, order, layout)
     design = Design(module, report, outputs)
-    if out_dir is not None:
+    if out_dir is not None and emit == "rtl":
+        design.out_dir = design.write_rtl(out_dir, force, example_input)
+    elif out_dir is not None:
         from inrarch.hls.printer import HlsPrinter
         from inrarch.hls.project import write_project
         import torch

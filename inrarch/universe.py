@@ -59,7 +59,12 @@ def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
 
         return HlsTarget
 
-    return {"hls": hls}
+    def rtl():
+        from inrarch.targets.rtl.target import RtlTarget
+
+        return RtlTarget
+
+    return {"hls": hls, "rtl": rtl}
 
 
 INRARCH_UNIVERSE = Universe(

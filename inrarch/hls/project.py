@@ -273,6 +273,36 @@ def write_project(
     the marker last, so a failed write never leaves a folder that looks complete."""
     from inrarch.hls_lib import HLS_LIB_DIR, ap_types_dir
 
+    files: dict[str, str | bytes] = {
+        f"{printed.top}.cpp": printed.source,
+        f"{printed.top}.h": printed.header,
+        f"{printed.top}_constants.h": printed.constants,
+        "testbench.cpp": testbench(printed),
+        "Makefile": makefile(printed),
+        "run_hls.tcl": run_hls_tcl(printed, part, clock_mhz),
+        "hls_config.cfg": hls_config(printed, part, clock_mhz),
+    }
+    if report_text:
+        files["report.txt"] = report_text + "\n"
+    files.update(extra_files or {})
+    dtype = np.float64 if printed.element == "double" else np.float32
+    files["data/input.bin"] = np.asarray(inputs, dtype=dtype).tobytes()
+    if golden is not None:
+        files["data/golden.bin"] = np.asarray(golden, dtype=dtype).tobytes()
+    trees = {f"hls_lib/{part_dir}": (HLS_LIB_DIR / part_dir, None) for part_dir in HLS_LIB_PARTS}
+    if printed.fixed:
+        trees["hls_lib/ap_types"] = (ap_types_dir(), shutil.ignore_patterns("hls_stream.h", "hls_math.h", "__pycache__"))
+    return write_folder(out_dir, files, trees, force)
+
+
+def write_folder(out_dir: str, files: dict[str, str | bytes], trees: dict | None = None, force: bool = False) -> str:
+    """Writes an inrarch project folder: `files` (relative path -> text or bytes) and copies of `trees` (relative
+    path -> (source folder, shutil ignore function)); returns its absolute path.
+
+    Never deletes or overwrites a file inrarch did not write: the folder must be new, empty, or an inrarch project
+    (its marker file lists the files inrarch wrote) and `force` given; then only those files are replaced, and
+    anything the user added stays. The project is written to a temporary sibling first and moved into place, with
+    the marker last, so a failed write never leaves a folder that looks complete."""
     out_dir = check_project_dir(out_dir, force)
     parent = os.path.dirname(out_dir)
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".partial-", dir=parent)
@@ -280,31 +310,13 @@ def write_project(
     os.umask(umask)
     try:
         os.chmod(tmp, 0o777 & ~umask)
-        files = {
-            f"{printed.top}.cpp": printed.source,
-            f"{printed.top}.h": printed.header,
-            f"{printed.top}_constants.h": printed.constants,
-            "testbench.cpp": testbench(printed),
-            "Makefile": makefile(printed),
-            "run_hls.tcl": run_hls_tcl(printed, part, clock_mhz),
-            "hls_config.cfg": hls_config(printed, part, clock_mhz),
-        }
-        if report_text:
-            files["report.txt"] = report_text + "\n"
-        files.update(extra_files or {})
-        for name, text in files.items():
-            with open(os.path.join(tmp, name), "w") as f:
-                f.write(text)
-        os.makedirs(os.path.join(tmp, "data"))
-        dtype = np.float64 if printed.element == "double" else np.float32
-        np.asarray(inputs, dtype=dtype).tofile(os.path.join(tmp, "data", "input.bin"))
-        if golden is not None:
-            np.asarray(golden, dtype=dtype).tofile(os.path.join(tmp, "data", "golden.bin"))
-        for part_dir in HLS_LIB_PARTS:
-            shutil.copytree(HLS_LIB_DIR / part_dir, os.path.join(tmp, "hls_lib", part_dir))
-        if printed.fixed:
-            shutil.copytree(ap_types_dir(), os.path.join(tmp, "hls_lib", "ap_types"),
-                            ignore=shutil.ignore_patterns("hls_stream.h", "hls_math.h", "__pycache__"))  # fmt: skip
+        for name, content in files.items():
+            path = os.path.join(tmp, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb" if isinstance(content, bytes) else "w") as f:
+                f.write(content)
+        for name, (source, ignore) in (trees or {}).items():
+            shutil.copytree(source, os.path.join(tmp, name), ignore=ignore)
         written = sorted(os.path.relpath(os.path.join(root, name), tmp)
                          for root, _, names in os.walk(tmp) for name in names)  # fmt: skip
         marker = "# written by inrarch: the files of this project; inrarch replaces only these (with --force)\n"
