@@ -515,7 +515,7 @@ class ReadOp(KernelOp):
 
     def facts(self) -> KernelFacts:
         out = self.output_types()[0]
-        return read_facts(out.elements, out.width, self.element_bits)
+        return read_facts(out.elements, out.width, self.element_bits, self.output.owner.format is not None)
 
 
 @irdl_op_definition
@@ -554,7 +554,8 @@ class WriteOp(KernelOp):
 
     def facts(self) -> KernelFacts:
         types = self.input_types()
-        return write_facts([t.count for t in types], [t.width for t in types], self.element_bits)
+        return write_facts([t.count for t in types], [t.width for t in types], self.element_bits,
+                           any(v.owner.format is not None for v in self.inputs))
 
 
 @irdl_op_definition

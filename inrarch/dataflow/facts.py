@@ -33,6 +33,8 @@ from math import ceil, gcd
 from inrarch.hardware import (
     BRAM18_WORDS,
     FIFO_LATENCY,
+    FIXED_TO_FLOAT_LATENCY,
+    FLOAT_TO_FIXED_LATENCY,
     LUTRAM_MAX_WORDS,
     MEMORY_READ_LATENCY,
     SRL_MAX_WORDS,
@@ -379,25 +381,30 @@ def fork_facts(tokens: int, outputs: int, width: int, bits: int = 32) -> KernelF
                        width * bits, {"STEPS": tokens, "LAG": depth})  # fmt: skip
 
 
-def read_facts(elements: int, width: int, bits: int = 32) -> KernelFacts:
+def read_facts(elements: int, width: int, bits: int = 32, fixed: bool = False) -> KernelFacts:
     """Reads a sample's `elements` coordinates from memory, one word per cycle (a 32-bit m_axi port), and sends
-    them as tokens of `width`; the data arrives MEMORY_READ_LATENCY cycles after the request."""
-    depth = MEMORY_READ_LATENCY + 1
+    them as tokens of `width`; the data arrives MEMORY_READ_LATENCY cycles after the request, and is registered
+    (floating point) or converted to its fixed-point format in FLOAT_TO_FIXED_LATENCY registered stages (decode,
+    shift, round: what the RTL twin builds) before the stream write."""
+    depth = MEMORY_READ_LATENCY + (FLOAT_TO_FIXED_LATENCY if fixed else 1)
     tokens = elements // width
     writes = [[t * width + width - 1 + depth for t in range(tokens)]]
     return KernelFacts("read", 1, "1 (one m_axi word per cycle)", depth, elements, [], writes, 0, {}, (), (), 0,
                        width * bits, {"STEPS": elements, "LAG": depth})  # fmt: skip
 
 
-def write_facts(counts: Sequence[int], widths: Sequence[int], bits: int = 32) -> KernelFacts:
+def write_facts(counts: Sequence[int], widths: Sequence[int], bits: int = 32, fixed: bool = False) -> KernelFacts:
     """Writes each sample's outputs to memory, one word per cycle: the input streams one after another, a token
-    read at its first element."""
+    read at its first element; in fixed point each element is converted to a float in FIXED_TO_FLOAT_LATENCY
+    registered stages (magnitude, leading zeros, normalisation, rounding) before its memory write (the depth,
+    which delays no stream access: it only ends the call later)."""
+    depth = FIXED_TO_FLOAT_LATENCY if fixed else 0
     reads, start = [], 0
     for count, width in zip(counts, widths, strict=True):
         reads.append([start + t * width for t in range(count)])
         start += count * width
-    return KernelFacts("write", 1, "1 (one m_axi word per cycle)", 0, start, reads, [], 0, {}, (), (), 0,
-                       max(widths) * bits, {"STEPS": start, "LAG": 0})  # fmt: skip
+    return KernelFacts("write", 1, "1 (one m_axi word per cycle)", depth, start, reads, [], 0, {}, (), (), 0,
+                       max(widths) * bits, {"STEPS": start, "LAG": depth})  # fmt: skip
 
 
 def shuffle_facts(in_counts: Sequence[int], out_counts: Sequence[int], in_elements: int, out_width: int,

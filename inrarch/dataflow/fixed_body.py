@@ -126,7 +126,8 @@ def _units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
             a, b = args
             return [f"fx.mul.{a.width}x{b.width}"], mul_latency(a.width, b.width)
         case "div":
-            name = f"fx.div.{r.width}"
+            a, b = args
+            name = f"fx.div.{divide_numerator(a, r).width + b.frac}.{b.width}"
             return [name], operator(name).latency
         case "logic":
             return [f"fx.lut.{r.width}"], operator(f"fx.lut.{r.width}").latency

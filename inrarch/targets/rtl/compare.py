@@ -5,7 +5,7 @@ cycles run from the first input word accepted to the last output word sent. The 
 read kernel's m_axi requests, whose data arrives MEMORY_READ_LATENCY cycles later, and ends at the write kernel's
 last stream access. So the model's figure for the same span is the cycle model of the same graph with that latency
 taken out of the read kernel, from its first word to the write kernel's last word (the last token's other
-elements leave one per cycle after its read).
+elements leave one per cycle after its read, each after the write kernel's conversion depth).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def model_span(graph: GraphOp) -> ModelSpan:
     per = len(offsets)
     last_token = int(plans.token_base[stream]) + per * graph.samples - 1
     width = ops[write].input_types()[-1].width
-    return ModelSpan(int(read_t[last_token]) + width, list(result.max_occupancy))
+    depth = ops[write].facts().depth  # the conversion of each word before it leaves
+    return ModelSpan(int(read_t[last_token]) + width + depth, list(result.max_occupancy))
 
 
 @dataclass

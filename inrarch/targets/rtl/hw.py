@@ -306,42 +306,47 @@ def counter_step(m: Module, counter: Signal, limit: int, enable: Value) -> Value
 FLOAT_FIELDS = {32: (8, 23), 64: (11, 52)}  # exponent and fraction bits of binary32 / binary64
 
 
+FLOAT_TO_FIXED_STAGES = 3  # decode; shift; round and wrap (each registered)
+FIXED_TO_FLOAT_STAGES = 4  # magnitude; leading zeros; normalise; round to nearest even (each registered)
+
+
 def float_to_fixed(pipe: Pipe, word: Value, float_bits: int, fmt: Fixed) -> tuple[Value, int]:
     """An IEEE float (the design's input words) assigned to `fmt` as ap_fixed does: (raw bits, stages). The value
     M x 2^e (M the signed significand) is shifted to fmt's lsb and rounded (AP_RND: floor(x + 1/2), AP_TRN:
     floor), then wrapped or saturated. Infinities and NaNs are outside any format (their result is unspecified,
-    as in C-simulation)."""
+    as in C-simulation). Three registered stages: decode, shift, round."""
     ebits, mbits = FLOAT_FIELDS[float_bits]
     bias = (1 << (ebits - 1)) - 1
     sign = word[float_bits - 1]
     exp = word[mbits : mbits + ebits]
-    man = word[:mbits]
     normal = exp != 0
-    sig = Cat(man, normal)  # mbits + 1 bits
-    signed_sig = Mux(sign, -sig, sig)  # (mbits + 2)-bit signed
-    # raw = signed_sig x 2^shift, shift = e - bias - mbits + frac (subnormals: e = 1)
+    sig = Cat(word[:mbits], normal)  # mbits + 1 bits
+    # raw = signed significand x 2^shift, shift = e - bias - mbits + frac (subnormals: e = 1)
     shift = Cat(Mux(normal, exp, 1), Const(0, 1)).as_signed() - (bias + mbits - fmt.frac)
-    s_sig = pipe.reg(signed_sig, "f2x_sig", signed(mbits + 2))
-    s_shift = pipe.reg(shift, "f2x_shift", signed(ebits + 3 + max(8, fmt.frac.bit_length() + 1)))
     w = fmt.width
     left_max = w + 1  # shifts of W or more leave no low bits (wrap) or overflow (sat)
     right_max = mbits + 3  # shifts beyond the significand leave 0 or -1 (floor) before rounding
-    left = Mux(s_shift > left_max, left_max, Mux(s_shift < 0, 0, s_shift))[: max(1, left_max.bit_length())]
-    right = Mux(s_shift < -right_max, right_max, Mux(s_shift > 0, 0, -s_shift))[: max(1, right_max.bit_length())]
-    shifted_left = s_sig << left
-    if fmt.rounding == "rnd":
-        twice = (s_sig << 1) >> right
-        shifted_right = (twice + 1) >> 1
-    else:
-        shifted_right = s_sig >> right
-    wide = Mux(s_shift >= 0, shifted_left, shifted_right)
-    result = pipe.reg(saturate_or_wrap(wide, fmt), "f2x_raw", signed(w))
-    return result, 2
+    s_sig = pipe.reg(Mux(sign, -sig, sig), "f2x_sig", signed(mbits + 2))
+    s_left = pipe.reg(Mux(shift > left_max, left_max, Mux(shift < 0, 0, shift)), "f2x_left",
+                      unsigned(left_max.bit_length()))  # fmt: skip
+    s_right = pipe.reg(Mux(shift < -right_max, right_max, Mux(shift > 0, 0, -shift)), "f2x_right",
+                       unsigned(right_max.bit_length()))  # fmt: skip
+    s_neg = pipe.reg(shift < 0, "f2x_neg")
+    # Stage 2: the shift (the right shift keeps one more bit for rounding).
+    left = s_sig << s_left
+    right = (s_sig << 1) >> s_right
+    wide = Mux(s_neg, right, left << 1)  # one fractional bit, for AP_RND's half
+    t_wide = pipe.reg(wide, "f2x_wide", signed(len(Value.cast(wide))))
+    # Stage 3: round (AP_RND adds half; the spare bit is the half) and wrap or saturate.
+    rounded = (t_wide + 1) >> 1 if fmt.rounding == "rnd" else t_wide >> 1
+    result = pipe.reg(saturate_or_wrap(rounded, fmt), "f2x_raw", signed(w))
+    return result, FLOAT_TO_FIXED_STAGES
 
 
 def fixed_to_float(pipe: Pipe, raw: Value, fmt: Fixed, float_bits: int) -> tuple[Value, int]:
     """A fixed-point value (raw bits of `fmt`) as an IEEE float, rounded to nearest, ties to even, as the printed
-    code converts it (exactly to double, then to the output type): (word, stages)."""
+    code converts it (exactly to double, then to the output type): (word, stages). Four registered stages:
+    magnitude, leading zeros, normalisation, rounding."""
     ebits, mbits = FLOAT_FIELDS[float_bits]
     bias = (1 << (ebits - 1)) - 1
     w = fmt.width
@@ -351,33 +356,34 @@ def fixed_to_float(pipe: Pipe, raw: Value, fmt: Fixed, float_bits: int) -> tuple
     sign = raw[w - 1]
     mag = pipe.reg(Mux(sign, -raw, raw)[:w], "x2f_mag", unsigned(w))  # |raw| fits W unsigned bits
     s1 = pipe.delay(sign, 1)
-    # Leading zeros of mag (W when mag is 0).
-    lz = Signal(range(w + 1), name=pipe.name("x2f_lz"))
+    lz = Signal(range(w + 1), name=pipe.name("x2f_lzc"))  # leading zeros of mag (W when mag is 0)
     pipe.m.d.comb += lz.eq(w)
     for i in range(w):  # the highest set bit wins (last assignment)
         with pipe.m.If(mag[i]):
             pipe.m.d.comb += lz.eq(w - 1 - i)
-    norm = pipe.reg((mag << lz)[:w], "x2f_norm", unsigned(w))  # msb at bit w-1
-    lz2 = pipe.reg(lz, "x2f_lz2")
-    s2 = pipe.delay(s1, 1)
+    lz1 = pipe.reg(lz, "x2f_lz")
+    mag2 = pipe.delay(mag, 1)
+    norm = pipe.reg((mag2 << lz1)[:w], "x2f_norm", unsigned(w))  # msb at bit w-1
+    lz2 = pipe.delay(lz1, 1)
+    s3 = pipe.delay(s1, 2)
     zero = lz2 == w
     keep = mbits + 1  # significand bits with the hidden one
     if w > keep:
         top = norm[w - keep :]
         guard = norm[w - keep - 1]
         sticky = norm[: w - keep - 1].any() if w - keep - 1 > 0 else Const(0, 1)
-        up = guard & (sticky | top[0])
-        rounded = top + up  # keep + 1 bits: a carry out renormalises
+        rounded = Value.cast(top + (guard & (sticky | top[0])))  # keep + 1 bits: a carry out renormalises
+        carry = rounded[keep]
     else:
-        rounded = norm << (keep - w)
-    carry = Value.cast(rounded)[keep] if len(Value.cast(rounded)) > keep else Const(0, 1)
-    frac_bits = Mux(carry, Value.cast(rounded)[1 : mbits + 1], Value.cast(rounded)[: mbits])
+        rounded = Value.cast(norm << (keep - w))
+        carry = Const(0, 1)
+    frac_bits = Mux(carry, rounded[1 : mbits + 1], rounded[:mbits])
     exponent = (w - 1 - fmt.frac + bias) - lz2 + carry
-    word = Mux(zero, Const(0, float_bits), Cat(frac_bits, exponent[:ebits], s2))
+    word = Mux(zero, Const(0, float_bits), Cat(frac_bits, exponent[:ebits], s3))
     out = pipe.reg(word, "x2f_word", unsigned(float_bits))
-    return out, 3
+    return out, FIXED_TO_FLOAT_STAGES
 
 
-__all__ = ["DSP_A", "DSP_B", "Fifo", "Pipe", "WideRam", "wide_rom", "StreamPort", "Timed", "align", "choose", "const_raw",
+__all__ = ["DSP_A", "DSP_B", "FIXED_TO_FLOAT_STAGES", "FLOAT_TO_FIXED_STAGES", "Fifo", "Pipe", "WideRam", "wide_rom", "StreamPort", "Timed", "align", "choose", "const_raw",
            "counter_step", "elements", "fixed_to_float", "float_to_fixed", "memory_stages", "mul_stages",
            "multiply", "rom", "round_to", "saturate_or_wrap", "tree_sum"]  # fmt: skip

@@ -377,24 +377,31 @@ class MatvecRtl(Kernel):
 
         issue, _ = self.loop(m, self.samples * steps + tail, ii)
 
-        # Compute-phase counters (the printed kernel's).
+        # Compute-phase counters (the printed kernel's): sample s, iteration o, reduction step r (slice vi), member
+        # m, column block jb (row-buffer site wq, word wl); addresses kept as running sums, no multiplier.
         s = Signal(range(self.samples + 1), name="s")
         o = Signal(range(steps), name="o")
-        r = Signal(range(max(2, rb)), name="r")
+        r = Signal(range(max(2, rb + 1)), name="r")
         vi = Signal(range(max(2, slices)), name="vi")
         mm = Signal(range(max(2, g_n)), name="m")
         jb = Signal(range(max(2, cb)), name="jb")
         wq = Signal(range(max(2, wq_n)), name="wq")
         wl = Signal(range(max(2, lb)), name="wl")
-        nbase = Signal(range(max(2, nb)), name="nbuf")
+        wbase = Signal(range(max(2, (rb + 1) * cb)), name="wbase")  # r * CB
+        abase = Signal(range(max(2, g_n * cb)), name="abase")  # m * CB
+        mbase = Signal(range(max(2, g_n * lb)), name="mbase")  # m * LB
+        nbase = Signal(range(max(2, nb * g_n * lb)), name="nbase")  # (sample buffer) * G * LB
+        xsel = Signal(range(max(2, g_n * slices)), name="xsel")  # m * SLICES + vi
         computing = issue & (s != self.samples) & (o < compute)
         with m.If(issue):
             with m.If(jb == cb - 1):
                 m.d.sync += [jb.eq(0), wq.eq(0), wl.eq(0)]
                 with m.If(mm == g_n - 1):
-                    m.d.sync += [mm.eq(0), r.eq(r + 1), vi.eq(Mux(vi == slices - 1, 0, vi + 1))]
+                    next_vi = Mux(vi == slices - 1, 0, vi + 1)
+                    m.d.sync += [mm.eq(0), abase.eq(0), mbase.eq(0), r.eq(Mux(r == rb, r, r + 1)),
+                                 wbase.eq(Mux(r == rb, wbase, wbase + cb)), vi.eq(next_vi), xsel.eq(next_vi)]  # fmt: skip
                 with m.Else():
-                    m.d.sync += mm.eq(mm + 1)
+                    m.d.sync += [mm.eq(mm + 1), abase.eq(abase + cb), mbase.eq(mbase + lb), xsel.eq(xsel + slices)]
             with m.Else():
                 m.d.sync += jb.eq(jb + 1)
                 with m.If(wq == wq_n - 1):
@@ -402,8 +409,9 @@ class MatvecRtl(Kernel):
                 with m.Else():
                     m.d.sync += wq.eq(wq + 1)
             with m.If(o == steps - 1):
-                m.d.sync += [o.eq(0), r.eq(0), vi.eq(0), mm.eq(0), jb.eq(0), wq.eq(0), wl.eq(0),
-                             s.eq(Mux(s == self.samples, s, s + 1)), nbase.eq(Mux(nbase == nb - 1, 0, nbase + 1))]  # fmt: skip
+                m.d.sync += [o.eq(0), r.eq(0), vi.eq(0), mm.eq(0), jb.eq(0), wq.eq(0), wl.eq(0), wbase.eq(0),
+                             abase.eq(0), mbase.eq(0), xsel.eq(0), s.eq(Mux(s == self.samples, s, s + 1)),
+                             nbase.eq(Mux(nbase == (nb - 1) * g_n * lb, 0, nbase + g_n * lb))]  # fmt: skip
             with m.Else():
                 m.d.sync += o.eq(o + 1)
 
@@ -417,7 +425,6 @@ class MatvecRtl(Kernel):
         for mi in range(g_n):
             with m.If(reading & (mm == mi)):
                 m.d.sync += [held[mi * slices + k][p].eq(slices_now[k][p]) for k in range(slices) for p in range(pi_n)]
-        xsel = mm * slices + vi if slices > 1 else mm
         x_now = [Mux(reading, slices_now[0][p], choose([h[p] for h in held], xsel)) for p in range(pi_n)]
         del in_ok
 
@@ -427,7 +434,7 @@ class MatvecRtl(Kernel):
         w_raw = np.ldexp(wf.quantize(weights)[0], wf.frac).astype(np.int64)
         banks = [[int(w_raw[rr * pi_n + p, j * po_n + q]) for rr in range(rb) for j in range(cb)]
                  for q in range(po_n) for p in range(pi_n)]  # fmt: skip
-        w_lanes, _ = wide_rom(m, pipe, "W", banks, wf.width, r * cb + jb)
+        w_lanes, _ = wide_rom(m, pipe, "W", banks, wf.width, wbase + jb)
         x_w = [pipe.delay(x, lat_w) for x in x_now]
         sums = []
         for q in range(po_n):
@@ -445,7 +452,7 @@ class MatvecRtl(Kernel):
         final = pipe.delay(computing & (r == rb - 1), s_sum)
         use_bias = pipe.delay(Array([Const(int(b), 1) for b in bias_on])[mm] if g_n > 1 else Const(int(bias_on[0]), 1),
                               s_tree)  # fmt: skip
-        acc_addr = mm * cb + jb
+        acc_addr = abase + jb
         biases, _ = wide_rom(m, pipe, "bias", [[int(b_raw[j * po_n + q]) for j in range(cb)] for q in range(po_n)],
                              accf.width, pipe.delay(jb, s_tree - lat_bias))  # fmt: skip
         starts = [Mux(use_bias, b, 0) for b in biases]
@@ -459,20 +466,21 @@ class MatvecRtl(Kernel):
             acc.write(m, pipe.delay(acc_addr, s_sum), accs, [keep] * po_n)
         ys = [pipe.reg(round_to(a, accf.frac, yf), f"y{q}", signed(bits_y)) for q, a in enumerate(accs)]
         store = pipe.delay(final, 1)
-        row_addr = pipe.delay((nbase * g_n + mm) * lb + wl, s_y)
+        row_addr = pipe.delay(nbase + mbase + wl, s_y)
         store_q = pipe.delay(wq, s_y)
         row_buffer = WideRam(m, pipe, "rows", lcm, bits_y, row_words)
         row_buffer.write(m, row_addr, [ys[b % po_n] for b in range(lcm)],
                          [store & (store_q == b // po_n) for b in range(lcm)])  # fmt: skip
 
-        # Output phase: sample ws, iteration wo, token (read site rq, word rl), member wm.
+        # Output phase: sample ws, iteration wo, token (read site rq, word rl), member wm; addresses as running sums.
         wait = Signal(range(out_start + 1), name="wait", init=out_start)
         ws = Signal(range(self.samples + 1), name="ws")
         wo = Signal(range(steps), name="wo")
         rq = Signal(range(max(2, rq_n)), name="rq")
-        rl = Signal(range(max(2, lb)), name="rl")
+        rl = Signal(range(max(2, lb + 1)), name="rl")
         wm = Signal(range(max(2, g_n)), name="wm")
-        wnb = Signal(range(max(2, nb)), name="wnb")
+        wmbase = Signal(range(max(2, g_n * lb)), name="wmbase")  # wm * LB
+        wnbase = Signal(range(max(2, nb * g_n * lb)), name="wnbase")  # (sample buffer) * G * LB
         sending = issue & (wait == 0) & (ws != self.samples) & (wo < nw)
         with m.If(issue):
             with m.If(wait != 0):
@@ -480,19 +488,19 @@ class MatvecRtl(Kernel):
             with m.Else():
                 with m.If(sending):
                     with m.If(wm == g_n - 1):
-                        m.d.sync += wm.eq(0)
+                        m.d.sync += [wm.eq(0), wmbase.eq(0)]
                         with m.If(rq == rq_n - 1):
                             m.d.sync += [rq.eq(0), rl.eq(rl + 1)]
                         with m.Else():
                             m.d.sync += rq.eq(rq + 1)
                     with m.Else():
-                        m.d.sync += wm.eq(wm + 1)
+                        m.d.sync += [wm.eq(wm + 1), wmbase.eq(wmbase + lb)]
                 with m.If(wo == steps - 1):
                     m.d.sync += [wo.eq(0), ws.eq(Mux(ws == self.samples, ws, ws + 1)), rq.eq(0), rl.eq(0), wm.eq(0),
-                                 wnb.eq(Mux(wnb == nb - 1, 0, wnb + 1))]  # fmt: skip
+                                 wmbase.eq(0), wnbase.eq(Mux(wnbase == (nb - 1) * g_n * lb, 0, wnbase + g_n * lb))]  # fmt: skip
                 with m.Else():
                     m.d.sync += wo.eq(wo + 1)
-        data = row_buffer.read(m, (wnb * g_n + wm) * lb + rl)
+        data = row_buffer.read(m, wnbase + wmbase + rl)
         site = pipe.delay(rq, lat_row)
         token_out = Cat(*[choose([data[qq * vout + e] for qq in range(rq_n)], site)[:bits_y] for e in range(vout)])
         sent = pipe.delay(sending, lat_row)
