@@ -66,3 +66,62 @@ def test_rtl_refuses_float_designs(tmp_path):
     with pytest.raises(CompileError, match="RTL needs a fixed-point design"):
         inrarch.compile(model, x, order=1, dsp=100, out_dir=str(tmp_path / "p"), emit="rtl")
     assert not (tmp_path / "p").exists()
+
+
+# A matvec whose accumulator is revisited every iteration: one member, one column block (par_out = its 2 columns),
+# 8 reduction steps. Its accumulator (2 words: LUT RAM, read in 1 cycle) must be read, added to and written before
+# the next iteration reads it: 3 cycles in the RTL, so II 3; the facts add a cycle of slack for Vitis: II 4.
+ACCUMULATOR_BOUND = """
+dataflow.graph @acc(%in: memref<16x8xf32>, %out: memref<16x2xf32>) {
+  %x = dataflow.fifo depth 2 : !dataflow.stream<f32, 8>
+  %y = dataflow.fifo depth 2 : !dataflow.stream<tensor<2xf32>, 1>
+  dataflow.read %in -> %x : memref<16x8xf32> -> !dataflow.stream<f32, 8>
+  dataflow.matvec ins(%x : !dataflow.stream<f32, 8>) outs(%y : !dataflow.stream<tensor<2xf32>, 1>) weights(dense<[[0.5, -0.25], [0.125, 0.75], [-0.5, 0.25], [1.0, 0.5], [0.25, -1.0], [0.75, 0.125], [-0.125, 0.5], [0.5, 0.5]]> : tensor<8x2xf32>) {par_out = 2}
+  dataflow.write %y -> %out : !dataflow.stream<tensor<2xf32>, 1> -> memref<16x2xf32>
+}
+"""
+
+
+def _accumulator_design():
+    from inrarch.context import make_context, parse_module
+    from inrarch.passes.dataflow_fixed_point import DataflowFixedPointPass
+
+    module = parse_module(ACCUMULATOR_BOUND)
+    DataflowFixedPointPass().apply(make_context(), module)
+    return next(op for op in module.walk() if op.name == "dataflow.graph")
+
+
+def test_broken_recurrence_runs_slower_in_rtl(tmp_path, monkeypatch):
+    """Facts that claim an accumulator needs no cycles between visits (a broken kernel: a recurrence longer than its
+    distance) make the model promise II 1; the RTL, built from its real accumulator RAM, runs at II 3 and shows it,
+    instead of printing the model's figure."""
+    from inrarch.dataflow import facts
+    from inrarch.targets.rtl.compare import model_span
+
+    honest = model_span(_accumulator_design()).cycles
+    monkeypatch.setattr(facts, "tree_accumulation",
+                        lambda distance, acc_read, add="arith.addf": facts.Recurrence("accumulator", 0, distance))  # fmt: skip
+    graph = _accumulator_design()
+    matvec = next(op for op in graph.kernels() if op.name == "dataflow.matvec")
+    assert matvec.facts().ii == 1  # the broken promise
+    broken = model_span(graph).cycles
+    project = write_rtl(graph, str(tmp_path / "rtl"))
+    d = load(project)
+    assert [k["rtl"]["ii"] for k in d["kernels"] if k["op"] == "dataflow.matvec"] == [3]
+    sim = measure(project, sim=True, synth=False, progress=lambda _: None)["sim"]
+    assert sim["mismatches"] == 0
+    cycles = sim["cycles"][0]
+    # 16 samples x 8 iterations: at II 3 the matvec alone needs 384 cycles; the broken model promises about a third.
+    assert cycles >= 16 * 8 * 3 and cycles > 2 * broken, (cycles, broken)
+    assert cycles <= honest  # the honest facts (II 4) still bound the RTL
+
+
+def test_rom_with_too_few_ports_is_refused(tmp_path, monkeypatch):
+    """A weight ROM bank shared by two lanes would need two reads per iteration through its one port: the generator
+    refuses to build it (it cannot keep II 1) rather than print a design that claims it."""
+    from inrarch.targets.rtl.kernels import MatvecRtl
+
+    monkeypatch.setattr(MatvecRtl, "WEIGHT_LANES_PER_BANK", 2)
+    with pytest.raises(CompileError, match="weight banks would serve 2 reads per iteration with one port each"):
+        write_rtl(_accumulator_design(), str(tmp_path / "rtl"))
+    assert not (tmp_path / "rtl").exists()

@@ -93,7 +93,11 @@ class Kernel(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         pipe = Pipe(m)
-        reads, writes = self.build(m, pipe)
+        try:
+            reads, writes = self.build(m, pipe)
+        except BaseException:
+            m._MustUse__silence = True  # a kernel refused part-way is not a forgotten one
+            raise
         stall = Const(0, 1)
         for io, need in [*reads, *writes]:
             m.d.comb += io.strobe.eq(need & self.ce)
@@ -320,8 +324,10 @@ class MatvecRtl(Kernel):
     The II is the accumulator's recurrence: the next visit of an accumulator address (G x CB iterations later)
     must read what the previous visit wrote, so II >= (read stages + add + write) / (G x CB)."""
 
-    # Ports of each ROM bank per iteration: a test may set it to 0.5 to model a bank with one port too few.
-    WEIGHT_READS_PER_BANK = 1
+    # The lanes whose weights one ROM bank holds. A bank has one read port, so more than one lane per bank would
+    # need more than one read per iteration: the generator refuses such a ROM rather than build one that cannot
+    # keep the II (test_rtl builds one deliberately).
+    WEIGHT_LANES_PER_BANK = 1
 
     def build(self, m, pipe):
         op: MatVecOp = self.op
@@ -330,8 +336,8 @@ class MatvecRtl(Kernel):
         rows, cols = op.shape
         vin, vout = self.ins[0].width, self.outs[0].width
         pi_n, po_n = op.par_in_value, op.par_out_value
-        if self.WEIGHT_READS_PER_BANK != 1:
-            raise CompileError(f"{self.name}: its weight banks would serve {1 / self.WEIGHT_READS_PER_BANK:g} reads "
+        if self.WEIGHT_LANES_PER_BANK != 1:
+            raise CompileError(f"{self.name}: its weight banks would serve {self.WEIGHT_LANES_PER_BANK} reads "
                                "per iteration with one port each: the RTL generator does not build such a ROM", op)  # fmt: skip
         slices = vin // pi_n
         rb, cb = rows // pi_n, ceil(cols / po_n)

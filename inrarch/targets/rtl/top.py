@@ -115,7 +115,12 @@ class DesignRtl(Elaboratable):
     def verilog(self) -> str:
         """The design as one Verilog file (Amaranth's back end, through its bundled Yosys): the top module
         `<graph name>` and one module per kernel and FIFO."""
-        return verilog.convert(self, name=self.top, ports=self.ports(), emit_src=False)
+        try:
+            return verilog.convert(self, name=self.top, ports=self.ports(), emit_src=False)
+        except BaseException:
+            for part in (*self.kernels, *self.fifos.values()):  # a design refused part-way is not a forgotten one
+                part._MustUse__silence = True
+            raise
 
 
 __all__ = ["DesignRtl", "FifoInfo", "check_fixed"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from math import ceil
 import re
 import shutil
 import subprocess
@@ -69,9 +70,13 @@ class SynthResult:
 SEQUENTIAL = re.compile(r"^(FD[RSCP]E|RAMB\d+E2|DSP48E2|SRL.*|RAM\d+.*)$")
 
 
+CARRY_LEVEL = 0.25  # a CARRY4 cell (4 bits of a carry chain) counted as a quarter of a LUT level
+
+
 def logic_levels(netlist: dict, module: str) -> int:
-    """The most LUTs and carry cells on a path between registers, memories, DSP48E2s and ports (a carry chain of
-    several CARRY4 cells counts each)."""
+    """The logic depth of the longest path between registers, memories, DSP48E2s and ports, in LUT levels: each LUT
+    or MUXF a level, each CARRY4 of a carry chain a quarter of one (a carry chain is much faster per cell than a LUT
+    and its route), rounded up."""
     mod = netlist["modules"][module]
     drivers: dict[int, str] = {}
     inputs: dict[str, list[int]] = {}
@@ -89,24 +94,33 @@ def logic_levels(netlist: dict, module: str) -> int:
                 else:
                     ins.append(b)
         inputs[name] = ins
-    memo: dict[str, int] = {}
+    memo: dict[str, float] = {}
 
-    def level(name: str) -> int:
-        if name in memo:
-            return memo[name]
-        memo[name] = 0  # cycles through combinational cells (none expected) end here
-        best = 0
-        for b in inputs[name]:
-            src = drivers.get(b)
-            if src is not None and not SEQUENTIAL.match(kinds[src]):
-                best = max(best, level(src))
-        memo[name] = best + (1 if kinds[name].startswith(("LUT", "CARRY", "MUXF")) else 0)
+    def weight(kind: str) -> float:
+        return 1.0 if kind.startswith(("LUT", "MUXF")) else CARRY_LEVEL if kind.startswith("CARRY") else 0.0
+
+    def level(name: str) -> float:  # iterative depth-first: carry chains and adder trees run deep
+        stack = [name]
+        while stack:
+            top = stack[-1]
+            if top in memo:
+                stack.pop()
+                continue
+            pending = [src for b in inputs[top] if (src := drivers.get(b)) is not None and src not in memo
+                       and not SEQUENTIAL.match(kinds[src]) and src != top]  # fmt: skip
+            if pending:
+                memo.setdefault(f"visiting:{top}", 0.0)
+                fresh = [src for src in pending if f"visiting:{src}" not in memo]
+                if fresh:
+                    stack.extend(fresh)
+                    continue
+            best = max((memo.get(src, 0.0) for b in inputs[top] if (src := drivers.get(b)) is not None
+                        and not SEQUENTIAL.match(kinds[src]) and src != top), default=0.0)  # fmt: skip
+            memo[top] = best + weight(kinds[top])
+            stack.pop()
         return memo[name]
 
-    import sys
-
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
-    return max((level(n) for n in kinds), default=0)
+    return ceil(max((level(n) for n in kinds), default=0.0))
 
 
 def synth_script(verilog_path: str, module: str, json_path: str) -> str:
