@@ -35,7 +35,6 @@ FIFO_LATENCY = 1  # cycles from a write to the token being readable
 FLOAT_TO_FIXED_LATENCY = 3
 FIXED_TO_FLOAT_LATENCY = 4
 SRL_MAX_WORDS = 1024  # FIFOs up to this many 32-bit words are built from LUTs (SRL), larger ones from BRAM
-BRAM18_WORDS = 512  # 32-bit words in one BRAM18 (half a BRAM36)
 LUTRAM_MAX_WORDS = 64  # memory banks up to this many words are bound to LUTRAM, larger ones to BRAM
 # Read latency in cycles by storage: BRAM with its output register (the pessimistic choice of Vitis's 1 or 2),
 # LUTRAM with a registered output, registers.
@@ -51,14 +50,21 @@ def operator(name: str) -> Operator:
         raise CompileError(f"the hardware model has no operator {name}") from None
 
 
+# The shapes (words x bits) of one UltraScale+ BRAM18 (UG573): a memory takes the shape that needs fewest of them.
+BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+
+
+def bram18_for(words: int, bits: int) -> int:
+    """BRAM18 of one memory of `words` x `bits` in the BRAM18 shape that needs fewest (as Yosys maps them: checked
+    against its synth_xilinx on 1024 x 22/36/44, 2048 x 20, 4096 x 18, 512 x 44 and 724 x 36)."""
+    return min(ceil(words / d) * ceil(bits / w) for d, w in BRAM18_SHAPES)
+
+
 def _rom_cost(entries: int, bits: int) -> tuple[int, int]:
-    """(BRAM18, LUT) of one ROM of `entries` words: LUTRAM up to LUTRAM_MAX_WORDS words, else BRAM18 (1K x 18 or
-    512 x 36 per BRAM18)."""
+    """(BRAM18, LUT) of one ROM of `entries` words: LUTRAM up to LUTRAM_MAX_WORDS words, else block RAM."""
     if entries <= LUTRAM_MAX_WORDS:
         return 0, ceil(entries / 64) * bits
-    if bits <= 18:
-        return ceil(entries / 1024), 0
-    return ceil(entries / 512) * ceil(bits / 36), 0
+    return bram18_for(entries, bits), 0
 
 
 def fixed_operator(name: str) -> Operator:
@@ -66,8 +72,8 @@ def fixed_operator(name: str) -> Operator:
     `fx.mul.AxB` (a DSP48E2 multiply, tiled 27 x 18), `fx.add.W` (a LUT adder), `fx.lut.W` (negation, comparison,
     selection, min/max, abs: logic), `fx.div.Q.D` (a LUT divider of a Q-bit dividend by a D-bit divisor, one quotient
     bit per registered stage, between a register of the operands and one of the signed quotient), and
-    `fx.table.X.E.T.N.P` (a function table: input X bits, entries and slopes of E bits, T interpolation-fraction
-    bits, N entries, P = 1 for a periodic table, which first multiplies the input by 1 / (2 pi), 27 bits). A
+    `fx.table.X.E.T.N.P` (a function table: input X bits, entries and slopes of E bits side by side in one memory of
+    2E-bit words, T interpolation-fraction bits, N entries, P = 1 for a periodic table, which first multiplies the input by 1 / (2 pi), 27 bits). A
     table's latency includes its multiplies, its DSP are counted apart (as the `fx.mul` operators they are, which
     the code shares like the body's other multiplies)."""
     from inrarch.dataflow.fixed import FX_ADD_LATENCY, mul_dsp, mul_latency
@@ -87,11 +93,11 @@ def fixed_operator(name: str) -> Operator:
             return Operator(q + 2, 0, q * (d + 1) + 2 * q)
         if kind == "table":
             x, e, t, n, periodic = (int(v) for v in args)
-            bram, lut = _rom_cost(n, e)
+            bram, lut = _rom_cost(n, 2 * e)  # entries and slopes side by side: one memory of 2E-bit words
             latency = 1 + READ_LATENCY["bram" if bram else "lutram"] + mul_latency(e, t + 1) + FX_ADD_LATENCY
             if periodic:
                 latency += mul_latency(x, 27)
-            return Operator(latency, 0, 2 * lut + e + x, 2 * bram)
+            return Operator(latency, 0, lut + e + x, bram)
     except (ValueError, IndexError):
         pass
     raise CompileError(f"the hardware model has no operator {name}")

@@ -149,13 +149,20 @@ struct FixedMac {
   }
 };
 
+// One point of an interpolation table: the value there and the slope to the next point, side by side in one word
+// of memory (the printed code aggregates the struct: one memory of 2E-bit words, one read per lookup).
+template <int E>
+struct TabEntry {
+  typename Raw<E>::T tab;
+  typename Raw<E>::T slope;
+};
+
 // f(x) by linear interpolation in a table of N entries f(lo + i 2^-K) and slopes (entry i+1 minus entry i):
 // u = x - lo, whose raw bits (F fractional bits) split into the index (high bits) and the T = F - K low bits of
 // the fraction t in [0, 1): R(tab[i] + slope[i] * t). Inputs outside [lo, lo + N 2^-K) are clamped to the table
 // and counted as overflows in C-simulation.
 template <typename R, typename QE, int N, int T, typename QX, typename QL>
-inline R table_fn(const QX& x, const QL lo, const typename Raw<QE::width>::T (&tab)[N],
-                  const typename Raw<QE::width>::T (&slope)[N], const char* site) {
+inline R table_fn(const QX& x, const QL lo, const TabEntry<QE::width> (&table)[N], const char* site) {
 #pragma HLS INLINE
   typedef ap_fixed<QX::width + 2, QX::iwidth + 2> U;
   const U u = U(x) - U(lo);
@@ -178,14 +185,14 @@ inline R table_fn(const QX& x, const QL lo, const typename Raw<QE::width>::T (&t
   const int i = (raw >> T).to_int();
   ap_ufixed<T, 0> t;
   t.range(T - 1, 0) = raw.range(T - 1, 0);
-  return R(from_int<QE>(tab[i]) + from_int<QE>(slope[i]) * t);
+  const TabEntry<QE::width> e = table[i];
+  return R(from_int<QE>(e.tab) + from_int<QE>(e.slope) * t);
 }
 
 // sin / cos: the phase x / (2 pi) mod 1 is the low PB bits of x * (1 / (2 pi)) (an ap_ufixed<PB, 0> keeps the
 // fraction: AP_TRN, AP_WRAP); its top K bits index a table over one period, the other PB - K the fraction.
 template <typename R, typename QE, int N, int K, int PB, typename QX>
-inline R table_periodic(const QX& x, const typename Raw<QE::width>::T (&tab)[N],
-                        const typename Raw<QE::width>::T (&slope)[N]) {
+inline R table_periodic(const QX& x, const TabEntry<QE::width> (&table)[N]) {
 #pragma HLS INLINE
   const ap_fixed<27, -1, AP_RND, AP_WRAP> inv_2pi = 0.15915494309189535;
   const ap_ufixed<PB, 0> phase = x * inv_2pi;
@@ -193,7 +200,8 @@ inline R table_periodic(const QX& x, const typename Raw<QE::width>::T (&tab)[N],
   const int i = (raw >> (PB - K)).to_int();
   ap_ufixed<PB - K, 0> t;
   t.range(PB - K - 1, 0) = raw.range(PB - K - 1, 0);
-  return R(from_int<QE>(tab[i]) + from_int<QE>(slope[i]) * t);
+  const TabEntry<QE::width> e = table[i];
+  return R(from_int<QE>(e.tab) + from_int<QE>(e.slope) * t);
 }
 
 }  // namespace inrarch

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from math import ceil, gcd
 
 from inrarch.hardware import (
-    BRAM18_WORDS,
+    bram18_for,
     FIFO_LATENCY,
     FIXED_TO_FLOAT_LATENCY,
     FLOAT_TO_FIXED_LATENCY,
@@ -83,8 +83,7 @@ class Memory:
     def bram18(self) -> int:
         if self.impl != "bram":
             return 0
-        per_bank = ceil(self.words / BRAM18_WORDS) * ceil(self.bits / 36) if self.bits > 36 else ceil(self.words / BRAM18_WORDS)
-        return self.banks * per_bank
+        return self.banks * bram18_for(self.words, self.bits)
 
     @property
     def lut(self) -> int:
@@ -446,7 +445,7 @@ def fifo_impl(depth: int, width: int, bits: int = 32) -> str:
 def fifo_bram18(depth: int, width: int, bits: int = 32) -> int:
     if fifo_impl(depth, width, bits) == "srl":
         return 0
-    return ceil(depth / BRAM18_WORDS) * ceil(width * bits / 36)
+    return bram18_for(depth, width * bits)
 
 
 def fifo_lut(depth: int, width: int, bits: int = 32) -> int:

@@ -201,10 +201,9 @@ def cpp(op: Operation, args: list[str], formats: BodyFormats, tables: dict[Opera
         name = tables[op]
         entry = t.entry.cpp()
         if t.periodic:
-            return f"inrarch::table_periodic<{r}, {entry}, {t.n}, {t.k}, {t.phase_bits}>({args[0]}, {name}_tab[p], {name}_slope[p])"
+            return f"inrarch::table_periodic<{r}, {entry}, {t.n}, {t.k}, {t.phase_bits}>({args[0]}, {name}[p])"
         lo = repr(float(t.lo))
-        return (f"inrarch::table_fn<{r}, {entry}, {t.n}, {t.frac_bits}>({args[0]}, {lo}, {name}_tab[p], "
-                f"{name}_slope[p], \"{name}\")")  # fmt: skip
+        return f"inrarch::table_fn<{r}, {entry}, {t.n}, {t.frac_bits}>({args[0]}, {lo}, {name}[p], \"{name}\")"
     raise CompileError(f"the HLS printer has no fixed-point C++ for {op.name}", op)
 
 

@@ -170,6 +170,10 @@ class HlsPrinter:
             text += ".0"
         return text + "f"
 
+    @staticmethod
+    def _int(v: float) -> str:
+        return f"{int(v)}LL" if abs(v) >= 2**31 else str(int(v))
+
     def const_macro(self, name: str, values: np.ndarray, fmt: Fixed | None = None) -> str:
         """The initializer of a constant array, as a macro of the constants header; returns the macro's name. The
         array itself is defined by the process that uses it, where its partitioning is declared. With a
@@ -177,7 +181,7 @@ class HlsPrinter:
         macro = name.upper() + "_INIT"
         if fmt is not None:
             raw = np.ldexp(fmt.quantize(np.asarray(values, dtype=np.float64))[0], fmt.frac).reshape(-1)
-            flat = ", ".join(f"{int(v)}LL" if abs(v) >= 2**31 else str(int(v)) for v in raw)
+            flat = ", ".join(self._int(v) for v in raw)
         else:
             flat = ", ".join(self.lit(v) for v in np.asarray(values).reshape(-1))
         self.constants.append(f"#define {macro} {{{flat}}}")
@@ -372,15 +376,17 @@ class HlsPrinter:
                 f = formats.result(body_op)
                 if body_op.name.startswith("math.") and ops.info(body_op.name).fixed == "table":
                     t = fixed_table(body_op, formats)
-                    tables[body_op] = f"{name}_v{n}"
+                    var = f"{name}_v{n}_tab"
+                    tables[body_op] = var
                     tab, slope = t.entries()
-                    for suffix, data in (("tab", tab), ("slope", slope)):
-                        var = f"{name}_v{n}_{suffix}"
-                        macro = self.const_macro(var, data, t.entry)
-                        copies = ", ".join([macro] * lanes)
-                        head.append(f"  static const inrarch::Raw<{t.entry.width}>::T {var}[{lanes}][{t.n}] = "
-                                    f"{{{copies}}};")  # fmt: skip
-                        head += self._storage(var, memory(var, "rom", lanes, t.n, t.entry.width), [1])
+                    raw = [np.ldexp(t.entry.quantize(a)[0], t.entry.frac) for a in (tab, slope)]
+                    pairs = ", ".join(f"{{{self._int(a)}, {self._int(b)}}}" for a, b in zip(*raw, strict=True))
+                    self.constants.append(f"#define {var.upper()}_INIT {{{pairs}}}")
+                    copies = ", ".join([f"{var.upper()}_INIT"] * lanes)
+                    # Entries and slopes side by side: one memory of 2E-bit words, one read per lookup.
+                    head.append(f"  static const inrarch::TabEntry<{t.entry.width}> {var}[{lanes}][{t.n}] = {{{copies}}};")
+                    head.append(f"#pragma HLS AGGREGATE variable = {var} compact = bit")
+                    head += self._storage(var, memory(var, "rom", lanes, t.n, 2 * t.entry.width), [1])
                 expr = fixed_cpp(body_op, [values[v] for v in body_op.operands], formats, tables)
                 lines.append(f"      const {f.cpp()} v{n} = inrarch::q<{f.cpp()}>({expr}, \"{site}\");")
             values[body_op.results[0]] = f"v{n}"

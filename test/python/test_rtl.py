@@ -51,10 +51,21 @@ def test_rtl_bit_exact_and_cycles(tmp_path, name, order, dsp):
     # pessimism where Vitis's schedule is uncertain (a cycle of slack on the accumulator recurrence and before the
     # row-buffer read, a shared map's depth bounded by ii - 1 cycles for every operator on its longest chain),
     # which the RTL does not need: it is faster by those cycles, a few percent of these short calls.
-    model = load(project)["model"]["cycles"]
+    d = load(project)
+    model = d["model"]["cycles"]
     for cycles in sim["cycles"]:
         assert 0.85 * model <= cycles <= model, (cycles, model)
     assert sim["cycles"][0] == sim["cycles"][1]  # a reset design repeats its call exactly
+    # The edges' conversions have the depths the facts state: the read's (less the modeled memory latency, which
+    # the RTL's input stream does not have) and the write's; every kernel keeps its modeled II or better.
+    from inrarch.hardware import MEMORY_READ_LATENCY
+
+    for k in d["kernels"]:
+        if k["op"] == "dataflow.read":
+            assert k["rtl"]["depth"] == k["model"]["depth"] - MEMORY_READ_LATENCY
+        if k["op"] == "dataflow.write":
+            assert k["rtl"]["depth"] == k["model"]["depth"]
+        assert k["rtl"]["ii"] <= k["model"]["ii"]
 
 
 def test_rtl_refuses_float_designs(tmp_path):
@@ -125,3 +136,27 @@ def test_rom_with_too_few_ports_is_refused(tmp_path, monkeypatch):
     with pytest.raises(CompileError, match="weight banks would serve 2 reads per iteration with one port each"):
         write_rtl(_accumulator_design(), str(tmp_path / "rtl"))
     assert not (tmp_path / "rtl").exists()
+
+
+def test_yosys_cells_match_the_facts(tmp_path):
+    """Yosys (synth_xilinx -family xcup) maps each kernel of a small tanh MLP to the DSP48E2 slices and block RAMs
+    its facts count: a 20-bit x 18-bit multiply per matvec lane is one DSP48E2; the map's multiplies (tanh's slope x
+    fraction and the Taylor products), shared over its II, are one DSP each, as many as the facts allocate; the tanh
+    table (entries and slopes side by side, 2 x 18 bits) fits one BRAM18 per lane in its 512 x 36 shape."""
+    from inrarch.targets.rtl.yosys import synthesize
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    design = inrarch.compile(model, sample_input(8, 2), order=1, dsp=60, precision="auto")
+    project = design.write_rtl(str(tmp_path / "rtl"))
+    d = load(project)
+    verilog = str(tmp_path / "rtl" / "rtl" / f"{d['top']}.v")
+    checked = 0
+    for k in d["kernels"]:
+        if k["op"] not in ("dataflow.matvec", "dataflow.map"):
+            continue
+        got = synthesize(verilog, k["module"], str(tmp_path / "yosys" / k["name"]))
+        assert (got.dsp, got.bram18) == (k["model"]["dsp"], k["model"]["bram18"]), (k["name"], got.cells)
+        assert got.dsp > 0
+        checked += 1
+    assert checked == 3
