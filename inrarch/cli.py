@@ -309,6 +309,15 @@ def cmd_bench_fixed(args: argparse.Namespace) -> None:
     print(f"\nwrote {', '.join(paths)}")
 
 
+def cmd_bench_rtl(args: argparse.Namespace) -> None:
+    from inrarch.apps import bench_rtl
+
+    text = bench_rtl.run(args.out, args.orders, args.work, synth=not args.no_synth,
+                         progress=lambda line: print(line, flush=True))  # fmt: skip
+    print(text)
+    print(f"[bench-rtl] wrote {os.path.join(args.out, 'rtl.md')}, rtl.csv and rtl.json")
+
+
 def cmd_bench_seed(args: argparse.Namespace) -> None:
     from inrarch.apps import seed_bench
 
@@ -521,6 +530,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uniform", default="ap_fixed<32,10>", help="the uniform format to report (INR-Arch's)")
     p.add_argument("--out", default="out/bench", help="directory for fixed.md and fixed.csv")
     p.set_defaults(run=cmd_bench_fixed)
+
+    p = sub.add_parser("bench-rtl", help="the benchmark SIREN's fixed-point designs in RTL: Verilator cycles and "
+                       "Yosys cells beside the model (tens of minutes per order)")  # fmt: skip
+    p.add_argument("--orders", type=_orders, default=[1, 2], help="orders of the designs")
+    p.add_argument("--out", default="out/bench", help="directory for rtl.md, rtl.csv and rtl.json")
+    p.add_argument("--work", default="out/bench-rtl", help="directory for the RTL projects (Verilog, builds)")
+    p.add_argument("--no-synth", action="store_true", help="simulate only (no Yosys)")
+    p.set_defaults(run=cmd_bench_rtl)
 
     p = sub.add_parser("bench-seed", help="the seed's figures (latency, memory, power, EDP) per order and for the "
                        "INSP edit design, scaling with the batch, and the edited pictures")  # fmt: skip

@@ -11,5 +11,6 @@ rm -f "$reports"/*.xml
 echo "[test] lit test/"
 .venv/bin/lit test --xunit-xml-output "$reports/lit.xml" -sv "$@"
 echo "[test] pytest test/python"
-.venv/bin/pytest test/python -q --junitxml "$reports/pytest.xml" -p no:cacheprovider
+# One worker per core (pytest-xdist): the suite is mostly compiles, builds and simulations, each on one core.
+.venv/bin/pytest test/python -q -n auto --junitxml "$reports/pytest.xml" -p no:cacheprovider
 .venv/bin/python tools/count_results.py "$reports/lit.xml" "$reports/pytest.xml"
