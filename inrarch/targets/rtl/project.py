@@ -95,10 +95,20 @@ def load(project: str) -> dict:
         return json.load(f)
 
 
+def structure_key(k: dict) -> str:
+    """What decides a kernel's cells apart from its constants' values: kernels with the same key (the hidden layers
+    of a SIREN) differ only in the contents of their ROMs."""
+    return json.dumps([k["op"], k["rtl"]["ii"], k["rtl"]["depth"], k["rtl"]["multipliers"], k["rtl"]["memories"],
+                       k["model"]], sort_keys=True)  # fmt: skip
+
+
 def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[str] | None = None,
-            progress: Callable[[str], None] = print, synth_timeout: float | None = None) -> dict:  # fmt: skip
+            progress: Callable[[str], None] = print, synth_timeout: float | None = None,
+            every_kernel: bool = False) -> dict:  # fmt: skip
     """Simulates the project's design with Verilator on its input data and/or synthesizes its kernels (all, or
-    those named) and FIFOs with Yosys; writes and returns the measurements (`build/measured.json`)."""
+    those named) and FIFOs with Yosys; writes and returns the measurements (`build/measured.json`). Kernels of the
+    same structure (`structure_key`) are synthesized once unless `every_kernel`: they differ only in their ROMs'
+    contents (weights), which moves their LUT counts a little and nothing else."""
     from inrarch.targets.rtl import verilator, yosys
 
     d = load(project)
@@ -123,7 +133,15 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
         shapes: dict[tuple[int, int], dict] = {}
         for f in d["fifos"]:
             shapes.setdefault((f["depth"], f["token_bits"]), f)
-        units = [(k["name"], k["module"]) for k in chosen]
+        first: dict[str, str] = {}
+        same: dict[str, str] = {}
+        for k in chosen:
+            key = structure_key(k)
+            if key in first and not every_kernel:
+                same[k["name"]] = first[key]
+            else:
+                first[key] = k["name"]
+        units = [(k["name"], k["module"]) for k in chosen if k["name"] not in same]
         units += [(f"fifo {f['depth']}x{f['token_bits']}b", f["module"]) for f in shapes.values()] if kernels is None else []
         synthesized = {}
         for i, (name, module) in enumerate(units):
@@ -133,6 +151,8 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
             synthesized[name] = {"dsp": res.dsp, "bram18": res.bram18, "lut": res.lut, "ff": res.ff,
                                  "carry": res.carry, "logic_levels": res.logic_levels, "seconds": round(res.seconds, 1),
                                  "cells": dict(res.cells)}  # fmt: skip
+        for name, twin in same.items():
+            synthesized[name] = dict(synthesized[twin], same_as=twin)
         result["synth"] = synthesized
     os.makedirs(os.path.join(project, "build"), exist_ok=True)
     with open(os.path.join(project, "build", "measured.json"), "w") as f:
@@ -171,6 +191,8 @@ def report_lines(d: dict, measured: dict) -> list[str]:
         if y:
             row += (f" {mdl['dsp']:>5}/{y['dsp']:<5} {mdl['bram18']:>5}/{y['bram18']:<5} {mdl['lut']:>7}/{y['lut']:<7} "
                     f"{mdl['ff']:>7}/{y['ff']:<7} {y['logic_levels']:>6}")  # fmt: skip
+            if "same_as" in y:
+                row += f"  (as {y['same_as']}: same structure)"
             for i, key in enumerate(("dsp", "bram18", "lut", "ff")):
                 total_m[i] += mdl[key]
                 total_y[i] += y[key]
