@@ -239,8 +239,8 @@ def compile(
     if emit not in ("hls", "rtl"):
         raise CompileError(f"emit must be hls or rtl, got '{emit}'")
     if emit == "rtl" and precision == "float":
-        raise CompileError("RTL needs a fixed-point design: pass precision='auto' or 'ap_fixed<W,I>' "
-                           "(--precision auto)")  # fmt: skip
+        raise CompileError("RTL needs a fixed-point design: pass --precision auto or ap_fixed<W,I> "
+                           "(precision='auto' in Python)")  # fmt: skip
     if out_dir is not None:
         from inrarch.hls.project import check_project_dir
 
