@@ -334,20 +334,43 @@ def write_folder(out_dir: str, files: dict[str, str | bytes], trees: dict | None
     return out_dir
 
 
+def _inside(out_dir: str, name: str) -> str | None:
+    """The path of `name` in `out_dir` if it stays there without passing through a symbolic link: a relative path
+    without `..`, each folder on its way a real folder (or not there yet). None otherwise."""
+    if not name or os.path.isabs(name) or name != os.path.normpath(name) or name.split(os.sep)[0] == "..":
+        return None
+    path = out_dir
+    for part in name.split(os.sep)[:-1]:
+        if part in ("", ".", ".."):
+            return None
+        path = os.path.join(path, part)
+        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+            return None
+    return os.path.join(out_dir, name)
+
+
 def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> None:
     """Moves the new project's files over an empty folder or an inrarch project: the old marker goes first (the
     folder no longer looks complete), then the files inrarch wrote before and does not write now, then the new
-    files move in, the marker last."""
+    files move in, the marker last. The marker is the user's file too: an entry that leaves the folder, passes
+    through a symbolic link, or names anything but a regular file is never deleted or written through."""
     old = manifest(out_dir) or []
-    theirs = [name for name in written if os.path.lexists(os.path.join(out_dir, name)) and name not in old]
-    if theirs:
-        raise CompileError(f"cannot replace the project in {out_dir}: {theirs[0]} there was not written by inrarch")
+    for name in written:
+        path = _inside(out_dir, name)
+        if path is None:
+            raise CompileError(f"cannot replace the project in {out_dir}: the way to {name} there passes through a "
+                               "symbolic link or a file")  # fmt: skip
+        if os.path.lexists(path) and (name not in old or os.path.islink(path) or not os.path.isfile(path)):
+            what = "was not written by inrarch" if name not in old else "is no longer a regular file inrarch wrote"
+            raise CompileError(f"cannot replace the project in {out_dir}: {name} there {what}")
     marker_path = os.path.join(out_dir, MARKER)
-    if os.path.exists(marker_path):
+    if os.path.lexists(marker_path):
+        if os.path.islink(marker_path) or not os.path.isfile(marker_path):
+            raise CompileError(f"cannot replace the project in {out_dir}: its {MARKER} is not a regular file")
         os.remove(marker_path)
     for name in old:
-        path = os.path.join(out_dir, name)
-        if name not in written and os.path.isfile(path) and not os.path.islink(path):
+        path = _inside(out_dir, name)
+        if name not in written and path is not None and os.path.isfile(path) and not os.path.islink(path):
             os.remove(path)
     for name in written:
         target = os.path.join(out_dir, name)

@@ -131,3 +131,71 @@ def test_inrarch_compile_cli_force(tiny, tmp_path):
     assert again.returncode == 1 and again.stderr.strip().endswith("pass --force (force=True) to replace the files "
                                                                    "inrarch wrote there")  # fmt: skip
     assert subprocess.run([*cmd, "--force"], capture_output=True, text=True).returncode == 0
+
+
+def _tree(root):
+    """Every file, folder and link under root with its bytes or target (links are not followed)."""
+    out = {}
+    for base, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                out[rel] = ("link", os.readlink(path))
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    out[rel] = ("file", f.read())
+            else:
+                out[rel] = ("dir", None)
+    return out
+
+
+def _write(out_dir, force=True):
+    from inrarch.hls.project import write_folder
+
+    return write_folder(str(out_dir), {"a.txt": "new a\n", "data/b.bin": b"new b"}, None, force)
+
+
+@pytest.mark.parametrize("entry", ["../v.txt", "../../v.txt", "data/../../v.txt", "{abs}", "./../v.txt", "data/../../../v.txt"])
+def test_a_tampered_marker_never_reaches_outside(tmp_path, entry):
+    """--force deletes only the files inrarch listed, and only inside the folder: an entry naming a file outside it
+    (through .., or absolute) is ignored, and that file stays."""
+    outside = tmp_path / "v.txt"
+    outside.write_text("the user's")
+    prj = tmp_path / "a" / "p"
+    prj.parent.mkdir()
+    _write(prj, force=False)
+    with open(prj / MARKER, "a") as f:
+        f.write(entry.format(abs=str(outside)) + "\n")
+    (tmp_path / "a" / "v.txt").write_text("also the user's")
+    _write(prj)
+    assert outside.read_text() == "the user's" and (tmp_path / "a" / "v.txt").read_text() == "also the user's"
+    assert (prj / "a.txt").read_text() == "new a\n"
+
+
+def test_symlinks_in_a_project_are_never_followed(tmp_path):
+    """A folder of the project replaced by a link to a folder outside, or a listed file replaced by a link: --force
+    refuses, and nothing outside changes (a link is neither written through nor deleted)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.bin").write_bytes(b"the user's b")
+    (elsewhere / "a.txt").write_text("the user's a")
+    prj = tmp_path / "p"
+    _write(prj, force=False)
+    import shutil
+
+    shutil.rmtree(prj / "data")
+    os.symlink(elsewhere, prj / "data")
+    before = _tree(tmp_path)
+    with pytest.raises(CompileError, match="passes through a symbolic link"):
+        _write(prj)
+    assert _tree(tmp_path) == before
+    os.remove(prj / "data")
+    (prj / "data").mkdir()
+    (prj / "data" / "b.bin").write_bytes(b"old b")
+    os.remove(prj / "a.txt")
+    os.symlink(elsewhere / "a.txt", prj / "a.txt")
+    before = _tree(tmp_path)
+    with pytest.raises(CompileError, match="a.txt there is no longer a regular file inrarch wrote"):
+        _write(prj)
+    assert _tree(tmp_path) == before
