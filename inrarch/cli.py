@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from inrarch.diagnostics import CompileError
+from inrarch.files import write_file
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -98,26 +99,7 @@ def _write_text(path: str | None, text: str) -> None:
 
 
 def _write_bytes(path: str, data: bytes) -> None:
-    """Writes exactly `path` (the file the user named), atomically: a failed write leaves nothing behind."""
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise CompileError(f"cannot write {path}: directory {parent} does not exist")
-    import tempfile
-
-    if os.path.isdir(path):
-        raise CompileError(f"cannot write {path}: it is a folder")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".partial", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_file(path, data)
 
 
 def cmd_import(args: argparse.Namespace) -> None:

@@ -226,11 +226,15 @@ class InrarchOptMain(xDSLOptMain):
         if self.args.output_file is None:
             sys.stdout.write(output.getvalue())
         else:
+            from inrarch.files import write_file
+
+            path = self.args.output_file
+            if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+                raise CompileError(f"cannot write {path}: No such file or directory")
             try:
-                with open(self.args.output_file, "w") as f:
-                    f.write(output.getvalue())
+                write_file(path, output.getvalue().encode())
             except OSError as err:
-                raise CompileError(f"cannot write {self.args.output_file}: {err.strerror}") from err
+                raise CompileError(f"cannot write {path}: {err.strerror}") from err
 
 
 def _spec_error(err: BaseException) -> str:

@@ -75,6 +75,7 @@ def work(tmp_path_factory):
     (root / "syntax.mlir").write_text("func.func @f( {\n")
     (root / "empty.mlir").write_text("")
     (root / "afile").write_text("a user's file\n")
+    os.symlink("afile", root / "alink")
     (root / "userdir").mkdir()
     (root / "userdir" / "keep.txt").write_text("keep me\n")
     (root / "userdir" / "Makefile").write_text("all:\n")
@@ -126,6 +127,12 @@ CASES = [
      r"^error: cannot write the project to .*userdir: the folder exists and holds files inrarch did not write"),
     ("opt-hls-over-project", [*OPT, "design.mlir", "-t", 'hls{out="prj"}'],
      r"^error: .*prj holds an inrarch project: pass --force"),
+    ("import-onto-link", [*CLI, "import", "models.py:tiny", "--input-shape", "4,2", "-o", "alink"],
+     r"^error: cannot write alink: it is a link or a special file, which inrarch never replaces$"),
+    ("import-onto-device", [*CLI, "import", "models.py:tiny", "--input-shape", "4,2", "-o", "/dev/null"],
+     r"^error: cannot write /dev/null: it is a link or a special file, which inrarch never replaces$"),
+    ("opt-onto-link", [*OPT, "fwd.mlir", "-o", "alink"],
+     r"^error: cannot write alink: it is a link or a special file, which inrarch never replaces$"),
     ("opt-output-dir-missing", [*OPT, "fwd.mlir", "-o", "nodir/out.mlir"],
      r"^error: cannot write nodir/out.mlir: No such file or directory$"),
     # inrarch import
