@@ -227,10 +227,13 @@ def cmd_csim(args: argparse.Namespace) -> None:
     proc = subprocess.run(["make", "-s", "-C", project, goal], capture_output=True, text=True)
     sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if not ln.startswith("timed-csim: fifo")))
     if proc.returncode != 0:
+        verdicts = [ln.strip() for ln in proc.stdout.splitlines() if ln.startswith("output ") and ln.endswith("FAIL")]
         lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-        useful = [ln for ln in lines if not ln.startswith(("make:", "make[")) and ("error" in ln.lower()
-                  or ln.startswith(("testbench:", "csim error:")))] or lines  # fmt: skip
-        raise CompileError(f"C-simulation failed: {useful[0] if useful else 'make exited ' + str(proc.returncode)}")
+        useful = verdicts or [ln for ln in lines if not ln.startswith(("make:", "make[")) and ("error" in ln.lower()
+                              or ln.startswith(("testbench:", "csim error:")))] or lines  # fmt: skip
+        more = f" (and {len(verdicts) - 1} more outputs)" if len(verdicts) > 1 else ""
+        raise CompileError(f"C-simulation failed: {useful[0] if useful else 'make exited ' + str(proc.returncode)}"
+                           f"{more}")  # fmt: skip
     if args.timed:
         _compare_timing(project, proc.stdout)
 

@@ -89,16 +89,34 @@ int main(int argc, char** argv) {{
   double worst = 0.0;
   for (int c = 0; c < OUT_COLS; ++c) {{
     double err = 0.0, ref = 0.0;
+    size_t bad_out = 0, bad_golden = 0;  // values that are not finite: never a pass
     for (size_t s = 0; s < batches * SAMPLES; ++s) {{
-      const double g = golden[s * OUT_COLS + c];
-      err = std::fmax(err, std::fabs(out[s * OUT_COLS + c] - g));
-      ref = std::fmax(ref, std::fabs(g));
+      const double g = golden[s * OUT_COLS + c], o = out[s * OUT_COLS + c];
+      if (!std::isfinite(o)) ++bad_out;
+      if (!std::isfinite(g)) ++bad_golden;
+      if (std::isfinite(o) && std::isfinite(g)) {{
+        err = std::fmax(err, std::fabs(o - g));
+        ref = std::fmax(ref, std::fabs(g));
+      }}
     }}
     const double rel = ref > 0 ? err / ref : err;
     worst = std::fmax(worst, rel);
-    if (!(err <= tolerance * ref) && !(ref == 0 && err <= tolerance)) {{
+    if (bad_out || bad_golden) {{
+      std::printf("output %d: %zu design values and %zu golden values are not finite: FAIL\\n", c, bad_out, bad_golden);
+      ++failed;
+    }} else if (!(err <= tolerance * ref) && !(ref == 0 && err <= tolerance)) {{
       std::printf("output %d: max|err| %.3e, max|golden| %.3e: FAIL\\n", c, err, ref);
       ++failed;
+    }} else {{
+      continue;
+    }}
+    int shown = 0;  // the first values out of tolerance: sample, design, golden
+    for (size_t s = 0; s < batches * SAMPLES && shown < 3; ++s) {{
+      const double g = golden[s * OUT_COLS + c], o = out[s * OUT_COLS + c];
+      if (!std::isfinite(o) || !std::isfinite(g) || std::fabs(o - g) > tolerance * (ref > 0 ? ref : 1.0)) {{
+        std::printf("  sample %zu: design %.9g, golden %.9g\\n", s, o, g);
+        ++shown;
+      }}
     }}
   }}
   std::printf("%s: %d outputs x %zu samples, worst max|err|/max|golden| = %.3e (tolerance %.1e)\\n",

@@ -61,11 +61,16 @@ def work(tmp_path_factory):
     run(*CLI, "import", "models.py:tiny", "--input-shape", "4,2", "-o", "fwd.mlir")
     run(*OPT, "fwd.mlir", "--inr-autodiff=order=1", "--dataflow-lower=quiet=true", "-o", "design.mlir")
     run(*CLI, "compile", "models.py:tiny", "--order", "1", "--input-shape", "4,2", "-o", "prj")
-    for name, change in (("prj_golden", "golden"), ("prj_header", "header"), ("prj_input", "input")):
+    for name, change in (("prj_golden", "golden"), ("prj_header", "header"), ("prj_input", "input"),
+                         ("prj_nan", "nan")):
         shutil.copytree(root / "prj", root / name)
         if change == "golden":  # truncated golden data
             data = (root / name / "data" / "golden.bin").read_bytes()
             (root / name / "data" / "golden.bin").write_bytes(data[:10])
+        elif change == "nan":  # golden data with a NaN: never a pass
+            golden = np.fromfile(root / name / "data" / "golden.bin", dtype=np.float32)
+            golden[5] = np.nan
+            golden.tofile(root / name / "data" / "golden.bin")
         elif change == "header":
             os.remove(root / name / "forward_grad.h")
         else:  # an input file cut inside a sample
@@ -203,6 +208,8 @@ CASES = [
     ("csim-not-a-project", [*CLI, "csim", "userdir"], r"^error: userdir is not an inrarch project \(no .inrarch-project\)"),
     ("csim-truncated-golden", [*CLI, "csim", "prj_golden"],
      r"^error: C-simulation failed: testbench: data/golden.bin holds 2 values, the design wrote 12$"),
+    ("csim-nan-golden", [*CLI, "csim", "prj_nan"],
+     r"^error: C-simulation failed: output 2: 0 design values and 1 golden values are not finite: FAIL$"),
     ("csim-missing-header", [*CLI, "csim", "prj_header"], r"^error: prj_header lacks forward_grad.h, which inrarch"),
     ("csim-cut-input", [*CLI, "csim", "prj_input", "--timed"],
      r"^error: C-simulation failed: testbench: data/input.bin must hold a multiple of 4 samples of 2 values$"),
