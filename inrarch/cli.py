@@ -203,7 +203,7 @@ def cmd_rtl(args: argparse.Namespace) -> None:
         unknown = [k for k in kernels if k not in known]
         if unknown:
             raise CompileError(f"{args.project} has no kernel {unknown[0]} (its kernels: {', '.join(sorted(known))})")
-    measured = measure(args.project, sim, synth, kernels, lambda text: print(text, flush=True))
+    measured = measure(args.project, sim, synth, kernels, lambda text: print(text, flush=True), whole=args.whole)
     print("\n".join(report_lines(description, measured)))
     if sim and measured["sim"]["mismatches"]:
         raise CompileError(f"the RTL's outputs differ from the fixed-point semantics in {measured['sim']['mismatches']}"
@@ -471,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sim", action="store_true", help="simulate with Verilator (default: --sim and --synth)")
     p.add_argument("--synth", action="store_true", help="synthesize with Yosys (default: --sim and --synth)")
     p.add_argument("--kernels", help="synthesize only these kernels, e.g. k1_matvec,k2_map")
+    p.add_argument("--whole", action="store_true", help="also synthesize the whole design, flattened (small designs)")
     p.set_defaults(run=cmd_rtl)
 
     p = sub.add_parser("demo", help="the default SIREN design end to end, and INR editing with its derivatives")

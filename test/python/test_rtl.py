@@ -46,6 +46,10 @@ def test_rtl_bit_exact_and_cycles(tmp_path, name, order, dsp):
     # equals bit for bit), for every output of every sample of both calls.
     expected, _ = run_fixed(design.graph, inputs.astype(np.float32).astype(np.float64))
     assert sim["mismatches"] == 0 and sim["values"] == expected.size
+    if (name, order) == ("siren", 1):  # the C-simulation (Xilinx's ap_fixed.h) gives the words the RTL gave
+        csim = np.stack(design.csim(inputs), axis=1)
+        words = np.fromfile(str(tmp_path / "rtl" / "data" / "expected.bin"), dtype=np.float32).reshape(csim.shape)
+        assert np.array_equal(csim, words)
     # The model is a promise the RTL must keep: the same kernels at the same IIs, connected by FIFOs of the same
     # depths, so a call takes at most the model's cycles (first input word to last output word). The model keeps
     # pessimism where Vitis's schedule is uncertain (a cycle of slack on the accumulator recurrence and before the
@@ -176,3 +180,14 @@ def test_benchmark_in_rtl(tmp_path, order):
     assert sim["mismatches"] == 0
     model = load(project)["model"]["cycles"]
     assert abs(sim["cycles"][0] - model) <= 0.02 * model, (sim["cycles"][0], model)
+
+
+@pytest.mark.rtl_long
+@pytest.mark.parametrize("name,order", [(n, o) for n, _, _ in MODEL_KINDS for o in (1, 2)],
+                         ids=[f"{n}-order{o}" for n, _, _ in MODEL_KINDS for o in (1, 2)])
+def test_every_kind_bit_exact(tmp_path, name, order):
+    """Every model kind of the tests at orders 1-2 in auto (about half a minute each): RTL = fixed-point semantics."""
+    design, x = _design(name, order, 400)
+    project = design.write_rtl(str(tmp_path / "rtl"), inputs=x)
+    sim = measure(project, sim=True, synth=False, progress=lambda _: None)["sim"]
+    assert sim["mismatches"] == 0 and sim["cycles"][0] <= load(project)["model"]["cycles"]

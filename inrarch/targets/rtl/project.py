@@ -104,7 +104,7 @@ def structure_key(k: dict) -> str:
 
 def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[str] | None = None,
             progress: Callable[[str], None] = print, synth_timeout: float | None = None,
-            every_kernel: bool = False) -> dict:  # fmt: skip
+            every_kernel: bool = False, whole: bool = False) -> dict:  # fmt: skip
     """Simulates the project's design with Verilator on its input data and/or synthesizes its kernels (all, or
     those named) and FIFOs with Yosys; writes and returns the measurements (`build/measured.json`). Kernels of the
     same structure (`structure_key`) are synthesized once unless `every_kernel`: they differ only in their ROMs'
@@ -154,6 +154,13 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
         for name, twin in same.items():
             synthesized[name] = dict(synthesized[twin], same_as=twin)
         result["synth"] = synthesized
+    if whole:
+        progress(f"[rtl] Yosys: synth_xilinx -family xcup {top} (the whole design, flattened)")
+        res = yosys.synthesize(os.path.join(project, "rtl", f"{top}.v"), top, os.path.join(project, "build", "yosys",
+                               "whole"), synth_timeout)  # fmt: skip
+        result["synth_whole"] = {"dsp": res.dsp, "bram18": res.bram18, "lut": res.lut, "ff": res.ff, "carry": res.carry,
+                                 "logic_levels": res.logic_levels, "seconds": round(res.seconds, 1),
+                                 "cells": dict(res.cells)}  # fmt: skip
     os.makedirs(os.path.join(project, "build"), exist_ok=True)
     with open(os.path.join(project, "build", "measured.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -211,6 +218,13 @@ def report_lines(d: dict, measured: dict) -> list[str]:
             lines.append(f"{'FIFOs':<14} {len(fifo_rows):>3} FIFOs (each shape synthesized once)")
         lines.append(f"{'total':<14} {'':>7} {'':>9} {total_m[0]:>5}/{total_y[0]:<5} {total_m[1]:>5}/{total_y[1]:<5} "
                      f"{total_m[2]:>7}/{total_y[2]:<7} {total_m[3]:>7}/{total_y[3]:<7}")  # fmt: skip
+    whole = measured.get("synth_whole")
+    if whole:
+        model = [sum(k["model"][key] for k in d["kernels"]) + sum(f["model"].get(key, 0) for f in d["fifos"])
+                 for key in ("dsp", "bram18", "lut", "ff")]  # fmt: skip
+        lines.append(f"{'whole design':<14} {'':>7} {'':>9} {model[0]:>5}/{whole['dsp']:<5} "
+                     f"{model[1]:>5}/{whole['bram18']:<5} {model[2]:>7}/{whole['lut']:<7} "
+                     f"{model[3]:>7}/{whole['ff']:<7} {whole['logic_levels']:>6}  (synthesized whole, flattened)")  # fmt: skip
     return lines
 
 
