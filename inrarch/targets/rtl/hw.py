@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Shape, Signal, Value, signed, unsigned
 from amaranth.lib.memory import Memory
 
 from inrarch.dataflow.fixed import DSP_A, DSP_B, Fixed, mul_dsp
@@ -53,9 +53,12 @@ class Pipe:
         return f"{self.prefix}{hint}_{self._count}"
 
     def reg(self, value, name: str = "r", shape=None) -> Signal:
-        """A register of `value` (one stage later)."""
+        """A register of `value` (one stage later). Single bits (the valid and write flags that travel with an
+        iteration) are cleared by reset; wider values are data, which a valid flag qualifies: they have no reset
+        (so they map to plain clock-enabled flip-flops and shift-register LUTs, as HLS datapaths do)."""
         value = Value.cast(value)
-        s = Signal(shape if shape is not None else value.shape(), name=self.name(name))
+        shape = shape if shape is not None else value.shape()
+        s = Signal(shape, name=self.name(name), reset_less=Shape.cast(shape).width > 1)
         self.m.d.sync += s.eq(value)
         return s
 

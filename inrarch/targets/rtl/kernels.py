@@ -88,7 +88,7 @@ class Kernel(Elaboratable):
     def __init__(self, op: KernelOp, name: str, ins: list[Io], outs: list[Io], samples: int):
         self.op, self.name, self.ins, self.outs, self.samples = op, name, ins, outs, samples
         self.structure = Structure()
-        self.ce = Signal(name="ce")
+        self.ce = Signal(name="ce", attrs={"keep": 1})  # one clock enable, fanned out (synthesis keeps it)
 
     def elaborate(self, platform):
         m = Module()

