@@ -17,12 +17,11 @@ as ap_fixed does (AP_RND: floor(x + 1/2 lsb), AP_TRN: floor; AP_WRAP: the low W 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
 
 from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Shape, Signal, Value, signed, unsigned
 from amaranth.lib.memory import Memory
 
-from inrarch.dataflow.fixed import DSP_A, DSP_B, Fixed, mul_dsp
+from inrarch.dataflow.fixed import Fixed, mul_dsp
 
 LUT_MEMORY_WORDS = 64  # a memory bank of up to 64 words is built from LUTs: a registered read (1 cycle)
 BRAM_READ_STAGES = 2  # a larger bank is a block RAM read with its output register (2 cycles)
@@ -268,21 +267,6 @@ class Fifo(Elaboratable):
         return m
 
 
-@dataclass
-class StreamPort:
-    """A kernel's end of a FIFO: `data`, `valid` (read side) or `ready` (write side), and its strobe."""
-
-    data: Value
-    ok: Value  # r_rdy for an input, w_rdy for an output
-    strobe: Signal  # r_en for an input, w_en for an output
-    width: int  # elements per token
-    bits: int  # bits per element
-    fmt: Fixed | None
-
-    def element(self, e: int) -> Value:
-        return self.data[e * self.bits : (e + 1) * self.bits].as_signed()
-
-
 def elements(value: Value, count: int, bits: int) -> list[Value]:
     return [Value.cast(value)[e * bits : (e + 1) * bits].as_signed() for e in range(count)]
 
@@ -387,6 +371,6 @@ def fixed_to_float(pipe: Pipe, raw: Value, fmt: Fixed, float_bits: int) -> tuple
     return out, FIXED_TO_FLOAT_STAGES
 
 
-__all__ = ["DSP_A", "DSP_B", "FIXED_TO_FLOAT_STAGES", "FLOAT_TO_FIXED_STAGES", "Fifo", "Pipe", "WideRam", "wide_rom", "StreamPort", "Timed", "align", "choose", "const_raw",
+__all__ = ["FIXED_TO_FLOAT_STAGES", "FLOAT_TO_FIXED_STAGES", "Fifo", "Pipe", "WideRam", "wide_rom", "Timed", "align", "choose", "const_raw",
            "counter_step", "elements", "fixed_to_float", "float_to_fixed", "memory_stages", "mul_stages",
            "multiply", "rom", "round_to", "saturate_or_wrap", "tree_sum"]  # fmt: skip

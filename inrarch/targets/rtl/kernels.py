@@ -78,7 +78,6 @@ class Structure:
     multipliers: dict[str, int] = field(default_factory=dict)  # "AxB" -> instances
     memories: list[tuple[str, int, int, int]] = field(default_factory=list)  # (name, banks, words, bits)
     notes: list[str] = field(default_factory=list)
-    stages: dict[str, int] = field(default_factory=dict)  # map bodies: the stage each value of lane 0 is ready at
 
 
 class Kernel(Elaboratable):
@@ -348,7 +347,7 @@ class MatvecRtl(Kernel):
         wq_n, rq_n = lcm // po_n, lcm // vout
         lb = ceil(cb * po_n / lcm)
         wf, accf = op.weight_format.value, op.acc_format.value
-        xf, yf = self.ins[0].fmt, self.outs[0].fmt
+        yf = self.outs[0].fmt
         bits_x, bits_y = self.ins[0].bits, self.outs[0].bits
         # Stages of an iteration (from its issue).
         w_words = rb * cb
@@ -423,7 +422,6 @@ class MatvecRtl(Kernel):
 
         # Input tokens: a member's token is read at its first iteration of each input token (vi == 0, jb == 0).
         reading = computing & (vi == 0) & (jb == 0)
-        in_ok = choose([io.ok for io in self.ins], mm)
         token = choose([io.data for io in self.ins], mm)
         held = [[Signal(signed(bits_x), name=f"x{mi}_{k}_{p}") for p in range(pi_n)] for mi in range(g_n)
                 for k in range(slices)]  # fmt: skip
@@ -432,7 +430,6 @@ class MatvecRtl(Kernel):
             with m.If(reading & (mm == mi)):
                 m.d.sync += [held[mi * slices + k][p].eq(slices_now[k][p]) for k in range(slices) for p in range(pi_n)]
         x_now = [Mux(reading, slices_now[0][p], choose([h[p] for h in held], xsel)) for p in range(pi_n)]
-        del in_ok
 
         # Weights: bank (p, q) holds W[r * PI + p][jb * PO + q] at r * CB + jb.
         weights = np.zeros((rows, cb * po_n))
@@ -511,7 +508,6 @@ class MatvecRtl(Kernel):
         token_out = Cat(*[choose([data[qq * vout + e] for qq in range(rq_n)], site)[:bits_y] for e in range(vout)])
         sent = pipe.delay(sending, lat_row)
         sent_to = pipe.delay(wm, lat_row)
-        self.debug = {"wm": wm, "wo": wo, "ws": ws, "wait": wait, "sent": sent, "sent_to": sent_to, "s": s, "o": o}
         writes = []
         for j, io in enumerate(self.outs):
             m.d.comb += io.data.eq(token_out)
@@ -649,8 +645,6 @@ class MapRtl(Kernel):
                     break
                 env[body_op.results[0]] = self._op(m, pipe, body_op, [env[v] for v in body_op.operands], formats,
                                                    muls, f"l{p}_v{n}", st, p)  # fmt: skip
-                if p == 0:
-                    st.stages[f"v{n} {body_op.name}"] = env[body_op.results[0]].stage
         muls.finish(m, phase)
         for j, io in enumerate(self.outs):  # each result rounded to its stream's format (where they differ)
             for p in range(lanes):
