@@ -20,10 +20,12 @@ from inrarch.targets.rtl.project import load, measure, write_rtl
 KINDS = dict((name, (factory, d)) for name, factory, d in MODEL_KINDS)
 
 # Ten designs over every kernel kind and every fixed-point op form: tables (sin, cos, tanh, exp, log, sqrt, erf,
-# ...), division, logic (ReLU's comparison and selection, abs), products, shuffles; 1-3 inputs; orders 1-2.
+# ...), division, logic (ReLU's comparison and selection, abs), products, shuffles; 1-3 inputs; orders 1-2. Most at
+# their least DSP budget (one lane per matvec, maps sharing their multipliers over the longest II: the modulo
+# schedule at work, and small designs that build quickly); two with several matvec lanes and map lanes.
 DESIGNS = [
-    ("siren", 1, 60), ("siren", 2, 200), ("mlp_tanh", 2, 100), ("mlp_sigmoid", 1, 100), ("mlp_gelu", 1, 100),
-    ("mlp_relu", 2, 100), ("elementwise", 1, 60), ("residual", 1, 200), ("fourier", 1, 200), ("siren_3d", 1, 100),
+    ("siren", 1, 60), ("siren", 2, 24), ("mlp_tanh", 2, 11), ("mlp_sigmoid", 1, 13), ("mlp_gelu", 1, 12),
+    ("mlp_relu", 2, 40), ("elementwise", 1, 16), ("residual", 1, 16), ("fourier", 1, 10), ("siren_3d", 1, 11),
 ]  # fmt: skip
 
 
