@@ -156,12 +156,12 @@ def test_yosys_cells_match_the_facts(tmp_path):
     design = inrarch.compile(model, sample_input(8, 2), order=1, dsp=60, precision="auto")
     project = design.write_rtl(str(tmp_path / "rtl"))
     d = load(project)
-    verilog = str(tmp_path / "rtl" / "rtl" / f"{d['top']}.v")
+    netlist = str(tmp_path / "rtl" / "rtl" / f"{d['top']}.il")
     checked = 0
     for k in d["kernels"]:
         if k["op"] not in ("dataflow.matvec", "dataflow.map"):
             continue
-        got = synthesize(verilog, k["module"], str(tmp_path / "yosys" / k["name"]))
+        got = synthesize(netlist, k["module"], str(tmp_path / "yosys" / k["name"]))
         assert (got.dsp, got.bram18) == (k["model"]["dsp"], k["model"]["bram18"]), (k["name"], got.cells)
         assert got.dsp > 0
         checked += 1

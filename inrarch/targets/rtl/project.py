@@ -4,6 +4,7 @@ design and carries the model's figures; and the measurement of a project (`measu
 (outputs bit for bit, cycles, FIFO occupancies) and Yosys synthesis per kernel and FIFO, beside the model.
 
     prj/rtl/<top>.v        the design (top module <top>, one module <top>.<kernel> per kernel and FIFO)
+    prj/rtl/<top>.il       the same in Yosys's RTLIL (what the synthesis reads)
     prj/harness.cpp        the Verilator harness
     prj/data/input.bin     inputs (float words, calls of N samples), data/expected.bin their outputs
     prj/rtl.json           kernels, FIFOs, the RTL's structure and the model's figures
@@ -33,7 +34,8 @@ def rtl_files(graph: GraphOp, inputs: np.ndarray | None = None) -> tuple[dict[st
     from inrarch.targets.rtl.verilator import harness
 
     rtl = DesignRtl(graph)
-    verilog = rtl.verilog()
+    netlist = rtl.rtlil()
+    verilog = rtl.verilog(netlist)
     if inputs is None:
         inputs = np.random.default_rng(0).uniform(-1, 1, (rtl.samples, rtl.in_cols))
     inputs = np.asarray(inputs, dtype=np.float64)
@@ -65,6 +67,7 @@ def rtl_files(graph: GraphOp, inputs: np.ndarray | None = None) -> tuple[dict[st
     }  # fmt: skip
     files: dict[str, str | bytes] = {
         f"rtl/{rtl.top}.v": verilog,
+        f"rtl/{rtl.top}.il": netlist,
         "harness.cpp": harness(rtl.top, rtl.float_bits, rtl.samples, rtl.in_cols, rtl.out_cols, rtl.infos),
         "data/input.bin": inputs.astype(dtype).tobytes(),
         "data/expected.bin": expected.astype(dtype).tobytes(),
@@ -128,7 +131,7 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
                          "max_abs_diff": float(np.max(np.abs(run.outputs - expected))) if expected.size else 0.0,
                          "max_occupancy": run.max_occupancy}  # fmt: skip
     if synth:
-        verilog_path = os.path.join(project, "rtl", f"{top}.v")
+        netlist_path = os.path.join(project, "rtl", f"{top}.il")
         chosen = [k for k in d["kernels"] if kernels is None or k["name"] in kernels]
         shapes: dict[tuple[int, int], dict] = {}
         for f in d["fifos"]:
@@ -146,7 +149,7 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
         synthesized = {}
         for i, (name, module) in enumerate(units):
             progress(f"[rtl] Yosys {i + 1}/{len(units)}: synth_xilinx -family xcup {module}")
-            res = yosys.synthesize(verilog_path, module, os.path.join(project, "build", "yosys", name.replace(" ", "_")),
+            res = yosys.synthesize(netlist_path, module, os.path.join(project, "build", "yosys", name.replace(" ", "_")),
                                    synth_timeout)  # fmt: skip
             synthesized[name] = {"dsp": res.dsp, "bram18": res.bram18, "lut": res.lut, "ff": res.ff,
                                  "carry": res.carry, "logic_levels": res.logic_levels, "seconds": round(res.seconds, 1),
@@ -156,7 +159,7 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
         result["synth"] = synthesized
     if whole:
         progress(f"[rtl] Yosys: synth_xilinx -family xcup {top} (the whole design, flattened)")
-        res = yosys.synthesize(os.path.join(project, "rtl", f"{top}.v"), top, os.path.join(project, "build", "yosys",
+        res = yosys.synthesize(os.path.join(project, "rtl", f"{top}.il"), top, os.path.join(project, "build", "yosys",
                                "whole"), synth_timeout)  # fmt: skip
         result["synth_whole"] = {"dsp": res.dsp, "bram18": res.bram18, "lut": res.lut, "ff": res.ff, "carry": res.carry,
                                  "logic_levels": res.logic_levels, "seconds": round(res.seconds, 1),

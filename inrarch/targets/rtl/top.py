@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.back import verilog
+from amaranth.back import rtlil, verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 from xdsl.dialects.builtin import Float64Type, MemRefType
 
@@ -112,15 +112,21 @@ class DesignRtl(Elaboratable):
         return [self.in_data, self.in_valid, self.in_accept, self.out_data, self.out_valid, self.out_ready,
                 *self.levels]  # fmt: skip
 
-    def verilog(self) -> str:
-        """The design as one Verilog file (Amaranth's back end, through its bundled Yosys): the top module
-        `<graph name>` and one module per kernel and FIFO."""
+    def rtlil(self) -> str:
+        """The design in Yosys's RTLIL (Amaranth's back end): the top module `<graph name>` and one module per kernel
+        and FIFO. Yosys reads it in moments, where its Verilog front end takes minutes on the designs' wide
+        memories and constants."""
         try:
-            return verilog.convert(self, name=self.top, ports=self.ports(), emit_src=False)
+            return rtlil.convert(self, name=self.top, ports=self.ports(), emit_src=False)
         except BaseException:
             for part in (*self.kernels, *self.fifos.values()):  # a design refused part-way is not a forgotten one
                 part._MustUse__silence = True
             raise
+
+    def verilog(self, rtlil_text: str | None = None) -> str:
+        """The design as one Verilog file, written by Amaranth's bundled Yosys from its RTLIL (given, or made)."""
+        # amaranth.back.verilog.convert is rtlil.convert followed by this conversion (amaranth 0.5, pinned).
+        return verilog._convert_rtlil_text(rtlil_text if rtlil_text is not None else self.rtlil())
 
 
 __all__ = ["DesignRtl", "FifoInfo", "check_fixed"]

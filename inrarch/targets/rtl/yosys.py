@@ -125,9 +125,10 @@ def logic_levels(netlist: dict, module: str) -> int:
     return ceil(max((level(n) for n in kinds), default=0.0))
 
 
-def synth_script(verilog_path: str, module: str, json_path: str) -> str:
+def synth_script(design_path: str, module: str, json_path: str) -> str:
+    read = "read_rtlil" if design_path.endswith(".il") else "read_verilog -sv"
     return "\n".join([
-        f"read_verilog -sv {verilog_path}",
+        f"{read} {design_path}",
         f"hierarchy -top {module}",
         f"synth_xilinx -family {PART_FAMILY} -flatten -abc9 -noiopad -noclkbuf -top {module}",
         "tee -q -o stat.txt stat",
@@ -135,8 +136,9 @@ def synth_script(verilog_path: str, module: str, json_path: str) -> str:
     ])  # fmt: skip
 
 
-def synthesize(verilog_path: str, module: str, work: str, timeout: float | None = None) -> SynthResult:
-    """Synthesizes `module` of the Verilog file (its submodules flattened into it) in the folder `work`."""
+def synthesize(design_path: str, module: str, work: str, timeout: float | None = None) -> SynthResult:
+    """Synthesizes `module` of the design (an RTLIL `.il` or a Verilog file; its submodules flattened into it) in
+    the folder `work`."""
     import time
 
     os.makedirs(work, exist_ok=True)
@@ -144,7 +146,7 @@ def synthesize(verilog_path: str, module: str, work: str, timeout: float | None 
     json_path = os.path.join(work, "netlist.json")
     escaped = module if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", module) else "\\" + module
     with open(script, "w") as f:
-        f.write(synth_script(os.path.abspath(verilog_path), escaped, "netlist.json") + "\n")
+        f.write(synth_script(os.path.abspath(design_path), escaped, "netlist.json") + "\n")
     start = time.time()
     try:
         proc = subprocess.run([yosys_command(), "-q", "-s", "synth.ys"], cwd=work, capture_output=True, text=True,
