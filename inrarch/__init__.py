@@ -25,7 +25,7 @@ __all__ = sorted(_API)
 
 
 _SUBMODULES = {"stats": "inrarch.stats", "hardware": "inrarch.hardware", "apps": "inrarch.apps",
-               "models": "inrarch.apps.models", "reference": "inrarch.apps.reference"}  # fmt: skip
+               "models": "inrarch.models", "reference": "inrarch.apps.reference"}  # fmt: skip
 
 
 def __getattr__(name: str):

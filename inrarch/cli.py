@@ -234,6 +234,11 @@ def cmd_csim(args: argparse.Namespace) -> None:
         more = f" (and {len(verdicts) - 1} more outputs)" if len(verdicts) > 1 else ""
         raise CompileError(f"C-simulation failed: {useful[0] if useful else 'make exited ' + str(proc.returncode)}"
                            f"{more}")  # fmt: skip
+    from inrarch.design import overflow_message, parse_overflows
+
+    overflows = parse_overflows(proc.stdout)
+    if overflows:
+        print(f"warning: {overflow_message(overflows)}", file=sys.stderr)
     if args.timed:
         _compare_timing(project, proc.stdout)
 
@@ -269,7 +274,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_edit(args: argparse.Namespace) -> None:
     from inrarch.apps import edit
+    from inrarch.dataflow.fixed import parse_precision
 
+    parse_precision(args.precision)  # every option checked before minutes of fitting and training
+    if args.dsp < 1:
+        raise CompileError(f"--dsp must be an integer >= 1, got {args.dsp}")
+    try:
+        edit.load_image(args.image)
+    except ValueError as err:
+        raise CompileError(str(err)) from None
     out_dir = edit.check_output(args.output, args.force)
     print(f"[edit] {args.task} of '{args.image}' ({edit.SIZE}x{edit.SIZE}): INR, its 65 INSP features and the "
           "editor as one dataflow design, every pixel through its C-simulation", flush=True)  # fmt: skip

@@ -72,6 +72,12 @@ def parse_overflows(stdout: str) -> dict[str, int]:
     return counts
 
 
+def overflow_message(overflows: dict[str, int]) -> str:
+    site, count = max(overflows.items(), key=lambda kv: kv[1])
+    return (f"{sum(overflows.values())} values left their fixed-point formats in the C-simulation (most at {site}: "
+            f"{count}), as inputs outside the calibration range do")  # fmt: skip
+
+
 @dataclass
 class Design:
     module: ModuleOp
@@ -82,6 +88,9 @@ class Design:
     _scratch: str | None = None
     overflows: dict[str, int] = field(default_factory=dict)
     """Fixed-point designs: the values outside their formats per site in the last C-simulation run."""
+    overflow_policy: str = "error"
+    """What `compile(overflow=...)` asked for: `error` designs raise when a C-simulation's values leave their formats
+    (inputs outside the calibration range), `saturate` and `wrap` designs warn."""
 
     @property
     def graph(self) -> GraphOp:
@@ -158,10 +167,23 @@ class Design:
             inputs = inputs.detach().cpu().numpy()
         return write_rtl(self.graph, out_dir, force, inputs)
 
-    def csim(self, x, threaded: bool = False) -> list[np.ndarray]:
+    def csim(self, x, threaded: bool = False, overflow: str | None = None) -> list[np.ndarray]:
         """Runs the C-simulation on x ([B*N, d], any multiple of the design's N samples); returns one array of
-        B*N values per output, in layout order."""
-        return self._run(x, "threaded" if threaded else "sequential")[0]
+        B*N values per output, in layout order. In fixed point, values that leave their formats (counted per site
+        in `overflows`) raise a CompileError naming the site (`overflow="raise"`, the default of a design compiled
+        with overflow="error"), warn (`"warn"`, the default of saturate and wrap designs) or pass (`"ignore"`)."""
+        if overflow not in (None, "raise", "warn", "ignore"):
+            raise CompileError(f"csim: overflow must be raise, warn or ignore, got {overflow!r}")
+        outputs = self._run(x, "threaded" if threaded else "sequential")[0]
+        policy = overflow or ("raise" if self.overflow_policy == "error" else "warn")
+        if self.overflows and policy != "ignore":
+            message = overflow_message(self.overflows)
+            if policy == "raise":
+                raise CompileError(message + "; pass overflow='warn' or 'ignore' to csim to accept them")
+            import warnings
+
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        return outputs
 
     def timed_csim(self, x) -> TimedRun:
         """Runs the timed C-simulation (the printed code as cycle-stepped stall-all pipelines, FIFOs of the
@@ -253,10 +275,16 @@ def compile(
         module = differentiate(program, order=order, layout=layout, mode=mode)
     with tempfile.TemporaryDirectory(prefix="inrarch-calibration-") as tmp:
         path = None
-        if calibration is not None:
+        if isinstance(calibration, (str, os.PathLike)):
+            path = os.fspath(calibration)  # a .npy file, read by the pass
+        elif calibration is not None:
             path = os.path.join(tmp, "calibration.npy")
             cal = calibration.detach().cpu().numpy() if hasattr(calibration, "detach") else calibration
-            np.save(path, np.asarray(cal, dtype=np.float64))
+            try:
+                cal = np.asarray(cal, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise CompileError(f"calibration must be an array of inputs [M, d] or a .npy file: {err}") from None
+            np.save(path, cal)
         DataflowLowerPass(target=target, dsp=dsp, clock_mhz=clock_mhz, quiet=True, precision=precision, error=error,
                           overflow=overflow, calibration=path).apply(make_context(), module)  # fmt: skip
     graph = next(op for op in module.walk() if isinstance(op, GraphOp))
@@ -275,7 +303,7 @@ def compile(
         outputs = derivative_outputs(dims, channels, order, layout, first)
     else:
         outputs = _outputs(dims, n_out, order, layout)
-    design = Design(module, report, outputs)
+    design = Design(module, report, outputs, overflow_policy=overflow)
     if out_dir is not None and emit == "rtl":
         design.out_dir = design.write_rtl(out_dir, force, example_input)
     elif out_dir is not None:

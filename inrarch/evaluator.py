@@ -132,7 +132,18 @@ class EvaluatorFunctions(InterpreterFunctions):
 
     @impl(func.CallOp)
     def run_call(self, interpreter: Interpreter, op: func.CallOp, args: tuple) -> tuple:
-        return interpreter.call_op(op.callee.string_value(), args)
+        from inrarch.diagnostics import CompileError
+
+        name = op.callee.string_value()
+        calls = self.__dict__.setdefault("_calls", [])  # the calls being evaluated, outermost first
+        if name in calls or name == _enclosing_function(op):
+            chain = " -> ".join(f"@{n}" for n in ((*calls, name) if calls else (_enclosing_function(op), name)))
+            raise CompileError(f"recursive call ({chain}): inrarch evaluates call graphs without cycles", op)
+        calls.append(name)
+        try:
+            return interpreter.call_op(name, args)
+        finally:
+            calls.pop()
 
     @impl_terminator(func.ReturnOp)
     def run_return(self, interpreter: Interpreter, op: func.ReturnOp, args: tuple):
@@ -438,3 +449,10 @@ def run_function(module: ModuleOp | Operation, arrays, dtype=np.float64, func_na
 
 __all__ = ["EvaluatorFunctions", "constant_value", "find_function", "interpreter", "map_dims", "run_function",
            "run_op", "supports", "to_loop_space"]  # fmt: skip
+
+
+def _enclosing_function(op: Operation) -> str | None:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, func.FuncOp):
+        parent = parent.parent_op()
+    return parent.sym_name.data if parent is not None else None

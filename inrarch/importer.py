@@ -96,6 +96,14 @@ def _check_input(model: torch.nn.Module, example_input) -> torch.Tensor:
     for name, p in list(model.named_parameters()) + list(model.named_buffers()):
         if p.dtype not in (torch.float32, torch.float64):
             raise CompileError(f"non-float parameters are not supported: {name} is {p.dtype}")
+        bad = ~torch.isfinite(p.detach())
+        if bool(bad.any()):
+            where = [int(i) for i in bad.nonzero()[0]]
+            value = p.detach()[tuple(where)].item()
+            raise CompileError(f"parameter {name} holds {int(bad.sum())} non-finite value(s) (first: {value} at "
+                               f"{where}): inrarch computes derivatives of finite weights only")  # fmt: skip
+    if not bool(torch.isfinite(example_input).all()):
+        raise CompileError("the example input holds non-finite values (NaN or Inf)")
     try:
         with torch.no_grad(), _quiet_torch():
             model(example_input)

@@ -22,7 +22,7 @@ from xdsl.utils.arg_spec import parse_pipeline, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from inrarch.context import decode_text
+from inrarch.context import decode_text, nesting_error
 from inrarch.diagnostics import (
     CompileError,
     LocatingParser,
@@ -148,6 +148,12 @@ class InrarchOptMain(xDSLOptMain):
                 print(f"Pass {previous.name} took {time.perf_counter() - clock['start']:.4f} seconds", file=sys.stderr)
             if not self.args.disable_verify:
                 verify_with_locations(module)
+            if previous is not None:
+                from inrarch.dataflow.derived import drop_stale
+                from inrarch.dialects.dataflow import GraphOp
+
+                for graph in [op for op in module.walk() if isinstance(op, GraphOp)]:
+                    drop_stale(graph)  # figures of dataflow-fifo-depth that a later pass made untrue
             if previous is not None and following is not None and self.args.print_between_passes:
                 print(f"// IR after {previous.name}:", file=sys.stderr)
                 print(str(module), file=sys.stderr)
@@ -166,8 +172,8 @@ class InrarchOptMain(xDSLOptMain):
         """`` (in pass P)`` for the first pass of the pipeline whose options do not parse alone."""
         try:
             specs = list(parse_pipeline(self.args.passes))
-        except Exception:  # noqa: BLE001 - the spec itself does not parse: the message says where
-            return ""
+        except (Exception, ArgSpecParseError):  # noqa: BLE001 - the spec itself does not parse: the message says where
+            return ' (quote paths and other text in pass options: calibration="dir/x.npy")'
         for spec in specs:
             try:
                 PassPipeline.parse_spec(self.available_passes, str(spec))
@@ -177,20 +183,19 @@ class InrarchOptMain(xDSLOptMain):
 
     def _parse(self, text: bytes, line_offset: int) -> ModuleOp:
         name = self.get_input_name()
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            decode_text(text, name)  # raises the located diagnostic (line numbers of this chunk)
+        text = decode_text(text, name)  # a located diagnostic if not UTF-8 (line numbers of this chunk)
         if not text.strip() and not self.args.split_input_file:
             raise CompileError("the input is empty", f"{name}:1:1")
         parser = LocatingParser(self.ctx, text, name, line_offset)
         try:
             module = parser.parse_module(not self.args.no_implicit_module)
+            if not self.args.disable_verify:
+                verify_with_locations(module)
         except ParseError as err:
             where = err.span.get_location()
             raise CompileError(err.msg, f"{name}:{where.line + line_offset}:{where.col}") from err
-        if not self.args.disable_verify:
-            verify_with_locations(module)
+        except RecursionError:
+            raise nesting_error(text, name, line_offset) from None
         return module
 
     def run(self):

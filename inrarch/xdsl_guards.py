@@ -6,12 +6,17 @@
   on a string literal, the guard checks with a non-backtracking (possessive) expression of the same language that
   the literal is closed on its line, and otherwise reports `unterminated string literal` at its opening quote.
   The guard is installed only over the lexer whose expression has that shape.
+* Hexadecimal elements of a float `dense<...>` literal. MLIR reads `dense<0x7FC00000> : tensor<8xf32>` as the bit
+  pattern of the float (a NaN here), as xDSL already does for a scalar `0x7FC00000 : f32`; xDSL 0.74 converts the
+  element as an integer (2.14e9). The guard reads the bits, and refuses a negative hexadecimal element as MLIR does.
 """
 
 from __future__ import annotations
 
 import re
 
+from xdsl.dialects.builtin import AnyFloat
+from xdsl.parser.attribute_parser import AttrParser
 from xdsl.utils.exceptions import ParseError
 from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer
@@ -34,8 +39,28 @@ def _guarded(lex_string_literal):
     return lex
 
 
+def _hex_float(to_type):
+    def convert(self, parser, type):
+        text = self.span.text.lstrip("-").lstrip()
+        if isinstance(type, AnyFloat) and text[:2] in ("0x", "0X") and isinstance(self.value, int):
+            if self.is_negative:
+                parser.raise_error("hexadecimal float literal should not have a leading minus sign", self.span)
+            try:
+                raw = self.value.to_bytes(type.compile_time_size, "little")
+            except OverflowError:
+                parser.raise_error(f"hexadecimal float constant does not fit in {type}", self.span)
+            return next(type.iter_unpack(raw))
+        return to_type(self, parser, type)
+
+    convert.inrarch_guard = True
+    return convert
+
+
 def install() -> None:
     """Installs the guards (idempotent)."""
+    element = AttrParser._TensorLiteralElement
+    if not getattr(element.to_type, "inrarch_guard", False):
+        element.to_type = _hex_float(element.to_type)
     current = MLIRLexer._lex_string_literal
     regex = getattr(MLIRLexer, "_unescaped_characters_regex", None)
     if getattr(current, "inrarch_guard", False):

@@ -8,6 +8,9 @@ op in its body (constant operands become body constants or per-feature column co
 slices and the arrangement of the results become `dataflow.shuffle`s — only where a contiguous stream is needed.
 A value used k times gets a `dataflow.fork`. Streams carry scalar tokens; FIFOs have depth 2 until
 `dataflow-fifo-depth` sizes them. No kernel buffers a whole tensor: a shuffle holds one sample.
+
+Options: `func` (the function to convert; default @forward, @main or the only one), `max-gb` (the most tensor data,
+GiB at 8 bytes a number, the function may hold; larger ones are refused before any work; default 1).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from xdsl.dialects.builtin import ModuleOp, SymbolRefAttr, TensorType
 from xdsl.passes import ModulePass
 
 from inrarch.autodiff.graph import Builder, Node, topological_order
-from inrarch.autodiff.lift import lift_function
+from inrarch.autodiff.lift import check_size, lift_function
 from inrarch.dataflow.model import BodyBuilder, Design, Expr, Kernel, Stream, to_graph
 from inrarch.diagnostics import CompileError
 from inrarch.evaluator import find_function
@@ -36,9 +39,11 @@ class DataflowConvertPass(ModulePass):
     name = "dataflow-convert"
 
     func: str | None = None
+    max_gb: int | float | None = None  # the most tensor data the function may hold (inrarch.autodiff.lift.MAX_GB)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         function = find_function(op, self.func)
+        check_size(function, self.max_gb, "dataflow-convert")
         graph = to_graph(convert_function(function))
         graph.location = function.location
         if "inr.derivative" in function.attributes:

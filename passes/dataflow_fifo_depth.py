@@ -34,6 +34,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i64
 from xdsl.passes import ModulePass
 
+from inrarch.dataflow.derived import stamp
 from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator
 from inrarch.dataflow.simulate import sim_model
 from inrarch.diagnostics import CompileError
@@ -61,6 +62,7 @@ class DataflowFifoDepthPass(ModulePass):
             graph.attributes["lp_fifo_words"] = FloatAttr(result.lp_words, f64)
             graph.attributes["lp_bound_words"] = FloatAttr(result.lp_bound_words, f64)
             graph.attributes["modeled_cycles"] = IntegerAttr(result.cycles, i64)
+            stamp(graph)  # what these figures hold for (inrarch.dataflow.derived)
 
 
 @dataclass

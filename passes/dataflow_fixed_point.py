@@ -50,7 +50,11 @@ class DataflowFixedPointPass(ModulePass):
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
             dims = graph.function_type.inputs.data[0].get_shape()[1]
             xs = calibration_grid(dims) if x is None else x
-            if xs.ndim != 2 or xs.shape[1] != dims:
-                raise CompileError(f"dataflow-fixed-point: calibration inputs must have shape [M, {dims}], got "
-                                   f"{list(xs.shape)}")  # fmt: skip
+            if xs.ndim != 2 or xs.shape[1] != dims or xs.shape[0] < 1:
+                raise CompileError(f"dataflow-fixed-point: calibration inputs must have shape [M, {dims}] with M >= 1, "
+                                   f"got {list(xs.shape)}")  # fmt: skip
+            if not (np.issubdtype(xs.dtype, np.floating) or np.issubdtype(xs.dtype, np.integer)):
+                raise CompileError(f"dataflow-fixed-point: calibration inputs must be numbers, got {xs.dtype}")
+            if not np.isfinite(xs).all():
+                raise CompileError("dataflow-fixed-point: the calibration inputs hold non-finite values (NaN or Inf)")
             choose_formats(graph, precision, xs, self.error, self.overflow, self.margin)

@@ -3,8 +3,8 @@
 `dataflow-parallelize`, `dataflow-fifo-depth`, `dataflow-report`.
 
 Options are those of the steps: `target` (u50, u280 or custom), `dsp`, `bram`, `uram`, `clock-mhz`, `func`,
-`precision` (float, auto or ap_fixed<W,I>), `error`, `overflow`, `calibration`, `report` (a JSON file for the
-report; the readable report goes to stderr unless `quiet`)."""
+`precision` (float, auto or ap_fixed<W,I>), `error`, `overflow`, `calibration`, `max-gb`, `report` (a JSON file
+for the report; the readable report goes to stderr unless `quiet`)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class DataflowLowerPass(ModulePass):
     error: float = 1e-3
     overflow: str = "error"
     calibration: str | None = None
+    max_gb: int | float | None = None
 
     def passes(self) -> tuple[ModulePass, ...]:
         """The pipeline this pass stands for (inrarch-opt runs these in its place, so `--time-passes` and
@@ -49,7 +50,7 @@ class DataflowLowerPass(ModulePass):
         make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)  # options checked before any work
         fixed = parse_precision(self.precision) != "float"  # checked before any work too
         return (
-            DataflowConvertPass(self.func),
+            DataflowConvertPass(self.func, self.max_gb),
             DataflowFusePass(),
             *([DataflowFixedPointPass(self.precision, self.error, self.overflow, calibration=self.calibration)]
               if fixed else []),  # fmt: skip

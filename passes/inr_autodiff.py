@@ -14,6 +14,8 @@ Options:
   first   keep the first K outputs of the layout, for a created inr.grad (INSP-Net's 65 features: order=4 first=65)
   cse     share identical computations (default: true in taylor mode; false in reverse mode, whose backward
           passes then each compute their own graph, as PyTorch's nested autograd does)
+  max-gb  the most tensor data (GiB, 8 bytes a number) a function may hold; larger inputs are refused before any
+          work, naming their largest tensor (default 1)
 
 Afterwards the module is canonicalized and (with cse) CSE'd with xDSL's passes.
 """
@@ -35,7 +37,7 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from inrarch.autodiff.derivatives import MODES, derivative_nodes
 from inrarch.autodiff.graph import Builder
-from inrarch.autodiff.lift import lift_function
+from inrarch.autodiff.lift import check_size, lift_function
 from inrarch.autodiff.lower import Lowerer
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.inr import MAX_ORDER, MAX_OUTPUTS, DerivativeAttr, GradOp, Layout, derivative_output_count
@@ -55,6 +57,7 @@ class InrAutodiffPass(ModulePass):
     scale: int | float | None = None
     first: int | None = None
     cse: bool | None = None
+    max_gb: int | float | None = None  # the most tensor data a function may hold (inrarch.autodiff.lift.MAX_GB)
 
     @property
     def shares(self) -> bool:
@@ -62,6 +65,9 @@ class InrAutodiffPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.check_options()
+        for f in op.walk():
+            if isinstance(f, func.FuncOp) and not f.is_declaration:
+                check_size(f, self.max_gb, "inr-autodiff")
         grads = [g for g in op.walk() if isinstance(g, GradOp)]
         created = None
         if not grads:
@@ -143,6 +149,9 @@ def create_grad(
 def expand_grad(grad: GradOp, mode: str, share: bool = True) -> None:
     callee = SymbolTable.lookup_symbol(grad, grad.callee)
     assert isinstance(callee, func.FuncOp)
+    if callee.is_declaration:
+        raise CompileError(f"inr-autodiff: the callee @{callee.sym_name.data} is a declaration without a body: "
+                           "inr.grad differentiates a function it can read", grad)  # fmt: skip
     in_type = grad.input.type
     assert isinstance(in_type, TensorType)
     samples = in_type.get_shape()[0]

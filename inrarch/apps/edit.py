@@ -65,10 +65,16 @@ def load_image(name: str, size: int = SIZE) -> np.ndarray:
 
         with cbook.get_sample_data("grace_hopper.jpg") as f:
             img = mpimg.imread(f)
-    elif name in data.__all__:
-        img = getattr(data, name)()
+    elif name in data.__all__ and name not in ("download_all", "data_dir", "lbp_frontal_face_cascade_filename"):
+        try:
+            img = getattr(data, name)()
+        except Exception as err:  # noqa: BLE001 - a sample that is not bundled (needs a download) or not loadable
+            raise ValueError(f"cannot load the image '{name}': {type(err).__name__}: {err}") from None
     else:
         raise ValueError(f"unknown image '{name}' (scikit-image's data samples or 'grace_hopper')")
+    if (not isinstance(img, np.ndarray) or img.dtype == object or img.ndim not in (2, 3) or min(img.shape[:2]) < 8
+            or (img.ndim == 3 and img.shape[2] not in (1, 3, 4))):
+        raise ValueError(f"'{name}' is not a picture (scikit-image's data.{name} gives no 2-D image)")
     img = np.asarray(img, dtype=np.float64)
     img = img / 255.0 if img.max() > 1.0 else img
     if img.ndim == 2:

@@ -34,10 +34,11 @@ class _Condition:
 
 
 class Lifter:
-    def __init__(self, builder: Builder, function: func.FuncOp):
+    def __init__(self, builder: Builder, function: func.FuncOp, callers: tuple[str, ...] = ()):
         self.b = builder
         self.function = function
         self.fname = function.sym_name.data
+        self.callers = (*callers, self.fname)  # the functions being inlined, outermost first
         self.data: dict[SSAValue, np.ndarray] = {}  # input-independent values
         self.nodes: dict[SSAValue, Node | _Condition] = {}  # per-sample values
         self.interpreter, _ = interpreter(function, np.float64)
@@ -124,6 +125,13 @@ class Lifter:
         values = run_op(self.interpreter, op, [self.data[v] for v in op.operands], self.data)
         for res, value in zip(op.results, values, strict=True):
             self.data[res] = np.asarray(value, dtype=np.float64) if np.asarray(value).dtype != bool else np.asarray(value)
+            data = self.data[res]
+            if data.dtype != bool and not np.isfinite(data).all():
+                where = [int(i) for i in np.argwhere(~np.isfinite(data))[0]]
+                what = "constant" if op.name == "arith.constant" else f"constant computed by {op.name}"
+                raise CompileError(f"the {what} holds {int((~np.isfinite(data)).sum())} non-finite value(s) (first: "
+                                   f"{data[tuple(where)]} at {where}): inrarch computes derivatives of finite weights "
+                                   "only", op)  # fmt: skip
 
     # -- elementwise -------------------------------------------------------------------------------------------------
 
@@ -291,7 +299,11 @@ class Lifter:
         callee = SymbolTable.lookup_symbol(op, op.callee)
         if not isinstance(callee, func.FuncOp) or not callee.body.blocks:
             raise self.unsupported(op, f"callee {op.callee} has no body")
-        inner = Lifter(self.b, callee)
+        if callee.sym_name.data in self.callers:
+            chain = " -> ".join(f"@{n}" for n in (*self.callers, callee.sym_name.data))
+            raise CompileError(f"recursive call ({chain}): inrarch inlines calls and needs a call graph without cycles",
+                               op)  # fmt: skip
+        inner = Lifter(self.b, callee, self.callers)
         args = []
         for v in op.operands:
             if v in self.nodes:
@@ -330,8 +342,33 @@ _LIFT = {
 }
 
 
+# The most tensor data (GiB, at 8 bytes a number) a function may hold before inrarch reads it: batch-sized constants
+# (fills, broadcasts) are evaluated, and a typo such as tensor<100000000x1xf32> would otherwise take the machine's
+# memory. Passes that read functions take it as their `max-gb` option.
+MAX_GB = 1.0
+
+
+def check_size(function: func.FuncOp, max_gb: float | None, who: str) -> None:
+    """Refuses a function whose tensors would hold more than max_gb GiB, naming its largest tensor."""
+    limit = MAX_GB if max_gb is None else max_gb
+    if not limit > 0:
+        raise CompileError(f"{who}: option max-gb must be positive, got {max_gb}")
+    values = [*function.args, *(r for op in function.walk() for r in op.results)]
+    sizes = [(int(np.prod(v.type.get_shape(), dtype=np.float64)) * 8, v) for v in values
+             if isinstance(v.type, TensorType) and -1 not in v.type.get_shape()]  # fmt: skip
+    total = sum(size for size, _ in sizes)
+    if total > limit * 2**30:
+        size, value = max(sizes, key=lambda sv: sv[0])
+        where = value.owner if isinstance(value.owner, Operation) else function
+        raise CompileError(f"{who}: @{function.sym_name.data} holds about {total / 2**30:.3g} GiB of tensors "
+                           f"(largest: {value.type}, {size / 2**30:.3g} GiB), over the {limit:g} GiB limit; "
+                           "raise it with the option max-gb", where)  # fmt: skip
+
+
 def lift_function(builder: Builder, function: func.FuncOp) -> tuple[Node, list[Node]]:
     """(input node, result nodes) of `function : tensor<N x d> -> ...` as a per-sample program."""
+    if function.is_declaration:
+        raise CompileError(f"@{function.sym_name.data} is a declaration without a body", function)
     block = function.body.block
     if len(block.args) != 1:
         raise CompileError(f"@{function.sym_name.data} must take one tensor<N x d> argument", function)
@@ -340,6 +377,9 @@ def lift_function(builder: Builder, function: func.FuncOp) -> tuple[Node, list[N
         raise CompileError(
             f"@{function.sym_name.data} must take a statically shaped tensor<N x d>, got {arg_type}", function
         )
+    if 0 in arg_type.get_shape():
+        raise CompileError(f"@{function.sym_name.data} takes {arg_type}: a design needs at least one sample of at "
+                           "least one coordinate", function)  # fmt: skip
     dims = arg_type.get_shape()[1]
     x = builder.input(dims)
     lifter = Lifter(builder, function)

@@ -90,6 +90,8 @@ _FORMAT = re.compile(r"^\s*ap_fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*>\s*$")
 
 def parse_precision(text: str) -> Fixed | str:
     """`float`, `auto`, or a uniform `ap_fixed<W,I>` (Vitis's defaults AP_TRN, AP_WRAP, as INR-Arch uses it)."""
+    if not isinstance(text, str):
+        raise CompileError(f"precision must be float, auto or ap_fixed<W,I>, got {text!r}")
     if text in ("float", "auto"):
         return text
     m = _FORMAT.match(text)

@@ -375,7 +375,7 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             raise CompileError(f"dataflow-fixed-point: {precision} needs exact accumulators of over 64 bits; use "
                                "a narrower format or auto") from None  # fmt: skip
         out, over = run_fixed(graph, x)
-        choice = Choice(str(precision), None, None, len(x), margin, float(np.max(output_errors(out, ref))), dict(over))
+        choice = Choice(str(fmt), None, None, len(x), margin, float(np.max(output_errors(out, ref))), dict(over))
     else:
         rng = np.random.default_rng(0)
         sub = x if len(x) <= SEARCH_POINTS else x[np.sort(rng.choice(len(x), SEARCH_POINTS, replace=False))]

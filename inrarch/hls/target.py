@@ -24,7 +24,10 @@ class HlsTarget(Target):
     force: bool = False
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        from inrarch.dataflow.derived import check_printable
+
         graph = find_graph(module)
+        check_printable(graph, "hls")
         printer = HlsPrinter(graph, self.top)
         printed = printer.print()
         if self.out:

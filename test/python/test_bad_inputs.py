@@ -46,7 +46,20 @@ def bn():
 
 def linear():
     return nn.Linear(2, 3)
+
+
+def nan_weight():
+    model = siren(2, 4, 1, 1)
+    with torch.no_grad():
+        model[0].linear.weight[1, 0] = float("nan")
+    return model
 '''
+
+FWD8 = """func.func @forward(%arg0: tensor<8x1xf32>) -> tensor<8x1xf32> {{
+  {body}
+  return %0 : tensor<8x1xf32>
+}}
+"""
 
 OPT = [sys.executable, "-m", "inrarch.opt"]
 CLI = [sys.executable, "-m", "inrarch.cli"]
@@ -79,6 +92,29 @@ def work(tmp_path_factory):
     (root / "truncated.mlir").write_text('%c = arith.constant dense<"0x' + "6D409DBA72C1813B" * 12 + "\n")
     (root / "syntax.mlir").write_text("func.func @f( {\n")
     (root / "empty.mlir").write_text("")
+    # NaN as MLIR writes it: a hexadecimal float literal (the bits of a quiet NaN)
+    (root / "nan.mlir").write_text(FWD8.format(body="%c = arith.constant dense<0x7FC00000> : tensor<8x1xf32>\n"
+                                               "  %0 = arith.addf %arg0, %c : tensor<8x1xf32>"))  # fmt: skip
+    (root / "recursive.mlir").write_text(FWD8.format(body="%0 = func.call @forward(%arg0) : (tensor<8x1xf32>) -> "
+                                                     "tensor<8x1xf32>"))  # fmt: skip
+    (root / "zero.mlir").write_text(FWD8.format(body="%0 = math.sin %arg0 : tensor<8x1xf32>").replace("8x1", "0x1"))
+    (root / "huge.mlir").write_text(FWD8.format(body="%0 = math.sin %arg0 : tensor<8x1xf32>").replace("8x1",
+                                                                                                    "200000000x1"))
+    (root / "declaration.mlir").write_text(
+        "func.func private @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32>\n"
+        "func.func @g(%x: tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {\n"
+        "  %d:3 = inr.grad @f(%x) order 1 layout <insp> : (tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, "
+        "tensor<8xf32>)\n"
+        "  func.return %d#0, %d#1, %d#2 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>\n}\n")
+    (root / "deep.mlir").write_text("func.func @forward(%arg0: tensor<8x1xf32>) -> tensor<8x1xf32> {\n"
+                                    + "scf.execute_region {\n" * 20000)  # fmt: skip
+    # a design edited after dataflow-fifo-depth sized it (every FIFO one token deeper), stamp left as it was
+    text = (root / "design.mlir").read_text()
+    assert "derived_from" in text
+    import re as _re
+
+    (root / "stale.mlir").write_text(_re.sub(r"depth (\d+) :", lambda m: f"depth {int(m.group(1)) + 1} :", text))
+    np.save(root / "x8.npy", np.zeros((8, 1), dtype=np.float32))
     (root / "afile").write_text("a user's file\n")
     os.symlink("afile", root / "alink")
     (root / "userdir").mkdir()
@@ -191,6 +227,32 @@ CASES = [
      r"^error: cannot write .*afile/p: its parent directory .*afile does not exist$"),
     ("compile-rtl-float", [*CLI, "compile", "models.py:tiny", "--order", "1", "--input-shape", "4,2", "--emit", "rtl",
                            "-o", "p"], r"^error: RTL needs a fixed-point design: pass --precision auto"),
+    ("opt-nan-constant", [*OPT, "nan.mlir", "--inr-autodiff=order=1"],
+     r"^nan.mlir:2:3: error: the constant holds 8 non-finite value\(s\) \(first: nan at \[0, 0\]\): inrarch computes"),
+    ("opt-recursive-call", [*OPT, "recursive.mlir", "--inr-autodiff=order=1"],
+     r"^recursive.mlir:2:3: error: recursive call \(@forward -> @forward\): inrarch inlines calls"),
+    ("eval-recursive-call", [*CLI, "eval", "recursive.mlir", "--input", "x8.npy"],
+     r"^recursive.mlir:2:3: error: recursive call \(@forward -> @forward\): inrarch evaluates call graphs"),
+    ("opt-zero-samples", [*OPT, "zero.mlir", "--inr-autodiff=order=1"],
+     r"^zero.mlir:1:1: error: @forward takes tensor<0x1xf32>: a design needs at least one sample"),
+    ("opt-too-large", [*OPT, "huge.mlir", "--inr-autodiff=order=1"],
+     r"^huge.mlir:1:1: error: inr-autodiff: @forward holds about 2.98 GiB of tensors \(largest: "
+     r"tensor<200000000x1xf32>, 1.49 GiB\), over the 1 GiB limit; raise it with the option max-gb$"),
+    ("opt-grad-of-declaration", [*OPT, "declaration.mlir", "--inr-autodiff"],
+     r"^declaration.mlir:3:3: error: inr-autodiff: the callee @f is a declaration without a body"),
+    ("opt-deep-nesting", [*OPT, "deep.mlir"],
+     r"^deep.mlir:101:20: error: the input nests more than 100 levels deep, more than inrarch reads$"),
+    ("opt-path-in-option", [*OPT, "fwd.mlir", "--inr-autodiff=order=1", "--dataflow-lower=precision=auto,calibration=/x.npy"],
+     r"^error: invalid pass pipeline: Unknown token at column \d+ \(quote paths and other text in pass options"),
+    ("opt-stale-design", [*OPT, "stale.mlir", "-t", "hls"],
+     r"^stale.mlir:\d+:\d+: error: hls: the design changed after dataflow-fifo-depth sized its FIFOs"),
+    ("import-nan-weight", [*CLI, "import", "models.py:nan_weight", "--input-shape", "4,2"],
+     r"^error: parameter 0.linear.weight holds 1 non-finite value\(s\) \(first: nan at \[1, 0\]\)"),
+    ("edit-not-a-picture", [*CLI, "edit", "--image", "stereo_motorcycle", "-o", "e"],
+     r"^error: 'stereo_motorcycle' is not a picture"),
+    ("edit-unknown-image", [*CLI, "edit", "--image", "nosuch", "-o", "e"], r"^error: unknown image 'nosuch'"),
+    ("edit-bad-precision", [*CLI, "edit", "--precision", "ap_fixed<99,2>", "-o", "e"],
+     r"^error: precision ap_fixed<99,2>: W must lie in \[2, 64\]"),
     ("opt-rtl-float", [*OPT, "design.mlir", "-t", "rtl"], r"^design.mlir:\d+:\d+: error: RTL needs a fixed-point design"),
     ("rtl-not-a-project", [*CLI, "rtl", "userdir"], r"^error: userdir is not an inrarch RTL project"),
     ("rtl-hls-project", [*CLI, "rtl", "prj"], r"^error: prj is not an inrarch RTL project"),

@@ -199,3 +199,85 @@ def test_symlinks_in_a_project_are_never_followed(tmp_path):
     with pytest.raises(CompileError, match="a.txt there is no longer a regular file inrarch wrote"):
         _write(prj)
     assert _tree(tmp_path) == before
+
+
+# -- property: random user trees, links and tampered markers -----------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["a.txt", "data", "data/b.bin", "data/c.bin", "x.txt", "sub", "sub/y.txt", "sub/data", "sub/data/b.bin"]
+_ENTRY = st.sampled_from(["a.txt", "data/b.bin", "x.txt", "sub/y.txt", "../o.txt", "../../o.txt", "data/../../o.txt",
+                          "./../o.txt", "{outside}/o.txt", "{outside}/d/f.txt", "data", "sub", "", ".", "..",
+                          "data/./b.bin", "sub/../a.txt", "{outside}"])  # fmt: skip
+_CHANGE = st.one_of(
+    st.tuples(st.just("marker"), _ENTRY),  # an entry appended to the marker
+    st.tuples(st.just("file"), st.sampled_from(_NAMES)),  # a user file (where the way is free)
+    st.tuples(st.just("link"), st.sampled_from(_NAMES),
+              st.sampled_from(["{outside}/o.txt", "{outside}/d", "{outside}", "/dev/null", "nowhere"])),  # fmt: skip
+    st.tuples(st.just("remove"), st.sampled_from(_NAMES)),
+)
+
+
+def _apply(prj, outside, change):
+    import shutil
+
+    kind, name = change[0], change[1]
+    if kind == "marker":
+        with open(prj / MARKER, "a") as f:
+            f.write(name.format(outside=outside) + "\n")
+        return
+    path = prj / name
+    if not all(p.is_dir() and not p.is_symlink() for p in path.parents if prj in p.parents or p == prj):
+        return  # the way to it is not a real folder
+    if kind == "remove":
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+    elif kind == "file" and not os.path.lexists(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"the user's {name}")
+    elif kind == "link" and not os.path.lexists(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(change[2].format(outside=outside), path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(_CHANGE, max_size=8), force=st.booleans())
+def test_random_trees_links_and_markers_never_reach_outside(changes, force):
+    """Whatever a user (or an attacker) does to a project folder between two writes (user files, links to files and
+    folders outside, removed files, marker entries that leave the folder or name folders), writing the project
+    again changes nothing outside the folder, and inside it only the files the marker lists: every other file and
+    link stays byte for byte. The write either succeeds (then the project's files are the new ones) or is a
+    CompileError."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = __import__("pathlib").Path(tmp)
+        outside = root / "outside"
+        (outside / "d").mkdir(parents=True)
+        (outside / "o.txt").write_text("the user's o")
+        (outside / "d" / "f.txt").write_text("the user's f")
+        prj = root / "p"
+        _write(prj, force=False)
+        for change in changes:
+            _apply(prj, outside, change)
+        listed = set(open(prj / MARKER).read().split("\n")) if (prj / MARKER).is_file() else set()
+        before_outside = _tree(outside)
+        before_inside = {k: v for k, v in _tree(prj).items() if k not in listed and k != MARKER}
+        try:
+            _write(prj, force=force)
+        except CompileError:
+            ok = False
+        else:
+            ok = True
+        assert _tree(outside) == before_outside
+        after_inside = _tree(prj)
+        for name, value in before_inside.items():
+            if value[0] == "dir":
+                continue  # (a folder may gain the project's files)
+            assert after_inside.get(name) == value, name
+        if ok:
+            assert (prj / "a.txt").read_text() == "new a\n" and (prj / "data" / "b.bin").read_bytes() == b"new b"
+            assert not (prj / "a.txt").is_symlink() and not (prj / "data").is_symlink()

@@ -25,8 +25,11 @@ class RtlTarget(Target):
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         from inrarch.targets.rtl.top import DesignRtl, check_fixed
 
+        from inrarch.dataflow.derived import check_printable
+
         graph = find_graph(module)
         check_fixed(graph)
+        check_printable(graph, "rtl")
         if self.out:
             from inrarch.targets.rtl.project import write_rtl
 

@@ -7,7 +7,7 @@
 dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
   %x = dataflow.fifo depth 3 : !s
   %x0 = dataflow.fifo depth 5 : !s
-  %x1 = dataflow.fifo depth 2 : !s
+  %x1 = dataflow.fifo depth 20 : !s
   %h = dataflow.fifo depth 4 : !v
   %y = dataflow.fifo depth 2 : !v
   %z = dataflow.fifo depth 6 : !s
@@ -97,8 +97,8 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 3> x("x");
 // CHECK-DAG:   #pragma HLS STREAM variable = x depth = 3
 // CHECK-DAG:   #pragma HLS BIND_STORAGE variable = x type = fifo impl = srl
-// CHECK-DAG:     hls::stream<Tok<float, 1>, 2> x1("x1");
-// CHECK-DAG:   #pragma HLS STREAM variable = x1 depth = 2
+// CHECK-DAG:     hls::stream<Tok<float, 1>, 20> x1("x1");
+// CHECK-DAG:   #pragma HLS STREAM variable = x1 depth = 20
 // CHECK-DAG:     hls::stream<Tok<float, 2>, 2> y("y");
 // CHECK-DAG:   #pragma HLS STREAM variable = y depth = 2
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 6> z("z");
