@@ -414,10 +414,12 @@ def cmd_fuzz(args: argparse.Namespace) -> None:
     print()
     print(table)
     if args.out:
-        with open(args.out, "w") as f:
-            f.write(f"# inrarch fuzz run\n\n`inrarch fuzz --cases {args.cases} --seed {args.seed} --compile-fraction "
-                    f"{args.compile_fraction:g} --timeout {args.timeout:g}`, "
-                    f"{time.strftime('%Y-%m-%d')}: {fuzz.__doc__.split(chr(10) + chr(10))[0].strip()}\n\n{table}\n")
+        from inrarch.files import write_file
+
+        write_file(args.out, (f"# inrarch fuzz run\n\n`inrarch fuzz --cases {args.cases} --seed {args.seed} "
+                              f"--compile-fraction {args.compile_fraction:g} --timeout {args.timeout:g}`, "
+                              f"{time.strftime('%Y-%m-%d')}: {fuzz.__doc__.split(chr(10) + chr(10))[0].strip()}\n\n"
+                              f"{table}\n").encode())  # fmt: skip
     counts = report.counts()
     if counts["mismatch"] or counts["deadlock"] or counts["crash"] or counts["hang"]:
         sys.exit(1)

@@ -299,10 +299,12 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    os.makedirs(out_dir, exist_ok=True)
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the benchmark")
     paths = []
-    md = os.path.join(out_dir, "bench.md")
-    with open(md, "w") as f:
+    md = os.path.join(folder.path, "bench.md")
+    with folder.open_text("bench.md") as f:
         f.write(f"# inrarch benchmark: SIREN 2 -> 256 x 4 -> 3, {64} samples, INSP layout\n\n")
         f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
                 f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
@@ -326,8 +328,8 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                     "model runs natively and extrapolates periodic schedules exactly.\n\n")
             f.write(compile_table(compile_rows) + "\n")
     paths.append(md)
-    csv_path = os.path.join(out_dir, "bench.csv")
-    with open(csv_path, "w", newline="") as f:
+    csv_path = os.path.join(folder.path, "bench.csv")
+    with folder.open_text("bench.csv") as f:
         w = csv.writer(f)
         w.writerow(["order", "outputs", "taylor_macs", "reverse_macs", "pytorch_macs", "pytorch_macs_extrapolated",
                     "taylor_elementwise_ops", "autodiff_compile_s", "modeled_fpga_ms", "dsp_bound_ms",
@@ -360,8 +362,7 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    work_png = os.path.join(out_dir, "work_vs_order.png")
-    fig.savefig(work_png, dpi=120)
+    work_png = folder.save_figure("work_vs_order.png", fig, dpi=120)
     plt.close(fig)
     paths.append(work_png)
 
@@ -374,7 +375,7 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
     ax.semilogy([o for o, _ in fpga], [v for _, v in fpga], "D", label="INR-Arch FPGA (published)")
     ax.set_xticks(lo)
     paths.append(_finish(plt, fig, ax, "latency for 64 samples (ms)", "Latency of the derivatives (benchmark SIREN)",
-                         os.path.join(out_dir, "latency_vs_order.png")))  # fmt: skip
+                         folder, "latency_vs_order.png"))  # fmt: skip
 
     if compile_rows:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -387,19 +388,19 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
         ax.set_xticks(co)
         ax.set_xticklabels([str(o) for o in co])
         paths.append(_finish(plt, fig, ax, "seconds", "Compile time (benchmark SIREN, 64 samples)",
-                             os.path.join(out_dir, "compile_time_vs_order.png")))  # fmt: skip
+                             folder, "compile_time_vs_order.png"))  # fmt: skip
     return paths
 
 
-def _finish(plt, fig, ax, ylabel: str, title: str, path: str) -> str:
-    """Labels, grid and legend of an order plot; saves it to `path`."""
+def _finish(plt, fig, ax, ylabel: str, title: str, folder, name: str) -> str:
+    """Labels, grid and legend of an order plot; saves it as `name` in the OutputFolder `folder`."""
     ax.set_xlabel("derivative order n")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    path = folder.save_figure(name, fig, dpi=120)
     plt.close(fig)
     return path
 
@@ -489,9 +490,11 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
     import platform
     from dataclasses import asdict
 
-    os.makedirs(out_dir, exist_ok=True)
-    md = os.path.join(out_dir, "fixed.md")
-    with open(md, "w") as f:
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the benchmark")
+    md = os.path.join(folder.path, "fixed.md")
+    with folder.open_text("fixed.md") as f:
         f.write("# Fixed-point designs of the benchmark SIREN (2 -> 256 x 4 -> 3, 64 samples, INSP layout)\n\n")
         f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
                 f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
@@ -505,8 +508,8 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
                 "max|err| / max|ref|, on the bench's 64 inputs and on 1,024 random inputs of [-1, 1]^2. "
                 "INR-Arch's FPGA figures are those it published (arXiv 2308.05930).\n\n")  # fmt: skip
         f.write(fixed_table(rows) + "\n")
-    path = os.path.join(out_dir, "fixed.csv")
-    with open(path, "w", newline="") as f:
+    path = os.path.join(folder.path, "fixed.csv")
+    with folder.open_text("fixed.csv") as f:
         w = csv.writer(f)
         w.writerow(list(asdict(rows[0]).keys()))
         for r in rows:

@@ -24,7 +24,11 @@ def run(out_dir: str, orders: list[int], work: str, synth: bool = True, progress
     from inrarch.apps import models
     from inrarch.targets.rtl.project import load, measure, report_lines
 
-    os.makedirs(out_dir, exist_ok=True)
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the benchmark")  # checked before hours of work
+    for name in ("rtl.md", "rtl.csv", "rtl.json"):
+        folder.check(name)
     os.makedirs(work, exist_ok=True)
     sections, rows = [], []
     for order in orders:
@@ -54,14 +58,13 @@ def run(out_dir: str, orders: list[int], work: str, synth: bool = True, progress
         progress(f"[bench-rtl] order {order}: RTL {sim['cycles'][0]:,} cycles, model {d['model']['cycles']:,}; "
                  f"{sim['mismatches']} mismatches ({minutes:.1f} min)")  # fmt: skip
     text = _markdown(sections, synth)
-    with open(os.path.join(out_dir, "rtl.md"), "w") as f:
-        f.write(text)
+    folder.write("rtl.md", text)
     keys = sorted({key for row in rows for key in row}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
-    with open(os.path.join(out_dir, "rtl.csv"), "w", newline="") as f:
+    with folder.open_text("rtl.csv") as f:
         writer = csv.DictWriter(f, fieldnames=keys)
         writer.writeheader()
         writer.writerows(rows)
-    with open(os.path.join(out_dir, "rtl.json"), "w") as f:
+    with folder.open_text("rtl.json") as f:
         json.dump([{"order": o, "description": d, "measured": m} for o, d, m, _, _ in sections], f, indent=1)
     return text
 

@@ -111,21 +111,18 @@ def save_pictures(out_dir: str, original: np.ndarray, images: dict[str, np.ndarr
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    os.makedirs(out_dir, exist_ok=True)
-    paths = []
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the demo's pictures")
     clip = lambda a: np.clip(a, 0, 1)  # noqa: E731
-    plt.imsave(os.path.join(out_dir, "original.png"), clip(original))
-    paths.append(os.path.join(out_dir, "original.png"))
+    paths = [folder.save_image("original.png", clip(original))]
     for name in ("reconstruction", "sharpened", "blurred"):
-        path = os.path.join(out_dir, f"{name}.png")
-        plt.imsave(path, clip(images[name]))
-        paths.append(path)
+        paths.append(folder.save_image(f"{name}.png", clip(images[name])))
     grad = images["gradient_magnitude"]
-    plt.imsave(os.path.join(out_dir, "gradient_magnitude.png"), grad, cmap="gray", vmin=0, vmax=np.percentile(grad, 99))
+    paths.append(folder.save_image("gradient_magnitude.png", grad, cmap="gray", vmin=0, vmax=np.percentile(grad, 99)))
     lap = images["laplacian"]
     bound = np.percentile(np.abs(lap), 99)
-    plt.imsave(os.path.join(out_dir, "laplacian.png"), lap, cmap="RdBu_r", vmin=-bound, vmax=bound)
-    paths += [os.path.join(out_dir, "gradient_magnitude.png"), os.path.join(out_dir, "laplacian.png")]
+    paths.append(folder.save_image("laplacian.png", lap, cmap="RdBu_r", vmin=-bound, vmax=bound))
     fig, axes = plt.subplots(2, 3, figsize=(11, 7.6))
     panels = [("original image", clip(original), {}), ("INR reconstruction (C-sim)", clip(images["reconstruction"]), {}),
               ("|grad f| edge map (C-sim)", grad, {"cmap": "gray", "vmax": np.percentile(grad, 99)}),
@@ -138,8 +135,7 @@ def save_pictures(out_dir: str, original: np.ndarray, images: dict[str, np.ndarr
         ax.axis("off")
     fig.suptitle("INR editing with derivatives computed by inrarch's order-2 design (C-simulation, float32)")
     fig.tight_layout()
-    overview = os.path.join(out_dir, "overview.png")
-    fig.savefig(overview, dpi=110)
+    overview = folder.save_figure("overview.png", fig, dpi=110)
     plt.close(fig)
     return [overview, *paths]
 
@@ -156,7 +152,8 @@ def run(
 ) -> dict:
     import torch
 
-    from inrarch.dataflow.picture import write_pictures
+    from inrarch.dataflow.picture import draw
+    from inrarch.files import OutputFolder
     from inrarch.dataflow.report import format_report
     from inrarch.design import compile as compile_design
     from inrarch.dialects.inr import derivative_outputs
@@ -199,7 +196,10 @@ def run(
     summary["timed_cycles"] = timed.cycles
 
     progress("dataflow graph pictures")
-    how = write_pictures(design.graph, os.path.join(project, "dataflow.dot"), os.path.join(project, "dataflow.png"))
+    dot_text, png, how = draw(design.graph)
+    pictures = OutputFolder(project, what="the graph's pictures")
+    pictures.write("dataflow.dot", dot_text)
+    pictures.write("dataflow.png", png)
     log(f"      {project}/dataflow.dot and dataflow.png (drawn with {how})")
 
     if edit:

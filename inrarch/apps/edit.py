@@ -329,7 +329,7 @@ def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None,
                       to_image(inr), to_image(chip), to_image(pytorch), design.report, timed.cycles)  # fmt: skip
 
 
-def save_pictures(result: EditResult, out_dir: str) -> list[str]:
+def save_pictures(result: EditResult, out_dir) -> list[str]:
     """before.png (the image given to the INR), target.png, chip.png (the C-simulated edit), pytorch.png and a
     side-by-side overview with PSNRs."""
     import matplotlib
@@ -337,15 +337,15 @@ def save_pictures(result: EditResult, out_dir: str) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    os.makedirs(out_dir, exist_ok=True)
+    from inrarch.files import OutputFolder
+
+    folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir, MARKER, "the edit")
     fig_values = result.figures()
     clip = lambda a: np.clip(a, 0, 1)  # noqa: E731
     singles = {"before": result.given, "target": result.target, "chip": result.chip, "pytorch": result.pytorch}
     paths = []
     for name, img in singles.items():
-        path = os.path.join(out_dir, f"{result.task}-{result.image}-{name}.png")
-        plt.imsave(path, clip(img))
-        paths.append(path)
+        paths.append(folder.save_image(f"{result.task}-{result.image}-{name}.png", clip(img)))
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.8))
     panels = [
         (f"input to the INR\nPSNR {fig_values['psnr_input']:.2f} dB", result.given),
@@ -360,8 +360,7 @@ def save_pictures(result: EditResult, out_dir: str) -> list[str]:
     fig.suptitle(f"{result.task} of '{result.image}' ({SIZE}x{SIZE}): INR, 65 INSP features and editor in one "
                  "dataflow design")  # fmt: skip
     fig.tight_layout(rect=(0, 0, 1, 0.92))
-    overview = os.path.join(out_dir, f"{result.task}-{result.image}.png")
-    fig.savefig(overview, dpi=110)
+    overview = folder.save_figure(f"{result.task}-{result.image}.png", fig, dpi=110)
     plt.close(fig)
     return [overview, *paths]
 
@@ -411,41 +410,22 @@ def check_output(out_dir: str, force: bool = False) -> str:
     return out_dir  # a new folder is made with its missing parents
 
 
-def written_before(out_dir: str) -> set[str]:
-    path = os.path.join(out_dir, MARKER)
-    if not os.path.isfile(path):
-        return set()
-    with open(path) as f:
-        return {line.strip() for line in f if line.strip() and not line.startswith("#")}
-
-
-def record_output(out_dir: str, files: list[str]) -> None:
-    """Adds `files` (paths inside out_dir) to the folder's marker, written last."""
-    names = written_before(out_dir) | {os.path.relpath(p, out_dir) for p in files}
-    with open(os.path.join(out_dir, MARKER), "w") as f:
-        f.write("# written by inrarch edit: the files inrarch replaces (with --force)\n")
-        f.writelines(f"{n}\n" for n in sorted(names))
-
-
 def write_edit(result: EditResult, out_dir: str) -> list[str]:
-    """The pictures and a figures.json of `result` in `out_dir` (checked with `check_output`); a file of the same
-    name that inrarch did not write stops it before anything is written."""
-    from inrarch.diagnostics import CompileError
+    """The pictures and a figures.json of `result` in `out_dir` (checked with `check_output`), as an OutputFolder
+    whose marker is MARKER: a file of the same name that inrarch did not write, a link or a special file stops it
+    before anything is written."""
+    from inrarch.files import OutputFolder
 
-    os.makedirs(out_dir, exist_ok=True)
-    before = written_before(out_dir)
+    folder = OutputFolder(out_dir, MARKER, "the edit")
     names = [f"{result.task}-{result.image}{s}.png" for s in ("", "-before", "-target", "-chip", "-pytorch")]
     names.append(f"{result.task}-{result.image}.json")
     for name in names:
-        if os.path.lexists(os.path.join(out_dir, name)) and name not in before:
-            raise CompileError(f"{os.path.join(out_dir, name)} exists and inrarch did not write it")
-    paths = save_pictures(result, out_dir)
-    summary = os.path.join(out_dir, names[-1])
-    with open(summary, "w") as f:
-        json.dump({"task": result.task, "image": result.image, "size": SIZE, **result.figures(),
-                   "timed_cycles": result.timed_cycles,
-                   "modeled": {k: result.report[k] for k in ("modeled_cycles", "modeled_latency_ms", "dsp_bound_ms",
-                                                            "latency_over_dsp_bound", "dsp", "bram36", "samples")}},
-                  f, indent=2)  # fmt: skip
-    record_output(out_dir, [*paths, summary])
-    return [*paths, summary]
+        folder.check(name)
+    paths = save_pictures(result, folder)
+    summary = json.dumps({"task": result.task, "image": result.image, "size": SIZE, **result.figures(),
+                          "timed_cycles": result.timed_cycles,
+                          "modeled": {k: result.report[k] for k in ("modeled_cycles", "modeled_latency_ms",
+                                                                   "dsp_bound_ms", "latency_over_dsp_bound", "dsp",
+                                                                   "bram36", "samples")}}, indent=2)  # fmt: skip
+    return [*paths, folder.write(names[-1], summary)]
+

@@ -340,9 +340,11 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
 
     from inrarch.dataflow.power import describe_model
 
-    os.makedirs(out_dir, exist_ok=True)
-    md = os.path.join(out_dir, "seed.md")
-    with open(md, "w") as f:
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the benchmark")
+    md = os.path.join(folder.path, "seed.md")
+    with folder.open_text("seed.md") as f:
         f.write("# The seed's figures: latency, memory, energy-delay product; scaling with the batch\n\n")
         f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
                 f"{time.strftime('%Y-%m-%d')}. Benchmark SIREN 2 -> 256 x 4 -> 3 (INSP layout), 64 samples per "
@@ -381,8 +383,8 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
                     "of GB); each cell says whether it was measured or extrapolated.\n\n")  # fmt: skip
             f.write(scaling_table(scaling) + "\n")
     paths = [md]
-    csv_path = os.path.join(out_dir, "seed.csv")
-    with open(csv_path, "w", newline="") as f:
+    csv_path = os.path.join(folder.path, "seed.csv")
+    with folder.open_text("seed.csv") as f:
         w = csv.writer(f)
         w.writerow(["section", "design", "samples", "modeled_ms", "dsp_bound_ms", "onchip_mb", "weights_mb",
                     "fifo_mb", "buffers_mb", "power_w", "energy_mj", "edp_ms_j", "pytorch_ms", "pytorch_growth_mb",
@@ -412,8 +414,7 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
-        png = os.path.join(out_dir, "throughput_vs_batch.png")
-        fig.savefig(png, dpi=120)
+        png = folder.save_figure("throughput_vs_batch.png", fig, dpi=120)
         plt.close(fig)
         paths.append(png)
     return paths

@@ -46,21 +46,29 @@ def to_dot(graph: GraphOp) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_pictures(graph: GraphOp, dot_path: str, png_path: str) -> str:
-    """Writes the dot file and a PNG; returns how the PNG was drawn."""
+def draw(graph: GraphOp) -> tuple[str, bytes, str]:
+    """The graph's dot text, a PNG of it, and how the PNG was drawn."""
     dot_text = to_dot(graph)
-    with open(dot_path, "w") as f:
-        f.write(dot_text)
     dot = shutil.which("dot")
     if dot is not None:
-        proc = subprocess.run([dot, "-Tpng", dot_path, "-o", png_path], capture_output=True)
-        if proc.returncode == 0:
-            return "graphviz dot"
-    _draw_with_matplotlib(graph, png_path)
-    return "networkx/matplotlib (no graphviz `dot` on this machine)"
+        proc = subprocess.run([dot, "-Tpng"], input=dot_text.encode(), capture_output=True)
+        if proc.returncode == 0 and proc.stdout:
+            return dot_text, proc.stdout, "graphviz dot"
+    return dot_text, _draw_with_matplotlib(graph), "networkx/matplotlib (no graphviz `dot` on this machine)"
 
 
-def _draw_with_matplotlib(graph: GraphOp, png_path: str) -> None:
+def write_pictures(graph: GraphOp, dot_path: str, png_path: str) -> str:
+    """Writes the dot file and a PNG (the files a user named: atomically, never through a link); returns how the
+    PNG was drawn."""
+    from inrarch.files import write_file
+
+    dot_text, png, how = draw(graph)
+    write_file(dot_path, dot_text.encode())
+    write_file(png_path, png)
+    return how
+
+
+def _draw_with_matplotlib(graph: GraphOp) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -97,5 +105,9 @@ def _draw_with_matplotlib(graph: GraphOp, png_path: str) -> None:
     ax.set_title(f"dataflow graph @{graph.sym_name.data}: {len(kernels)} processes, {fifos} FIFOs", fontsize=10)
     ax.axis("off")
     fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
     plt.close(fig)
+    return buf.getvalue()

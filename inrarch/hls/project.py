@@ -353,18 +353,9 @@ def write_folder(out_dir: str, files: dict[str, str | bytes], trees: dict | None
 
 
 def _inside(out_dir: str, name: str) -> str | None:
-    """The path of `name` in `out_dir` if it stays there without passing through a symbolic link: a relative path
-    without `..`, each folder on its way a real folder (or not there yet). None otherwise."""
-    if not name or os.path.isabs(name) or name != os.path.normpath(name) or name.split(os.sep)[0] == "..":
-        return None
-    path = out_dir
-    for part in name.split(os.sep)[:-1]:
-        if part in ("", ".", ".."):
-            return None
-        path = os.path.join(path, part)
-        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
-            return None
-    return os.path.join(out_dir, name)
+    from inrarch.files import inside
+
+    return inside(out_dir, name)
 
 
 def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> None:

@@ -162,7 +162,7 @@ def test_edit_output_folder_keeps_user_files(tmp_path):
     edit.check_output(str(out))
     assert edit.check_output(str(tmp_path / "new" / "nested")) == str(tmp_path / "new" / "nested")
     out.mkdir()
-    edit.record_output(str(out), [])
+    (out / edit.MARKER).write_text("# written by inrarch\n")
     with pytest.raises(CompileError, match="pass --force"):
         edit.check_output(str(out))
     assert edit.check_output(str(out), force=True) == str(out)
@@ -179,6 +179,16 @@ def test_edit_output_folder_keeps_user_files(tmp_path):
     paths = edit.write_edit(result, str(out))
     assert len(paths) == 6 and json.load(open(out / "denoise-cat.json"))["task"] == "denoise"
     edit.write_edit(result, str(out))  # its own files again: fine
+    # A listed picture replaced by a link to a file outside: refused before anything is written, nothing written
+    # through the link.
+    target = tmp_path / "elsewhere.png"
+    target.write_text("the user's")
+    os.remove(out / "denoise-cat-chip.png")
+    os.symlink(target, out / "denoise-cat-chip.png")
+    before = (out / "denoise-cat.json").read_bytes()
+    with pytest.raises(CompileError, match="denoise-cat-chip.png: it is a link, a folder or a special file"):
+        edit.write_edit(result, str(out))
+    assert target.read_text() == "the user's" and (out / "denoise-cat.json").read_bytes() == before
 
 
 def test_energy_and_edp_reproduce_the_seeds_published_table():

@@ -281,3 +281,38 @@ def test_random_trees_links_and_markers_never_reach_outside(changes, force):
         if ok:
             assert (prj / "a.txt").read_text() == "new a\n" and (prj / "data" / "b.bin").read_bytes() == b"new b"
             assert not (prj / "a.txt").is_symlink() and not (prj / "data").is_symlink()
+
+
+def test_output_folders_write_only_their_own_files(tmp_path):
+    """The folders inrarch fills file by file (demo pictures, edits, benchmark tables): a file is written atomically
+    and listed in the folder's marker; one that exists but is not listed, a link (even to a listed name), a special
+    file or a name leaving the folder is refused, and nothing changes."""
+    from inrarch.files import OUTPUTS_MARKER, OutputFolder
+
+    out = tmp_path / "out"
+    folder = OutputFolder(str(out))
+    folder.write("a.txt", "one")
+    with folder.open_text("t/b.csv") as f:
+        f.write("x,y\r\n")
+    assert (out / "a.txt").read_text() == "one" and (out / "t" / "b.csv").read_bytes() == b"x,y\r\n"
+    assert {"a.txt", "t/b.csv"} <= set((out / OUTPUTS_MARKER).read_text().split("\n"))
+    OutputFolder(str(out)).write("a.txt", "two")  # listed: replaced by a later run
+    assert (out / "a.txt").read_text() == "two"
+    (out / "mine.txt").write_text("the user's")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("the user's")
+    os.remove(out / "a.txt")
+    os.symlink(outside, out / "a.txt")
+    before = _tree(tmp_path)
+    folder = OutputFolder(str(out))
+    for name, message in (("mine.txt", "exists and inrarch did not write it"), ("a.txt", "is a link"),
+                          ("../outside.txt", "leaves the folder"), (str(outside), "leaves the folder")):  # fmt: skip
+        with pytest.raises(CompileError, match=message):
+            folder.write(name, "three")
+    assert _tree(tmp_path) == before
+    os.symlink(tmp_path, out / "up")
+    with pytest.raises(CompileError, match="passes through a symbolic link"):
+        folder.write("up/outside.txt", "three")
+    with pytest.raises(CompileError, match="it exists and is not a folder"):
+        OutputFolder(str(out / "up"))
+    assert outside.read_text() == "the user's"
