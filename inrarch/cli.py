@@ -311,7 +311,7 @@ def cmd_bench_rtl(args: argparse.Namespace) -> None:
     from inrarch.apps import bench_rtl
 
     text = bench_rtl.run(args.out, args.orders, args.work, synth=not args.no_synth,
-                         progress=lambda line: print(line, flush=True))  # fmt: skip
+                         progress=lambda line: print(line, flush=True), synth_timeout=args.synth_timeout)  # fmt: skip
     print(text)
     print(f"[bench-rtl] wrote {os.path.join(args.out, 'rtl.md')}, rtl.csv and rtl.json")
 
@@ -538,6 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out/bench", help="directory for rtl.md, rtl.csv and rtl.json")
     p.add_argument("--work", default="out/bench-rtl", help="directory for the RTL projects (Verilog, builds)")
     p.add_argument("--no-synth", action="store_true", help="simulate only (no Yosys)")
+    p.add_argument("--synth-timeout", type=float, default=1800.0,
+                   help="seconds Yosys may take per kernel; a kernel past it is reported as not measured")
     p.set_defaults(run=cmd_bench_rtl)
 
     p = sub.add_parser("bench-seed", help="the seed's figures (latency, memory, power, EDP) per order and for the "

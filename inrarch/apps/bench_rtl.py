@@ -17,7 +17,8 @@ import time
 SAMPLES, DSP = 64, 3200
 
 
-def run(out_dir: str, orders: list[int], work: str, synth: bool = True, progress=print) -> str:
+def run(out_dir: str, orders: list[int], work: str, synth: bool = True, progress=print,
+        synth_timeout: float | None = 1800.0) -> str:
     import torch
 
     import inrarch
@@ -41,13 +42,14 @@ def run(out_dir: str, orders: list[int], work: str, synth: bool = True, progress
         progress(f"[bench-rtl] order {order}: generating the RTL (Amaranth -> Verilog)")
         project = design.write_rtl(os.path.join(work, f"order{order}"), force=True, inputs=x)
         d = load(project)
-        measured = measure(project, sim=True, synth=synth, progress=progress)
+        measured = measure(project, sim=True, synth=synth, progress=progress, synth_timeout=synth_timeout)
         sim = measured["sim"]
         minutes = (time.time() - start) / 60
         lines = report_lines(d, measured)
         sections.append((order, d, measured, lines, minutes))
         for k in d["kernels"]:
             y = measured.get("synth", {}).get(k["name"], {})
+            y = {"dsp": "timed out"} if "timed_out" in y else y
             rows.append({"order": order, "kernel": k["name"], "model_ii": k["model"]["ii"], "rtl_ii": k["rtl"]["ii"],
                          "model_depth": k["model"]["depth"], "rtl_depth": k["rtl"]["depth"],
                          "model_dsp": k["model"]["dsp"], "yosys_dsp": y.get("dsp"), "model_bram18": k["model"]["bram18"],
@@ -88,8 +90,10 @@ def _markdown(sections, synth: bool) -> str:
         model = d["model"]["cycles"]
         dsp = bram = "—"
         if synth:
-            dsp = f"{_model_total(d, 'dsp'):,} / {_total(d, m, 'dsp'):,}"
-            bram = f"{_model_total(d, 'bram18'):,} / {_total(d, m, 'bram18'):,}"
+            missing = sum(1 for y in m["synth"].values() if "timed_out" in y)
+            note = f" ({missing} not finished)" if missing else ""
+            dsp = f"{_model_measured(d, m, 'dsp'):,} / {_total(d, m, 'dsp'):,}{note}"
+            bram = f"{_model_measured(d, m, 'bram18'):,} / {_total(d, m, 'bram18'):,}{note}"
         out.append(f"| {order} | {exact} | {s['cycles'][0]:,} | {model:,} | {(s['cycles'][0] - model) / model:+.2%} "
                    f"| {dsp} | {bram} | {minutes:.0f} min |")  # fmt: skip
     for order, d, m, lines, _ in sections:
@@ -103,15 +107,18 @@ def _markdown(sections, synth: bool) -> str:
 
 def _total(d: dict, m: dict, key: str) -> int:
     """A Yosys figure of the whole design: every kernel, and every FIFO as its shape synthesized."""
-    synth = m["synth"]
+    synth = {name: y for name, y in m["synth"].items() if "timed_out" not in y}
     total = sum(synth[k["name"]][key] for k in d["kernels"] if k["name"] in synth)
     total += sum(synth[f"fifo {f['depth']}x{f['token_bits']}b"][key] for f in d["fifos"]
                  if f"fifo {f['depth']}x{f['token_bits']}b" in synth)  # fmt: skip
     return total
 
 
-def _model_total(d: dict, key: str) -> int:
-    return sum(k["model"][key] for k in d["kernels"]) + sum(f["model"].get(key, 0) for f in d["fifos"])
+def _model_measured(d: dict, m: dict, key: str) -> int:
+    """The model's figure for the kernels and FIFOs that Yosys measured (those it finished)."""
+    synth = {name: y for name, y in m["synth"].items() if "timed_out" not in y}
+    return (sum(k["model"][key] for k in d["kernels"] if k["name"] in synth)
+            + sum(f["model"].get(key, 0) for f in d["fifos"] if f"fifo {f['depth']}x{f['token_bits']}b" in synth))
 
 
 __all__ = ["run"]

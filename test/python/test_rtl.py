@@ -15,7 +15,7 @@ import inrarch
 from inrarch.apps import models
 from inrarch.dataflow.precision import run_fixed
 from inrarch.diagnostics import CompileError
-from inrarch.targets.rtl.project import load, measure, write_rtl
+from inrarch.targets.rtl.project import load, measure, report_lines, write_rtl
 
 KINDS = dict((name, (factory, d)) for name, factory, d in MODEL_KINDS)
 
@@ -166,6 +166,11 @@ def test_yosys_cells_match_the_facts(tmp_path):
         assert got.dsp > 0
         checked += 1
     assert checked == 3
+    # A kernel Yosys does not finish within the time given is reported as not measured, and the run goes on.
+    measured = measure(project, sim=False, synth=True, kernels=[d["kernels"][1]["name"]], progress=lambda _: None,
+                       synth_timeout=0.01)  # fmt: skip
+    assert measured["synth"] == {d["kernels"][1]["name"]: {"timed_out": 0.01}}
+    assert any("Yosys did not finish within 0.01 s: not measured" in ln for ln in report_lines(d, measured))
 
 
 @pytest.mark.rtl_long

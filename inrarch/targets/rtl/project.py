@@ -149,8 +149,13 @@ def measure(project: str, sim: bool = True, synth: bool = True, kernels: list[st
         synthesized = {}
         for i, (name, module) in enumerate(units):
             progress(f"[rtl] Yosys {i + 1}/{len(units)}: synth_xilinx -family xcup {module}")
-            res = yosys.synthesize(netlist_path, module, os.path.join(project, "build", "yosys", name.replace(" ", "_")),
-                                   synth_timeout)  # fmt: skip
+            try:
+                res = yosys.synthesize(netlist_path, module, os.path.join(project, "build", "yosys",
+                                                                          name.replace(" ", "_")), synth_timeout)  # fmt: skip
+            except yosys.SynthTimeout:
+                progress(f"[rtl] Yosys did not finish {module} within {synth_timeout:g} s: not measured")
+                synthesized[name] = {"timed_out": synth_timeout}
+                continue
             synthesized[name] = {"dsp": res.dsp, "bram18": res.bram18, "lut": res.lut, "ff": res.ff,
                                  "carry": res.carry, "logic_levels": res.logic_levels, "seconds": round(res.seconds, 1),
                                  "cells": dict(res.cells)}  # fmt: skip
@@ -194,11 +199,15 @@ def report_lines(d: dict, measured: dict) -> list[str]:
               "-family xcup (UltraScale+), cells as mapped before place and route", header]  # fmt: skip
     total_m = [0, 0, 0, 0]
     total_y = [0, 0, 0, 0]
+    untimed = 0
     for k in d["kernels"]:
         mdl, rtl = k["model"], k["rtl"]
         row = f"{k['name']:<14} {mdl['ii']:>3}/{rtl['ii']:<3} {mdl['depth']:>4}/{rtl['depth']:<4}"
         y = synth.get(k["name"])
-        if y:
+        if y and "timed_out" in y:
+            row += f"  (Yosys did not finish within {y['timed_out']:g} s: not measured)"
+            untimed = untimed + 1
+        elif y:
             row += (f" {mdl['dsp']:>5}/{y['dsp']:<5} {mdl['bram18']:>5}/{y['bram18']:<5} {mdl['lut']:>7}/{y['lut']:<7} "
                     f"{mdl['ff']:>7}/{y['ff']:<7} {y['logic_levels']:>6}")  # fmt: skip
             if "same_as" in y:
@@ -210,7 +219,7 @@ def report_lines(d: dict, measured: dict) -> list[str]:
     fifo_rows = []
     for f in d["fifos"]:
         y = synth.get(f"fifo {f['depth']}x{f['token_bits']}b")
-        if y:
+        if y and "timed_out" not in y:
             total_m[1] += f["model"]["bram18"]
             total_m[2] += f["model"]["lut"]
             for i, key in enumerate(("dsp", "bram18", "lut", "ff")):
@@ -220,7 +229,8 @@ def report_lines(d: dict, measured: dict) -> list[str]:
         if fifo_rows:
             lines.append(f"{'FIFOs':<14} {len(fifo_rows):>3} FIFOs (each shape synthesized once)")
         lines.append(f"{'total':<14} {'':>7} {'':>9} {total_m[0]:>5}/{total_y[0]:<5} {total_m[1]:>5}/{total_y[1]:<5} "
-                     f"{total_m[2]:>7}/{total_y[2]:<7} {total_m[3]:>7}/{total_y[3]:<7}")  # fmt: skip
+                     f"{total_m[2]:>7}/{total_y[2]:<7} {total_m[3]:>7}/{total_y[3]:<7}"
+                     + (f"  (without the {untimed} kernel(s) Yosys did not finish)" if untimed else ""))  # fmt: skip
     whole = measured.get("synth_whole")
     if whole:
         model = [sum(k["model"][key] for k in d["kernels"]) + sum(f["model"].get(key, 0) for f in d["fifos"])

@@ -136,6 +136,10 @@ def synth_script(design_path: str, module: str, json_path: str) -> str:
     ])  # fmt: skip
 
 
+class SynthTimeout(CompileError):
+    """Yosys ran past its time limit (a measurement not made, not a fault of the design)."""
+
+
 def synthesize(design_path: str, module: str, work: str, timeout: float | None = None) -> SynthResult:
     """Synthesizes `module` of the design (an RTLIL `.il` or a Verilog file; its submodules flattened into it) in
     the folder `work`."""
@@ -152,7 +156,7 @@ def synthesize(design_path: str, module: str, work: str, timeout: float | None =
         proc = subprocess.run([yosys_command(), "-q", "-s", "synth.ys"], cwd=work, capture_output=True, text=True,
                               timeout=timeout)  # fmt: skip
     except subprocess.TimeoutExpired:
-        raise CompileError(f"Yosys did not finish synthesizing {module} within {timeout:g} s") from None
+        raise SynthTimeout(f"Yosys did not finish synthesizing {module} within {timeout:g} s") from None
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "ERROR" in ln]
         raise CompileError(f"Yosys failed on {module}: {lines[0] if lines else proc.returncode}")
