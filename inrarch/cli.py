@@ -355,6 +355,16 @@ def cmd_graph(args: argparse.Namespace) -> None:
     print(f"wrote {base}.dot and {base}.png (drawn with {how})")
 
 
+def _kinds(text: str) -> tuple[str, ...]:
+    from inrarch.apps.fuzz import KINDS
+
+    kinds = KINDS if text == "all" else tuple(k.strip() for k in text.split(","))
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise CompileError(f"--kinds: unknown kind '{unknown[0] if unknown else text}' (choose from {', '.join(KINDS)})")
+    return kinds
+
+
 def _orders(text: str) -> list[int]:
     try:
         if "-" in text:
@@ -409,7 +419,7 @@ def cmd_fuzz(args: argparse.Namespace) -> None:
     print(f"[fuzz] {args.cases} random models, seed {args.seed}, one in {round(1 / args.compile_fraction)} compiled "
           "and C-simulated", flush=True)  # fmt: skip
     report = fuzz.run(args.cases, args.seed, args.compile_fraction, args.timeout,
-                      log=lambda line: print(line, flush=True))  # fmt: skip
+                      log=lambda line: print(line, flush=True), kinds=args.kinds)  # fmt: skip
     table = report.table()
     print()
     print(table)
@@ -557,6 +567,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile-fraction", type=float, default=1 / 3, help="share of the cases compiled and simulated")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds after which a case counts as a hang")
     p.add_argument("--replay", help="run one case, as a failure's reproducer prints it")
+    p.add_argument("--kinds", type=_kinds, default=("model",),
+                   help="what the cases try, in turn: model, nonfinite, fixed_range, folder, mlir (comma-separated; "
+                   "all: every one)")  # fmt: skip
     p.add_argument("--out", help="also write the table to this Markdown file")
     p.set_defaults(run=cmd_fuzz)
     return parser

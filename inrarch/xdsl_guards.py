@@ -9,6 +9,9 @@
 * Hexadecimal elements of a float `dense<...>` literal. MLIR reads `dense<0x7FC00000> : tensor<8xf32>` as the bit
   pattern of the float (a NaN here), as xDSL already does for a scalar `0x7FC00000 : f32`; xDSL 0.74 converts the
   element as an integer (2.14e9). The guard reads the bits, and refuses a negative hexadecimal element as MLIR does.
+* Huge dense literals. xDSL expands a splat `dense<0.0> : tensor<300000000x3xf32>` into a Python list of every
+  element while parsing (tens of GB); the guard refuses a dense literal of more than MAX_DENSE_ELEMENTS elements
+  at its type, before any is made.
 """
 
 from __future__ import annotations
@@ -56,8 +59,32 @@ def _hex_float(to_type):
     return convert
 
 
+# 2**24 elements: 64 MiB of f32 weights, and about 0.5 GB as the parser's Python list; an INR's largest weight
+# matrix is a few hundred thousand.
+MAX_DENSE_ELEMENTS = 2**24
+
+
+def _bounded_dense_type(parse_type):
+    def parse(self):
+        start = self._current_token.span.start
+        type = parse_type(self)
+        elements = 1
+        for dim in type.get_shape():
+            elements *= max(dim, 0)
+        if elements > MAX_DENSE_ELEMENTS:
+            raise ParseError(Span(start, self._current_token.span.start, self.lexer.input),
+                             f"a dense literal of {elements:,} elements ({type}): inrarch reads up to "
+                             f"{MAX_DENSE_ELEMENTS:,}")  # fmt: skip
+        return type
+
+    parse.inrarch_guard = True
+    return parse
+
+
 def install() -> None:
     """Installs the guards (idempotent)."""
+    if not getattr(AttrParser._parse_dense_literal_type, "inrarch_guard", False):
+        AttrParser._parse_dense_literal_type = _bounded_dense_type(AttrParser._parse_dense_literal_type)
     element = AttrParser._TensorLiteralElement
     if not getattr(element.to_type, "inrarch_guard", False):
         element.to_type = _hex_float(element.to_type)

@@ -28,6 +28,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+# What a case tries: `model` (the derivatives and, compiled, the C-simulations against PyTorch), `nonfinite` (the
+# model with a NaN or an Inf in one parameter: refused at import, naming it), `fixed_range` (an auto fixed-point
+# design C-simulated on inputs outside its calibration range: the overflow is reported, or, with none, the outputs
+# stay within the error budget), `folder` (a project written, tampered with by a user or an attacker, and written
+# again: nothing outside the files inrarch lists changes), `mlir` (a small derivative program mutated into
+# adversarial MLIR through inrarch-opt: a result or a one-line diagnostic, never an internal error or a hang).
+KINDS = ("model", "nonfinite", "fixed_range", "folder", "mlir")
+
 ACTIVATIONS = ("sin", "cos", "tanh", "sigmoid", "softplus", "gelu", "gelu_tanh", "silu", "elu", "relu",
                "leaky_relu", "exp")  # fmt: skip
 BUDGETS = (30, 100, 300, 1000, 3200, 5952)
@@ -48,6 +56,7 @@ class Spec:
     order: int
     seed: int
     dsp: int | None = None  # compile with this DSP budget (None: derivatives only)
+    kind: str = "model"  # what the case tries (KINDS)
 
     def text(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -60,8 +69,9 @@ class Spec:
         return Spec(**data)
 
 
-def spec_from(draw, compile_case: bool | None = None) -> Spec:
-    """A random case from `draw`, an object with integer(lo, hi), real(lo, hi), choice(seq) and boolean()."""
+def spec_from(draw, compile_case: bool | None = None, kind: str = "model") -> Spec:
+    """A random case of `kind` from `draw`, an object with integer(lo, hi), real(lo, hi), choice(seq) and
+    boolean()."""
     dims = draw.integer(1, 3)
     layers = draw.integer(1, 4)
     widths = tuple(draw.integer(4, 48) for _ in range(layers))
@@ -70,9 +80,11 @@ def spec_from(draw, compile_case: bool | None = None) -> Spec:
     residual = tuple(i > 0 and widths[i] == widths[i - 1] and draw.boolean() for i in range(layers))
     fourier = draw.choice((0, 0, 0, draw.integer(2, 8)))
     compile_case = draw.boolean() if compile_case is None else compile_case
+    compile_case = compile_case or kind in ("fixed_range", "folder")
     order = draw.integer(1, 2 if compile_case else 4)
+    budgets = BUDGETS if kind == "model" else BUDGETS[2:]
     return Spec(dims, widths, activations, omegas, residual, fourier, draw.integer(1, 4), draw.integer(4, 32), order,
-                draw.integer(0, 2**31 - 1), draw.choice(BUDGETS) if compile_case else None)  # fmt: skip
+                draw.integer(0, 2**31 - 1), draw.choice(budgets) if compile_case else None, kind)  # fmt: skip
 
 
 class NumpyDraw:
@@ -171,6 +183,14 @@ class Mismatch(Exception):
 
 def check_case(spec: Spec) -> Outcome:
     """Runs one case in this process."""
+    checks = {"model": check_model, "nonfinite": check_nonfinite, "fixed_range": check_fixed_range,
+              "folder": check_folder, "mlir": check_mlir}  # fmt: skip
+    if spec.kind not in checks:
+        raise ValueError(f"unknown kind '{spec.kind}' (one of {', '.join(KINDS)})")
+    return checks[spec.kind](spec)
+
+
+def check_model(spec: Spec) -> Outcome:
     import copy
 
     import inrarch
@@ -218,6 +238,250 @@ def check_case(spec: Spec) -> Outcome:
         if timed.max_occupancy.get(names[v]) != occupancy:
             raise Mismatch(f"FIFO {names[v]}: timed occupancy {timed.max_occupancy.get(names[v])}, model {occupancy}")
     return Outcome("pass", compiled=True)
+
+
+def check_nonfinite(spec: Spec) -> Outcome:
+    """A NaN or an Inf in one parameter: PyTorch's outputs are not finite, so inrarch must refuse the model, naming
+    the parameter (never return finite, plausible numbers)."""
+    import torch
+
+    import inrarch
+    from inrarch.diagnostics import CompileError
+
+    rng = np.random.default_rng(spec.seed)
+    model = build_model(spec)
+    params = list(model.named_parameters())
+    name, param = params[int(rng.integers(len(params)))]
+    index = tuple(int(rng.integers(n)) for n in param.shape)
+    value = float(rng.choice([np.nan, np.inf, -np.inf]))
+    with torch.no_grad():
+        param[index] = value
+    x = inputs(spec, dtype=torch.float32)
+    try:
+        if spec.dsp is None:
+            inrarch.differentiate(model, x, order=spec.order)
+        else:
+            inrarch.compile(model, x, order=spec.order, dsp=spec.dsp)
+    except CompileError as err:
+        if f"parameter {name} holds" in err.message and "non-finite" in err.message:
+            return Outcome("pass", compiled=spec.dsp is not None)
+        raise Mismatch(f"{value} in {name}{list(index)}: refused with another message: {err.message}") from None
+    raise Mismatch(f"{value} in {name}{list(index)}: inrarch accepted the model")
+
+
+def check_fixed_range(spec: Spec) -> Outcome:
+    """An auto fixed-point design (calibrated on [-1, 1]^d) C-simulated on inputs scaled by 1.5-20: either the
+    C-simulation reports the values that left their formats, or, with none, every output stays within the error
+    budget of PyTorch float64 (1e-3 of its largest magnitude, as in range). Never a silent wrong answer."""
+    import copy
+
+    import torch
+
+    import inrarch
+    from inrarch.apps.reference import insp_derivatives
+    from inrarch.dataflow.precision import output_errors
+    from inrarch.diagnostics import CompileError
+
+    model = build_model(spec)
+    x = inputs(spec, dtype=torch.float32)
+    try:
+        design = inrarch.compile(model, x, order=spec.order, dsp=spec.dsp, precision="auto")
+    except CompileError as err:
+        if "the design needs at least" in err.message or "BRAM36" in err.message or "no format" in err.message:
+            return Outcome("rejected", err.message)
+        raise
+    scale = float(np.random.default_rng(spec.seed).uniform(1.5, 20.0))
+    far = (x * scale).numpy()
+    try:
+        out = np.stack(design.csim(far), axis=1)
+    except CompileError as err:
+        if "left their fixed-point formats" in err.message:
+            return Outcome("pass", compiled=True)
+        raise
+    ref = np.stack([r.numpy() for r in insp_derivatives(copy.deepcopy(model).double(),
+                                                         torch.as_tensor(far, dtype=torch.float64), spec.order)],
+                   axis=1)  # fmt: skip
+    worst = float(np.max(output_errors(out, ref)))
+    if not worst <= 1e-3:
+        raise Mismatch(f"inputs x{scale:.2f}: no overflow reported, yet an output is off by {worst:.3g} of its "
+                       "largest magnitude")  # fmt: skip
+    return Outcome("pass", compiled=True)
+
+
+def check_folder(spec: Spec) -> Outcome:
+    """A project compiled into a folder, then changed as a user or an attacker might (user files, links to files
+    and folders outside, removed files, marker entries leaving the folder), then compiled again with force: every
+    file and link outside the folder, and every one inside that the marker did not list, is unchanged."""
+    import os
+    import tempfile
+
+    import torch
+
+    import inrarch
+    from inrarch.diagnostics import CompileError
+    from inrarch.hls.project import MARKER
+
+    rng = np.random.default_rng(spec.seed)
+    model = build_model(spec)
+    x = inputs(spec, dtype=torch.float32)
+    with tempfile.TemporaryDirectory(prefix="inrarch-fuzz-") as tmp:
+        outside = os.path.join(tmp, "outside")
+        os.makedirs(os.path.join(outside, "d"))
+        for name, text in (("o.txt", "o"), ("d/f.txt", "f"), ("d/forward_grad.cpp", "cpp")):
+            with open(os.path.join(outside, name), "w") as f:
+                f.write(f"the user's {text}")
+        project = os.path.join(tmp, "p")
+        try:
+            inrarch.compile(model, x, order=spec.order, dsp=spec.dsp, out_dir=project)
+        except CompileError as err:
+            if "the design needs at least" in err.message or "BRAM36" in err.message:
+                return Outcome("rejected", err.message)
+            raise
+        names = sorted(os.path.relpath(os.path.join(b, n), project) for b, _, ns in os.walk(project) for n in ns)
+        targets = [os.path.join(outside, "o.txt"), os.path.join(outside, "d"), outside, "/dev/null", "nowhere",
+                   os.path.join(outside, "d", "forward_grad.cpp")]  # fmt: skip
+        for _ in range(int(rng.integers(1, 7))):
+            what = int(rng.integers(4))
+            name = names[int(rng.integers(len(names)))] if rng.integers(3) else "data"
+            path = os.path.join(project, name)
+            if what == 0:  # a marker entry: outside, absolute, or a folder
+                entry = str(rng.choice(["../o.txt", "../outside/o.txt", "data/../../outside/o.txt", outside,
+                                        os.path.join(outside, "o.txt"), "data", ".", "hls_lib"]))  # fmt: skip
+                with open(os.path.join(project, MARKER), "a") as f:
+                    f.write(entry + "\n")
+            elif what == 1 and os.path.isfile(path) and not os.path.islink(path):  # a listed file becomes a link
+                os.remove(path)
+                os.symlink(str(rng.choice(targets)), path)
+            elif what == 2 and os.path.isdir(path) and not os.path.islink(path):  # a folder becomes a link
+                import shutil
+
+                shutil.rmtree(path)
+                os.symlink(str(rng.choice(targets[:3])), path)
+            elif what == 3 and os.path.isdir(os.path.dirname(path)) and not os.path.islink(os.path.dirname(path)):
+                with open(os.path.join(os.path.dirname(path), "user-notes.txt"), "w") as f:
+                    f.write("the user's notes")
+        with open(os.path.join(project, MARKER)) as f:
+            listed = {ln.strip() for ln in f if ln.strip()}
+        before_outside = _tree(outside)
+        before_inside = {k: v for k, v in _tree(project).items() if k not in listed and k != MARKER and v[0] != "dir"}
+        try:
+            inrarch.compile(model, x, order=spec.order, dsp=spec.dsp, out_dir=project, force=True)
+        except CompileError:
+            pass  # refusing is fine; touching is not
+        if _tree(outside) != before_outside:
+            raise Mismatch("a file outside the project folder changed")
+        after = _tree(project)
+        changed = [k for k, v in before_inside.items() if after.get(k) != v]
+        if changed:
+            raise Mismatch(f"{changed[0]} in the folder changed, and inrarch's marker did not list it")
+    return Outcome("pass", compiled=True)
+
+
+def _tree(root: str) -> dict:
+    import os
+
+    out = {}
+    for base, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                out[rel] = ("link", os.readlink(path))
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    out[rel] = ("file", f.read())
+            else:
+                out[rel] = ("dir", None)
+    return out
+
+
+_MLIR = """func.func @forward(%arg0: tensor<{n}x{d}xf32>) -> tensor<{n}x{m}xf32> {{
+  %w = arith.constant dense<{w}> : tensor<{d}x{m}xf32>
+  %z = arith.constant dense<0.0> : tensor<{n}x{m}xf32>
+  %0 = linalg.matmul ins(%arg0, %w : tensor<{n}x{d}xf32>, tensor<{d}x{m}xf32>) outs(%z : tensor<{n}x{m}xf32>) -> tensor<{n}x{m}xf32>
+  %1 = math.{act} %0 : tensor<{n}x{m}xf32>
+  return %1 : tensor<{n}x{m}xf32>
+}}
+"""
+_MUTATIONS = ("none", "truncate", "delete", "duplicate_line", "nan_hex", "inf", "huge", "zero", "bom", "nest",
+              "recursion", "unknown_op", "type_swap", "swap_lines", "garbage_byte")  # fmt: skip
+
+
+def mutate_mlir(spec: Spec) -> tuple[str, bytes]:
+    """A small forward program, mutated: (the mutation, the file's bytes)."""
+    rng = np.random.default_rng(spec.seed)
+    n, d, m = spec.batch, spec.dims, spec.outputs
+    act = str(rng.choice(["sin", "tanh", "exp", "cos"]))
+    text = _MLIR.format(n=n, d=d, m=m, w=float(rng.uniform(-1, 1)), act=act)
+    mutation = str(rng.choice(_MUTATIONS))
+    lines = text.split("\n")
+    match mutation:
+        case "truncate":
+            text = text[: int(rng.integers(1, len(text)))]
+        case "delete":
+            i = int(rng.integers(len(text)))
+            text = text[:i] + text[i + 1 :]
+        case "duplicate_line":
+            i = int(rng.integers(1, len(lines) - 2))
+            text = "\n".join(lines[: i + 1] + lines[i:])
+        case "nan_hex":
+            text = text.replace(f"dense<{text.split('dense<')[1].split('>')[0]}>", str(rng.choice(["dense<0x7FC00000>",
+                                "dense<0xFF800000>", "dense<-0x3F800000>", "dense<0x3F80000000>"])), 1)  # fmt: skip
+        case "inf":
+            text = text.replace("dense<0.0>", "dense<0x7F800000>")
+        case "huge":
+            text = text.replace(f"tensor<{n}x", "tensor<300000000x")
+        case "zero":
+            text = text.replace(f"tensor<{n}x", "tensor<0x")
+        case "bom":
+            text = "\ufeff" + text
+        case "nest":
+            text = lines[0] + "\n" + "scf.execute_region {\n" * int(rng.integers(50, 5000)) + "\n".join(lines[1:])
+        case "recursion":
+            text = text.replace(f"%1 = math.{act} %0", "%1 = func.call @forward(%arg0)").replace(
+                f": tensor<{n}x{m}xf32>\n  return", f": (tensor<{n}x{d}xf32>) -> tensor<{n}x{m}xf32>\n  return")
+        case "unknown_op":
+            text = text.replace(f"math.{act}", "math.frobnicate")
+        case "type_swap":
+            text = text.replace("xf32>", "xf64>", int(rng.integers(1, 6)))
+        case "swap_lines":
+            i = int(rng.integers(1, len(lines) - 3))
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+            text = "\n".join(lines)
+    data = text.encode()
+    if mutation == "garbage_byte":
+        i = int(rng.integers(len(data)))
+        data = data[:i] + bytes([int(rng.integers(128, 256))]) + data[i:]
+    return mutation, data
+
+
+def check_mlir(spec: Spec) -> Outcome:
+    """Adversarial MLIR through `inrarch-opt --inr-autodiff=order=N --dataflow-lower`: a design, or exit status 1
+    with one located or one-line diagnostic on stderr; never an internal error, a traceback, a hang or a file
+    outside the output."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    mutation, data = mutate_mlir(spec)
+    with tempfile.TemporaryDirectory(prefix="inrarch-fuzz-") as tmp:
+        with open(os.path.join(tmp, "in.mlir"), "wb") as f:
+            f.write(data)
+        cmd = [sys.executable, "-m", "inrarch.opt", "in.mlir", f"--inr-autodiff=order={spec.order}",
+               "--dataflow-lower=quiet=true", "-o", "out.mlir"]  # fmt: skip
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=600)
+        lines = proc.stderr.splitlines()
+        files = sorted(os.listdir(tmp))
+    if proc.returncode == 0:
+        if files != ["in.mlir", "out.mlir"]:
+            raise Mismatch(f"{mutation}: left {files}")
+        return Outcome("pass", f"{mutation}: a design")
+    if proc.returncode != 1 or len(lines) != 1 or "internal error" in proc.stderr or "Traceback" in proc.stderr:
+        raise Mismatch(f"{mutation}: status {proc.returncode}, stderr {proc.stderr.strip()[:300]!r}")
+    if files != ["in.mlir"]:
+        raise Mismatch(f"{mutation}: refused, yet left {files}")
+    return Outcome("pass", f"{mutation}: {lines[0][:120]}")
 
 
 def _child(spec_text: str, queue) -> None:
@@ -294,6 +558,15 @@ class Report:
             "",
             "Cases by derivative order: " + ", ".join(f"{o}: {n}" for o, n in sorted(by_order.items())) + ".",
         ]
+        kinds = Counter(s.kind for s, _ in self.results)
+        if set(kinds) != {"model"}:
+            lines += ["", "| kind | cases | passes | rejected | failures |", "|---|---:|---:|---:|---:|"]
+            for kind in KINDS:
+                rs = [o for s, o in self.results if s.kind == kind]
+                if rs:
+                    ok = sum(o.status == "pass" for o in rs)
+                    rej = sum(o.status == "rejected" for o in rs)
+                    lines.append(f"| {kind} | {len(rs)} | {ok} | {rej} | {len(rs) - ok - rej} |")
         failures = [(s, o) for s, o in self.results if o.status not in ("pass", "rejected")]
         if failures:
             lines += ["", "Failures (reproduce with `inrarch fuzz --replay '<spec>'`):", ""]
@@ -301,15 +574,20 @@ class Report:
         return "\n".join(lines)
 
 
-def run(cases: int, seed: int = 0, compile_fraction: float = 1 / 3, timeout: float = 600.0, log=print) -> Report:
+def run(cases: int, seed: int = 0, compile_fraction: float = 1 / 3, timeout: float = 600.0, log=print,
+        kinds: tuple[str, ...] = ("model",)) -> Report:
+    """`cases` cases, their kinds in turn from `kinds`; of the `model` and `nonfinite` cases, `compile_fraction`
+    compiled."""
     rng = np.random.default_rng(seed)
     report = Report(seed)
     compiled_every = max(1, round(1 / compile_fraction)) if compile_fraction > 0 else 0
     for i in range(cases):
-        spec = spec_from(NumpyDraw(rng), compile_case=bool(compiled_every) and i % compiled_every == 0)
+        kind = kinds[i % len(kinds)]
+        j = i // len(kinds)
+        spec = spec_from(NumpyDraw(rng), compile_case=bool(compiled_every) and j % compiled_every == 0, kind=kind)
         outcome = run_case(spec, timeout)
         report.results.append((spec, outcome))
-        log(f"  case {i + 1}/{cases}: order {spec.order}, {len(spec.widths)} layer(s) "
+        log(f"  case {i + 1}/{cases} ({spec.kind}): order {spec.order}, {len(spec.widths)} layer(s) "
             f"{'/'.join(spec.activations)}{', dsp ' + str(spec.dsp) if spec.dsp else ''}: {outcome.status} "
-            f"({outcome.seconds:.1f} s){' ' + outcome.detail if outcome.status not in ('pass',) else ''}")  # fmt: skip
+            f"({outcome.seconds:.1f} s){' ' + outcome.detail if outcome.detail else ''}")  # fmt: skip
     return report

@@ -3,6 +3,7 @@ derivatives against PyTorch's nested autograd in float64, and compiled ones thro
 timed C-simulations (numbers against PyTorch, timed cycles and FIFO occupancies against the cycle model). The long
 run is a command: `inrarch fuzz --cases 300`."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,18 @@ def test_a_case_round_trips_as_its_reproducer():
     assert Spec.parse(spec.text()) == spec
     model = build_model(spec)
     assert model.out.out_features == 2 and len(model.hidden) == 2
+
+
+@pytest.mark.parametrize("kind,seed", [("nonfinite", 0), ("nonfinite", 1), ("mlir", 0), ("mlir", 1), ("mlir", 2),
+                                       ("mlir", 3), ("folder", 0), ("fixed_range", 0)])  # fmt: skip
+def test_the_other_kinds(kind, seed):
+    """The generators of the reliability round, a few seeded cases each: NaN/Inf parameters refused by name,
+    adversarial MLIR answered with a design or one diagnostic, tampered project folders never reaching outside,
+    fixed-point designs outside their calibration range never silently wrong."""
+    import numpy as np
+
+    from inrarch.apps.fuzz import NumpyDraw
+
+    spec = spec_from(NumpyDraw(np.random.default_rng(seed)), compile_case=False, kind=kind)
+    assert spec.kind == kind
+    _check(spec)
