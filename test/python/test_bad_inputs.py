@@ -100,6 +100,8 @@ def work(tmp_path_factory):
     (root / "zero.mlir").write_text(FWD8.format(body="%0 = math.sin %arg0 : tensor<8x1xf32>").replace("8x1", "0x1"))
     (root / "huge.mlir").write_text(FWD8.format(body="%0 = math.sin %arg0 : tensor<8x1xf32>").replace("8x1",
                                                                                                     "200000000x1"))
+    (root / "huge-literal.mlir").write_text(FWD8.format(
+        body="%c = arith.constant dense<0.0> : tensor<300000000x1xf32>\n  %0 = math.sin %arg0 : tensor<8x1xf32>"))
     (root / "declaration.mlir").write_text(
         "func.func private @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32>\n"
         "func.func @g(%x: tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {\n"
@@ -238,6 +240,9 @@ CASES = [
     ("opt-too-large", [*OPT, "huge.mlir", "--inr-autodiff=order=1"],
      r"^huge.mlir:1:1: error: inr-autodiff: @forward holds about 2.98 GiB of tensors \(largest: "
      r"tensor<200000000x1xf32>, 1.49 GiB\), over the 1 GiB limit; raise it with the option max-gb$"),
+    ("opt-huge-literal", [*OPT, "huge-literal.mlir"],
+     r"^huge-literal.mlir:2:36: error: a dense literal of 300,000,000 elements \(tensor<300000000x1xf32>\): inrarch "
+     r"reads up to 16,777,216$"),
     ("opt-grad-of-declaration", [*OPT, "declaration.mlir", "--inr-autodiff"],
      r"^declaration.mlir:3:3: error: inr-autodiff: the callee @f is a declaration without a body"),
     ("opt-deep-nesting", [*OPT, "deep.mlir"],
