@@ -360,8 +360,11 @@ def check_folder(spec: Spec) -> Outcome:
             elif what == 3 and os.path.isdir(os.path.dirname(path)) and not os.path.islink(os.path.dirname(path)):
                 with open(os.path.join(os.path.dirname(path), "user-notes.txt"), "w") as f:
                     f.write("the user's notes")
-        with open(os.path.join(project, MARKER)) as f:
-            listed = {ln.strip() for ln in f if ln.strip()}
+        marker = os.path.join(project, MARKER)
+        listed = set()
+        if os.path.isfile(marker) and not os.path.islink(marker):  # (the tampering may have made it a link)
+            with open(marker) as f:
+                listed = {ln.strip() for ln in f if ln.strip()}
         before_outside = _tree(outside)
         before_inside = {k: v for k, v in _tree(project).items() if k not in listed and k != MARKER and v[0] != "dir"}
         try:
