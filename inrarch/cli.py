@@ -437,6 +437,7 @@ def cmd_fuzz(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="inrarch", description="INR derivatives to FPGA dataflow designs")
+    parser.add_argument("--version", action="version", version=f"inrarch {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
 
     p = sub.add_parser("import", help="import a PyTorch model through torch-mlir (linalg on tensors)")
@@ -575,7 +576,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("inrarch")
+    except PackageNotFoundError:
+        return "0.1.0 (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # bare `inrarch`: what it can do, not an error
+        build_parser().print_help()
+        return
     try:
         args = build_parser().parse_args(argv)
         args.run(args)

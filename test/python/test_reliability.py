@@ -108,3 +108,10 @@ def test_fixed_point_csim_outside_the_calibration_range_is_not_silent():
     assert any("left their fixed-point formats" in str(w.message) for w in caught)
     design.csim(20 * x, overflow="ignore")
     assert sum(design.overflows.values()) > 0
+
+
+def test_version_and_bare_command():
+    version = subprocess.run([sys.executable, "-m", "inrarch.cli", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.strip() == "inrarch 0.1.0"
+    bare = subprocess.run([sys.executable, "-m", "inrarch.cli"], capture_output=True, text=True)
+    assert bare.returncode == 0 and bare.stdout.startswith("usage: inrarch") and "compile" in bare.stdout
