@@ -91,6 +91,12 @@ class DerivativeOutput:
     def order(self) -> int:
         return len(self.sequence)
 
+    @property
+    def name(self) -> str:
+        """`y0` (output channel 0), `y0_x1` (its derivative w.r.t. input coordinate 1), `y0_x1_x0` (that one's
+        derivative w.r.t. coordinate 0: the INSP layout's path, so `y0_x0_x1` names the same partial again)."""
+        return "_".join([f"y{self.channel}", *(f"x{i}" for i in self.sequence)])
+
 
 def multi_indices(dims: int, order: int) -> list[MultiIndex]:
     """All multi-indices a of `dims` entries with |a| == order, in descending lexicographic order."""

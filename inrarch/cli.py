@@ -145,18 +145,45 @@ def cmd_eval(args: argparse.Namespace) -> None:
         inputs.append(array)
     dtype = {"float32": np.float32, "float64": np.float64}[args.dtype]
     outputs = evaluate(module, *inputs, dtype=dtype, func=args.func)
+    names = _derivative_names(module, args.func, len(outputs))
     if args.output:
         import io
 
         buffer = io.BytesIO()
-        np.savez(buffer, **{f"output{i}": out for i, out in enumerate(outputs)})
+        np.savez(buffer, **{names[i] if names else f"output{i}": out for i, out in enumerate(outputs)})
         _write_bytes(args.output, buffer.getvalue())
-        print(f"wrote {len(outputs)} outputs to {args.output}")
+        print(f"wrote {len(outputs)} outputs to {args.output}" + (f" ({', '.join(names)})" if names else ""))
         return
     with np.printoptions(precision=6, threshold=40, edgeitems=3):
         for i, out in enumerate(outputs):
-            print(f"output {i}: shape {list(out.shape)} {out.dtype}")
+            print(f"output {i}{' ' + names[i] if names else ''}: shape {list(out.shape)} {out.dtype}")
             print(out)
+
+
+def _derivative_names(module, func: str | None, count: int) -> list[str] | None:
+    """The derivative outputs' names (`y0`, `y0_x1`, ...; see DerivativeOutput.name) of a derivative function, one
+    per result, when its `inr.derivative` attribute and shapes determine them; else None."""
+    from xdsl.dialects.builtin import TensorType
+
+    from inrarch.dialects.inr import DerivativeAttr, derivative_outputs
+    from inrarch.evaluator import find_function
+
+    try:
+        function = find_function(module, func)
+    except CompileError:
+        return None
+    attr = function.attributes.get("inr.derivative")
+    arg = function.function_type.inputs.data[0] if function.function_type.inputs else None
+    if not isinstance(attr, DerivativeAttr) or not isinstance(arg, TensorType) or arg.get_num_dims() != 2:
+        return None
+    if attr.first_value is not None:  # a prefix of the layout: its channels are not known from the count
+        return None
+    dims, order, layout = arg.get_shape()[1], attr.order.data, attr.layout.data
+    for channels in range(1, count + 1):
+        outs = derivative_outputs(dims, channels, order, layout)
+        if len(outs) == count:
+            return [o.name for o in outs]
+    return None
 
 
 def cmd_compile(args: argparse.Namespace) -> None:

@@ -93,6 +93,11 @@ class Design:
     (inputs outside the calibration range), `saturate` and `wrap` designs warn."""
 
     @property
+    def columns(self) -> list[str]:
+        """The name of each output column, in order (`outputs.json` in the project describes them)."""
+        return [o if isinstance(o, str) else o.name for o in self.outputs]
+
+    @property
     def graph(self) -> GraphOp:
         return next(op for op in self.module.walk() if isinstance(op, GraphOp))
 
@@ -326,8 +331,30 @@ def compile(
         printed = printer.print()
         design.out_dir = write_project(out_dir, printed, x.numpy(), reference, report["assumptions"]["part"],
                                        report["assumptions"]["clock_mhz"], format_report(report),
-                                       {"modeled_timing.json": modeled_timing(graph, printer)}, force)  # fmt: skip
+                                       {"modeled_timing.json": modeled_timing(graph, printer),
+                                        "outputs.json": output_manifest(outputs, layout, scale)}, force)  # fmt: skip
     return design
+
+
+def output_manifest(outputs: list, layout: str = "insp", scale: float | None = None) -> str:
+    """`outputs.json`: one entry per output column of the design, in order: its name, and for a derivative the
+    output channel, order, multi-index (how often each input coordinate is differentiated), path (the coordinates
+    in the order the INSP layout takes them) and the scale it carries (scale**order)."""
+    import json
+
+    columns = []
+    for i, o in enumerate(outputs):
+        if isinstance(o, str):
+            columns.append({"column": i, "name": o})
+            continue
+        columns.append({"column": i, "name": o.name, "channel": o.channel, "order": o.order,
+                        "multi_index": list(o.index), "path": list(o.sequence),
+                        "scale": 1.0 if scale is None else float(scale) ** o.order})  # fmt: skip
+    distinct = {(c.get("channel"), tuple(c.get("multi_index", ()))) for c in columns if "channel" in c}
+    note = (f"layout {layout}: {len(columns)} columns, {len(distinct)} distinct partial derivatives"
+            + ("; the insp layout repeats a partial once per path (layout='unique' keeps one of each)"
+               if layout == "insp" and len(distinct) < len(columns) else ""))  # fmt: skip
+    return json.dumps({"columns": columns, "note": note}, indent=1) + "\n"
 
 
 def _outputs(dims: int, n_out: int, order: int, layout: str) -> list[DerivativeOutput]:

@@ -115,3 +115,37 @@ def test_version_and_bare_command():
     assert version.returncode == 0 and version.stdout.strip() == "inrarch 0.1.0"
     bare = subprocess.run([sys.executable, "-m", "inrarch.cli"], capture_output=True, text=True)
     assert bare.returncode == 0 and bare.stdout.startswith("usage: inrarch") and "compile" in bare.stdout
+
+
+@pytest.mark.parametrize("layout", ["insp", "unique"])
+def test_output_columns_are_named_and_described(tmp_path, layout):
+    """outputs.json names every column of a design; each entry's channel and path are the derivative the evaluator
+    computes in that column (checked against PyTorch's nested autograd along the path), and `inrarch eval` prints
+    the same names."""
+    import json
+
+    model = models.mlp("tanh", 2, 8, 1, 2)
+    x = sample_input(4, 2)
+    design = inrarch.compile(model, x, order=2, layout=layout, out_dir=str(tmp_path / "p"))
+    manifest = json.loads((tmp_path / "p" / "outputs.json").read_text())
+    columns = manifest["columns"]
+    assert [c["name"] for c in columns] == design.columns
+    assert len(columns) == (2 * (1 + 2 + 4) if layout == "insp" else 2 * (1 + 2 + 3))
+    assert manifest["note"].startswith(f"layout {layout}: {len(columns)} columns, 12 distinct")
+    module = inrarch.differentiate(model, x, order=2, layout=layout)
+    values = inrarch.evaluate(module, x.numpy())
+    xr = x.double().requires_grad_(True)
+    y = models.mlp("tanh", 2, 8, 1, 2).double()(xr)
+    for c, value in zip(columns, values, strict=True):
+        d = y[:, c["channel"]]
+        for i in c["path"]:
+            d = torch.autograd.grad(d.sum(), xr, create_graph=True)[0][:, i]
+        assert sum(c["multi_index"]) == c["order"] == len(c["path"])
+        np.testing.assert_allclose(value, d.detach().numpy(), rtol=1e-4, atol=1e-6, err_msg=c["name"])
+    mlir = tmp_path / "d.mlir"
+    mlir.write_text(str(module))
+    np.save(tmp_path / "x.npy", x.numpy())
+    out = subprocess.run([sys.executable, "-m", "inrarch.cli", "eval", str(mlir), "--input", str(tmp_path / "x.npy")],
+                         capture_output=True, text=True)  # fmt: skip
+    printed = [ln.split()[2].rstrip(":") for ln in out.stdout.splitlines() if ln.startswith("output ")]
+    assert printed == design.columns
