@@ -10,7 +10,9 @@
 //   * every array is partitioned where it is defined (by the printed process) so that one iteration touches each
 //     bank at most once per port, and bound to its memory type explicitly (BIND_STORAGE);
 //   * loop control uses counters: no division or modulo by a variable or a non-power-of-two constant;
-//   * pragma arguments are literals or constexpr names.
+//   * pragma arguments are literals, in the forms UG1399 documents (test/python/test_pragmas.py checks every
+//     pragma printed or included against them): a loop whose II or dependence distances depend on the
+//     kernel's configuration is printed per kernel with its numbers (the matvec's, around matvec_iteration).
 // The results of an iteration are written in that iteration; the pipeline delays them by its depth, which the
 // timed C-simulation (-DINRARCH_CSIM_TIMED, see dataflow.h) reproduces from the LAG each loop declares.
 //
@@ -24,8 +26,9 @@
 #include "inrarch/dataflow.h"
 
 // Math functions as the printed maps call them: one non-inlined, pipelined (a call per cycle) function per
-// operator, so that an ALLOCATION pragma (`type = function instances = inrarch_sin_f32 limit = N`) bounds their
-// instances and each shared instance serves one call per cycle.
+// operator, so that an ALLOCATION pragma (`#pragma HLS ALLOCATION function instances = inrarch_sin_f32 limit = N`:
+// the word `function` right after ALLOCATION, as UG1399 requires) bounds their instances and each shared
+// instance serves one call per cycle.
 #define INRARCH_MATH1(fn)                                                 \
   inline float inrarch_##fn##_f32(float x) {                              \
     _Pragma("HLS INLINE off") _Pragma("HLS PIPELINE II = 1") return hls::fn(x); \
@@ -176,7 +179,27 @@ void fork(long tokens, S& in, Outs&... outs) {
 // weights, input tokens of VIN and output tokens of VOUT features, PI x PO multiply-add lanes, II, and the
 // derived CB = ceil(COLS / PO) column blocks, RB = ROWS / PI reduction steps, STEPS iterations per sample,
 // OUT_START, TAIL, NB sample buffers, L row-buffer banks (lcm(PO, VOUT)), LB row-buffer words per bank and
-// member, LAG (iterations from the row buffer's read to the stream write).
+// member, LAG (iterations from the row buffer's read to the stream write), and the dependence distances its loop
+// states: ACC_DIST = G * CB (an accumulator's revisit) and ROW_DIST = OUT_START - RB * G * CB + 1 (the least
+// distance from a row-buffer write to its read).
+//
+// The pipelined loop itself is printed, one per kernel (the printer's `_matvec`): its PIPELINE and DEPENDENCE
+// pragmas carry the II and the distances as literals. UG1399 documents literals, #define values and const /
+// constexpr constants as pragma arguments ("Using #define with Pragma Directives"), not values that depend on a
+// template parameter, and Vitis's front end parses DEPENDENCE's distance under a "TODO, rewrite it support
+// template argument expression" (hls-llvm-project, clang/lib/Parse/ParseXlxPragma.cpp,
+// HandleXlxDependencePragma). A macro cannot help inside the template (it is expanded once, where the template is
+// defined, not per instantiation). So the loop is
+//
+//   TX x[G * (VIN / PI)][PI] = {};  // registers (partitioned completely); zeroed, as g++ cannot tell it is
+//                                   // written before it is read
+//   inrarch::MatvecState<C> st;
+//   for (long g = 0; g < samples * STEPS + TAIL; ++g) {
+//     #pragma HLS PIPELINE II = <II> style = stp  (+ DEPENDENCE acc / rows, distances <ACC_DIST> / <ROW_DIST>)
+//     inrarch::matvec_iteration<C>(st, x, in, out, W, bias, bias_on, acc, rows, samples);
+//   }
+//
+// and matvec_iteration (inlined) is one iteration: its state (st) the loop's counters.
 //
 // Per sample the loop runs, for each reduction step r (an input token's PI-feature slice), each member m, each
 // column block jb, one iteration: PI x PO products, for each of the PO columns an adder tree over its PI products
@@ -189,19 +212,35 @@ void fork(long tokens, S& in, Outs&... outs) {
 //
 // The arrays are defined by the printed process (partitioned and bound there):
 //   W[RB * CB][PI][PO], bias[CB][PO] (ROMs, banks PI x PO and PO), acc[G * CB][PO] (RAM, PO banks, distance
-//   G * CB), rows[NB * G * LB][L] (RAM, L banks).
+//   G * CB), rows[NB * G * LB][L] (RAM, L banks), x[G * VIN / PI][PI] (registers: the members' current input
+//   tokens, PI-feature slices).
 // C also gives the numbers (FloatMac, or fixed.h's FixedMac): stream elements SX / SY, inputs TX (C::x converts
 // a stream element), stored weights TW and bias TB (C::w and C::b read them: raw integers in fixed point),
 // accumulator TACC (products and sums exact in fixed point), and C::y, the rounding of a finished sum to an
 // output element.
 template <typename C>
-void matvec(hls::stream<Tok<typename C::SX, C::VIN>, C::DIN> (&in)[C::G],
-            hls::stream<Tok<typename C::SY, C::VOUT>, C::DOUT> (&out)[C::G],
-            const typename C::TW (&W)[C::RB * C::CB][C::PI][C::PO], const typename C::TB (&bias)[C::CB][C::PO],
-            const bool (&bias_on)[C::G], typename C::TACC (&acc)[C::G * C::CB][C::PO],
-            typename C::SY (&rows)[C::NB * C::G * C::LB][C::L], int samples) {
+struct MatvecState {
+  static constexpr int XS = C::G * (C::VIN / C::PI);  // x's slices: G members x VIN / PI
+  // Compute phase: sample s, iteration o, reduction step r (slice vi), member m, column block jb.
+  int s = 0, o = 0, r = 0, vi = 0, m = 0, jb = 0;
+  int xsel = 0;              // m * SLICES + vi
+  int wbase = 0, abase = 0;  // r * CB, m * CB
+  int wq = 0, wl = 0;        // jb % WQ, jb / WQ
+  int nbase = 0, mbase = 0;  // (sample buffer) * G * LB, m * LB
+  // Output phase: sample ws, iteration wo, token wot (read site rq, word rl), member wm.
+  int wait = C::OUT_START;
+  int ws = 0, wo = 0, wot = 0, rq = 0, rl = 0, wm = 0, wnbase = 0, wmbase = 0;
+};
+
+template <typename C>
+void matvec_iteration(MatvecState<C>& st, typename C::TX (&x)[MatvecState<C>::XS][C::PI],
+                      hls::stream<Tok<typename C::SX, C::VIN>, C::DIN> (&in)[C::G],
+                      hls::stream<Tok<typename C::SY, C::VOUT>, C::DOUT> (&out)[C::G],
+                      const typename C::TW (&W)[C::RB * C::CB][C::PI][C::PO],
+                      const typename C::TB (&bias)[C::CB][C::PO], const bool (&bias_on)[C::G],
+                      typename C::TACC (&acc)[C::G * C::CB][C::PO], typename C::SY (&rows)[C::NB * C::G * C::LB][C::L],
+                      int samples) {
 #pragma HLS INLINE
-  typedef typename C::TX TX;
   typedef typename C::TACC TACC;
   typedef typename C::SY SY;
   constexpr int G = C::G, PI = C::PI, PO = C::PO, VIN = C::VIN, VOUT = C::VOUT;
@@ -212,152 +251,130 @@ void matvec(hls::stream<Tok<typename C::SX, C::VIN>, C::DIN> (&in)[C::G],
   constexpr int STEPS = C::STEPS;
   constexpr int WQ = L / PO;    // row-buffer write sites per lane
   constexpr int RQ = L / VOUT;  // row-buffer read sites per token element
-  constexpr int II = C::II;
-  constexpr int ACC_DIST = G * CB;
-  constexpr int ROW_DIST = C::OUT_START - COMPUTE + 1;  // least distance from a row-buffer write to its read
-  (void)II;  // the names above that only pragmas use
-  (void)ACC_DIST;
-  (void)ROW_DIST;
   static_assert(CB == (C::COLS + PO - 1) / PO && RB == C::ROWS / PI && VIN % PI == 0, "lane shape");
   static_assert(STEPS == (COMPUTE > NW ? COMPUTE : NW) && L % PO == 0 && L % VOUT == 0, "schedule");
   static_assert(C::OUT_START >= COMPUTE && C::TAIL == (C::OUT_START + NW > STEPS ? C::OUT_START + NW - STEPS : 0),
                 "output phase");
+  static_assert(C::ACC_DIST == G * CB && C::ROW_DIST == C::OUT_START - COMPUTE + 1, "the printed distances");
 
-  TX x[G * SLICES][PI];  // the members' current input tokens, PI-feature slices
-#pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0
+  int &s = st.s, &o = st.o, &r = st.r, &vi = st.vi, &m = st.m, &jb = st.jb;
+  int &xsel = st.xsel, &wbase = st.wbase, &abase = st.abase, &wq = st.wq, &wl = st.wl;
+  int &nbase = st.nbase, &mbase = st.mbase;
+  int &wait = st.wait, &ws = st.ws, &wo = st.wo, &wot = st.wot, &rq = st.rq, &rl = st.rl, &wm = st.wm;
+  int &wnbase = st.wnbase, &wmbase = st.wmbase;
 
-  // Compute phase: sample s, iteration o, reduction step r (slice vi), member m, column block jb.
-  int s = 0, o = 0, r = 0, vi = 0, m = 0, jb = 0;
-  int xsel = 0;             // m * SLICES + vi
-  int wbase = 0, abase = 0; // r * CB, m * CB
-  int wq = 0, wl = 0;       // jb % WQ, jb / WQ
-  int nbase = 0, mbase = 0; // (sample buffer) * G * LB, m * LB
-  // Output phase: sample ws, iteration wo, token wot (read site rq, word rl), member wm.
-  int wait = C::OUT_START;
-  int ws = 0, wo = 0, wot = 0, rq = 0, rl = 0, wm = 0, wnbase = 0, wmbase = 0;
-
-  const long total = static_cast<long>(samples) * STEPS + C::TAIL;
-  INRARCH_PIPELINE(II, C::LAG);
-  for (long g = 0; g < total; ++g) {
-#pragma HLS PIPELINE II = II style = stp
-#pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = ACC_DIST
-#pragma HLS DEPENDENCE variable = rows type = inter dependent = true distance = ROW_DIST
-#pragma HLS DEPENDENCE variable = rows type = intra dependent = false
-    INRARCH_ITERATION();
-    if (s < samples && o < COMPUTE) {
-      if (vi == 0 && jb == 0) {
-        const Tok<typename C::SX, VIN> t = in[m].read();
-        for (int k = 0; k < SLICES; ++k) {
+  if (s < samples && o < COMPUTE) {
+    if (vi == 0 && jb == 0) {
+      const Tok<typename C::SX, VIN> t = in[m].read();
+      for (int k = 0; k < SLICES; ++k) {
 #pragma HLS UNROLL
-          for (int pi = 0; pi < PI; ++pi) {
-#pragma HLS UNROLL
-            x[xsel + k][pi] = C::x(t.v[k * PI + pi]);
-          }
-        }
-      }
-      TACC sums[PO];
-#pragma HLS ARRAY_PARTITION variable = sums type = complete
-      for (int po = 0; po < PO; ++po) {
-#pragma HLS UNROLL
-        TACC p[PI];
-#pragma HLS ARRAY_PARTITION variable = p type = complete
         for (int pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-          p[pi] = x[xsel][pi] * C::w(W[wbase + jb][pi][po]);
-        }
-        const TACC start = r == 0 ? (bias_on[m] ? C::b(bias[jb][po]) : TACC(0)) : acc[abase + jb][po];
-        sums[po] = start + Tree<TACC, PI>::sum(p);
-        if (r != RB - 1) acc[abase + jb][po] = sums[po];
-      }
-      if (r == RB - 1) {
-        for (int q = 0; q < WQ; ++q) {
-#pragma HLS UNROLL
-          if (wq == q) {
-            for (int po = 0; po < PO; ++po) {
-#pragma HLS UNROLL
-              rows[nbase + mbase + wl][q * PO + po] = C::y(sums[po], C::site());
-            }
-          }
+          x[xsel + k][pi] = C::x(t.v[k * PI + pi]);
         }
       }
     }
-    // Output phase.
-    if (wait > 0) {
-      --wait;
-    } else {
-      if (ws < samples && wo < NW) {
-        Tok<SY, VOUT> t;
-        for (int e = 0; e < VOUT; ++e) {
+    TACC sums[PO];
+#pragma HLS ARRAY_PARTITION variable = sums type = complete
+    for (int po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
-          SY v = rows[wnbase + wmbase + rl][e];
-          for (int q = 1; q < RQ; ++q) {
+      TACC p[PI];
+#pragma HLS ARRAY_PARTITION variable = p type = complete
+      for (int pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-            if (rq == q) v = rows[wnbase + wmbase + rl][q * VOUT + e];
-          }
-          t.v[e] = v;
-        }
-        out[wm].write(t);
-        if (wm == G - 1) {  // next token
-          wm = 0;
-          wmbase = 0;
-          ++wot;
-          if (rq == RQ - 1) {
-            rq = 0;
-            ++rl;
-          } else {
-            ++rq;
-          }
-        } else {
-          ++wm;
-          wmbase += LB;
-        }
+        p[pi] = x[xsel][pi] * C::w(W[wbase + jb][pi][po]);
       }
-      if (wo == STEPS - 1) {  // next sample
-        wo = 0;
-        ++ws;
-        wot = rq = rl = wm = wmbase = 0;
-        wnbase = wnbase == (NB - 1) * G * LB ? 0 : wnbase + G * LB;
-      } else {
-        ++wo;
-      }
+      const TACC start = r == 0 ? (bias_on[m] ? C::b(bias[jb][po]) : TACC(0)) : acc[abase + jb][po];
+      sums[po] = start + Tree<TACC, PI>::sum(p);
+      if (r != RB - 1) acc[abase + jb][po] = sums[po];
     }
-    // Advance the compute position.
-    if (jb == CB - 1) {
-      jb = wq = wl = 0;
-      if (m == G - 1) {
-        m = mbase = abase = 0;
-        wbase += CB;
-        if (vi == SLICES - 1) {
-          vi = 0;
-        } else {
-          ++vi;
+    if (r == RB - 1) {
+      for (int q = 0; q < WQ; ++q) {
+#pragma HLS UNROLL
+        if (wq == q) {
+          for (int po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+            rows[nbase + mbase + wl][q * PO + po] = C::y(sums[po], C::site());
+          }
         }
-        xsel = vi;
-        ++r;
-      } else {
-        ++m;
-        mbase += LB;
-        abase += CB;
-        xsel += SLICES;
       }
-    } else {
-      ++jb;
-      if (wq == WQ - 1) {
-        wq = 0;
-        ++wl;
-      } else {
-        ++wq;
-      }
-    }
-    if (o == STEPS - 1) {  // next sample
-      o = r = vi = m = jb = xsel = wbase = abase = wq = wl = mbase = 0;
-      ++s;
-      nbase = nbase == (NB - 1) * G * LB ? 0 : nbase + G * LB;
-    } else {
-      ++o;
     }
   }
-  INRARCH_PIPELINE_END();
+  // Output phase.
+  if (wait > 0) {
+    --wait;
+  } else {
+    if (ws < samples && wo < NW) {
+      Tok<SY, VOUT> t;
+      for (int e = 0; e < VOUT; ++e) {
+#pragma HLS UNROLL
+        SY v = rows[wnbase + wmbase + rl][e];
+        for (int q = 1; q < RQ; ++q) {
+#pragma HLS UNROLL
+          if (rq == q) v = rows[wnbase + wmbase + rl][q * VOUT + e];
+        }
+        t.v[e] = v;
+      }
+      out[wm].write(t);
+      if (wm == G - 1) {  // next token
+        wm = 0;
+        wmbase = 0;
+        ++wot;
+        if (rq == RQ - 1) {
+          rq = 0;
+          ++rl;
+        } else {
+          ++rq;
+        }
+      } else {
+        ++wm;
+        wmbase += LB;
+      }
+    }
+    if (wo == STEPS - 1) {  // next sample
+      wo = 0;
+      ++ws;
+      wot = rq = rl = wm = wmbase = 0;
+      wnbase = wnbase == (NB - 1) * G * LB ? 0 : wnbase + G * LB;
+    } else {
+      ++wo;
+    }
+  }
+  // Advance the compute position.
+  if (jb == CB - 1) {
+    jb = wq = wl = 0;
+    if (m == G - 1) {
+      m = mbase = abase = 0;
+      wbase += CB;
+      if (vi == SLICES - 1) {
+        vi = 0;
+      } else {
+        ++vi;
+      }
+      xsel = vi;
+      ++r;
+    } else {
+      ++m;
+      mbase += LB;
+      abase += CB;
+      xsel += SLICES;
+    }
+  } else {
+    ++jb;
+    if (wq == WQ - 1) {
+      wq = 0;
+      ++wl;
+    } else {
+      ++wq;
+    }
+  }
+  if (o == STEPS - 1) {  // next sample
+    o = r = vi = m = jb = xsel = wbase = abase = wq = wl = mbase = 0;
+    ++s;
+    nbase = nbase == (NB - 1) * G * LB ? 0 : nbase + G * LB;
+  } else {
+    ++o;
+  }
 }
 
 }  // namespace inrarch

@@ -6,6 +6,12 @@ Processes follow the schedules of their dataflow ops (`KernelSchedule`): the loo
 and write streams are those the cycle model uses, so C-simulation with bounded FIFOs sees the same access order.
 A matvec's member streams are C++ arrays of streams (the library kernel indexes them), so the streams of one
 matvec port share a type and thus a depth; `dataflow-fifo-depth` sizes them together.
+
+Every pragma is printed in a form UG1399 documents, with literal arguments (`inrarch.hls.pragmas` is that
+grammar, with the source of each form; test_pragmas.py holds the printed designs and the kernel library to it).
+Where a pragma's number depends on the kernel (a matvec's II and dependence distances), the pipelined loop is
+printed in the kernel's process, around the library's `inrarch::matvec_iteration`, rather than left to the
+library template, whose pragmas could only name its template constants.
 """
 
 from __future__ import annotations
@@ -239,10 +245,12 @@ class HlsPrinter:
                 limits[target] = limits.get(target, 0) + count
         return [f"#pragma HLS ALLOCATION {target} limit = {count}" for target, count in limits.items()]
 
-    def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ") -> list[str]:
+    def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ", pragmas: tuple[str, ...] = ()) -> list[str]:
+        """The head of a pipelined loop: its pragmas (PIPELINE, then `pragmas`) with literal arguments."""
         return [f"{indent}INRARCH_PIPELINE({ii}, {lag});",
                 f"{indent}for (long g = 0; g < {trip}; ++g) {{",
                 f"#pragma HLS PIPELINE II = {ii} style = stp",
+                *pragmas,
                 f"{indent}  INRARCH_ITERATION();"]  # fmt: skip
 
     def _read(self, name: str, op: ReadOp, facts: KernelFacts):
@@ -314,14 +322,18 @@ class HlsPrinter:
         return f"inrarch_{function}_{'f64' if self.double else 'f32'}"
 
     def _allocation(self, name: str) -> str | None:
-        """The instance name an ALLOCATION pragma limits for operator `name` (its registry entry)."""
+        """What an ALLOCATION pragma limits for operator `name` (its registry entry): `operation instances = <op>`
+        or `function instances = <function>`. The word `function` / `operation` comes first: UG1399 (pragma HLS
+        allocation: "The <type> as operation or function must follow the allocation keyword"), and Vitis's front
+        end reads that word right after ALLOCATION and ignores the pragma with a warning otherwise (hls-llvm-project,
+        clang/lib/Parse/ParseXlxPragma.cpp, HandleAllocationPragma); `type = ...` is the Tcl / config-file form."""
         if name.startswith("fx.mul."):
-            return "type = operation instances = mul"
+            return "operation instances = mul"
         entry = ops.info(name)
         if entry is not None and entry.allocation:
-            return f"type = operation instances = {('d' if self.double else 'f') + entry.allocation}"
+            return f"operation instances = {('d' if self.double else 'f') + entry.allocation}"
         if entry is not None and entry.function:
-            return f"type = function instances = {self._function(entry.function)}"
+            return f"function instances = {self._function(entry.function)}"
         return None
 
     def _lane_code(self, results: list[Expr], lines: list[str]) -> list[str]:
@@ -502,11 +514,18 @@ class HlsPrinter:
         params = (f"hls::stream<{self.tok(ins[0])}, {din}> (&in)[{g}], "
                   f"hls::stream<{self.tok(outs[0])}, {dout}> (&out)[{g}]")  # fmt: skip
         acc_mem = mems.get("acc", Memory("acc", "ram", "lutram", po, g * cb, 32))
+        # The loop's dependence distances (the library checks them against C): an accumulator's revisit, and the
+        # least distance from a row-buffer write to its read.
+        acc_dist = g * cb
+        row_dist = prm["OUT_START"] - rb * g * cb + 1
+        slices = prm["VIN"] // pi
         body = "\n".join([
             f"struct {cfg} : {numbers} {{  // from the kernel's hardware facts",
             *(f"  static constexpr int {c} = {prm[c]};" for c in constants),
             f"  static constexpr int DIN = {din};",
             f"  static constexpr int DOUT = {dout};",
+            f"  static constexpr int ACC_DIST = {acc_dist};",
+            f"  static constexpr int ROW_DIST = {row_dist};",
             f'  static const char* site() {{ return "{name}"; }}',
             "};",
             f"static void {name}({params}) {{",
@@ -522,7 +541,17 @@ class HlsPrinter:
             f"  {self.token_scalar} rows[{nb * g * lb}][{lw}];",
             *self._storage("rows", mems["rows"], [2]),
             *self._allocations(facts),
-            f"  inrarch::matvec<{cfg}>(in, out, W, bias, bias_on, acc, rows, SAMPLES);",
+            f"  {cfg}::TX x[{g * slices}][{pi}] = {{}};  // the members' current input tokens, {pi}-feature slices",
+            "#pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0",
+            f"  inrarch::MatvecState<{cfg}> st;",
+            # The loop is printed here, not in the library template, so that its pragmas carry literals.
+            *self._loop(prm["II"], prm["LAG"], f"static_cast<long>(SAMPLES) * {prm['STEPS']} + {prm['TAIL']}", pragmas=(
+                f"#pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = {acc_dist}",
+                f"#pragma HLS DEPENDENCE variable = rows type = inter dependent = true distance = {row_dist}",
+                "#pragma HLS DEPENDENCE variable = rows type = intra dependent = false")),
+            f"    inrarch::matvec_iteration<{cfg}>(st, x, in, out, W, bias, bias_on, acc, rows, SAMPLES);",
+            "  }",
+            "  INRARCH_PIPELINE_END();",
             "}",
         ])  # fmt: skip
         return body, f"k{k}_in, k{k}_out", name
@@ -636,11 +665,11 @@ class HlsPrinter:
             src += [body, ""]
         src += ["}  // namespace", "",
                 f'extern "C" void {ident}(const {self.scalar}* in, {self.scalar}* out) {{',
-                f"#pragma HLS INTERFACE m_axi port = in offset = slave bundle = gmem0 depth = {self.samples * self.in_cols}",
-                f"#pragma HLS INTERFACE m_axi port = out offset = slave bundle = gmem1 depth = {self.samples * self.out_cols}",
-                "#pragma HLS INTERFACE s_axilite port = in",
-                "#pragma HLS INTERFACE s_axilite port = out",
-                "#pragma HLS INTERFACE s_axilite port = return",
+                f"#pragma HLS INTERFACE mode = m_axi port = in offset = slave bundle = gmem0 depth = {self.samples * self.in_cols}",
+                f"#pragma HLS INTERFACE mode = m_axi port = out offset = slave bundle = gmem1 depth = {self.samples * self.out_cols}",
+                "#pragma HLS INTERFACE mode = s_axilite port = in",
+                "#pragma HLS INTERFACE mode = s_axilite port = out",
+                "#pragma HLS INTERFACE mode = s_axilite port = return",
                 "#pragma HLS DATAFLOW"]  # fmt: skip
         for array in self.port_arrays:
             first = array.streams[0]

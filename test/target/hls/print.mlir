@@ -48,6 +48,9 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK:         static constexpr int II = 4;
 // CHECK:         static constexpr int CB = 2;
 // CHECK:         static constexpr int RB = 4;
+// CHECK:         static constexpr int OUT_START = 11;
+// CHECK:         static constexpr int ACC_DIST = 2;
+// CHECK-NEXT:    static constexpr int ROW_DIST = 4;
 // CHECK:       static void k2_matvec(hls::stream<Tok<float, 1>, 5> (&in)[1], hls::stream<Tok<float, 2>, 4> (&out)[1]) {
 // CHECK:         // II 4: accumulator recurrence of 6 cycles (+1 of slack) over a distance of 2 iterations.
 // CHECK-NEXT:    // Pipeline depth 2 cycles; 8 iterations per sample; 5 DSP, 0 BRAM18 (modeled); operators: 1 mulf, 1 addf.
@@ -59,9 +62,30 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 2
 // CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = acc type = ram_s2p impl = lutram latency = 1
 // CHECK-NEXT:    float rows[2][2];
-// CHECK:       #pragma HLS ALLOCATION type = operation instances = fmul limit = 1
-// CHECK-NEXT:  #pragma HLS ALLOCATION type = operation instances = fadd limit = 1
-// CHECK:         inrarch::matvec<k2_matvec_cfg>(in, out, W, bias, bias_on, acc, rows, SAMPLES);
+// ALLOCATION is written as UG1399's pragma page gives it, `#pragma HLS allocation operation instances=<op>
+// limit=<n>` (or `function instances=<name>`): the word `operation` / `function` must directly follow the
+// keyword, and Vitis's front end (hls-llvm-project, ParseXlxPragma.cpp, HandleAllocationPragma) warns and drops
+// any other spelling; `type = operation` is the form of the Tcl command and the config file, not of the pragma.
+// CHECK:       #pragma HLS ALLOCATION operation instances = fmul limit = 1
+// CHECK-NEXT:  #pragma HLS ALLOCATION operation instances = fadd limit = 1
+// The pipelined loop is printed in the process, around the library's inrarch::matvec_iteration, so that its
+// pragmas carry the configuration's numbers as literals: II 4, the accumulator's distance G * CB = 2 and the
+// row buffer's OUT_START - RB * G * CB + 1 = 4 (the library static_asserts the cfg's distances). In the library
+// template they were names of template constants (`II = II`, `distance = ACC_DIST`), a form UG1399 does not
+// document and that the front end parses under a TODO about template arguments (HandleXlxDependencePragma).
+// CHECK:         k2_matvec_cfg::TX x[1][1] = {};
+// CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0
+// CHECK-NEXT:    inrarch::MatvecState<k2_matvec_cfg> st;
+// CHECK-NEXT:    INRARCH_PIPELINE(4, 1);
+// CHECK-NEXT:    for (long g = 0; g < static_cast<long>(SAMPLES) * 8 + 5; ++g) {
+// CHECK-NEXT:  #pragma HLS PIPELINE II = 4 style = stp
+// CHECK-NEXT:  #pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = 2
+// CHECK-NEXT:  #pragma HLS DEPENDENCE variable = rows type = inter dependent = true distance = 4
+// CHECK-NEXT:  #pragma HLS DEPENDENCE variable = rows type = intra dependent = false
+// CHECK-NEXT:      INRARCH_ITERATION();
+// CHECK-NEXT:      inrarch::matvec_iteration<k2_matvec_cfg>(st, x, in, out, W, bias, bias_on, acc, rows, SAMPLES);
+// CHECK-NEXT:    }
+// CHECK-NEXT:    INRARCH_PIPELINE_END();
 
 // The map shares its operators over II 3 explicitly (ALLOCATION: one sin, one fmul), one lane: a 2-feature token
 // takes 2 iterations, its result leaves at the second, ceil(29 / 3) = 10 iterations later (sin 20 + ROM read 1 +
@@ -70,8 +94,8 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-NEXT:    // II 3: operator sharing: each shared operator serves up to 3 operations.
 // CHECK:         static const float col0[STEPS][P] = K3_MAP_COL0_INIT;
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = col0 type = complete dim = 2
-// CHECK:       #pragma HLS ALLOCATION type = function instances = inrarch_sin_f32 limit = 1
-// CHECK-NEXT:  #pragma HLS ALLOCATION type = operation instances = fmul limit = 1
+// CHECK:       #pragma HLS ALLOCATION function instances = inrarch_sin_f32 limit = 1
+// CHECK-NEXT:  #pragma HLS ALLOCATION operation instances = fmul limit = 1
 // CHECK:         INRARCH_PIPELINE(3, 10);
 // CHECK:       #pragma HLS PIPELINE II = 3 style = stp
 // CHECK-NEXT:      INRARCH_ITERATION();
@@ -84,11 +108,12 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK:               t.v[0] = buf[wnb][3];
 
 // The top function: m_axi ports, DATAFLOW, one stream per FIFO with the dialect's depth and an explicit FIFO
-// storage, one call per kernel.
+// storage, one call per kernel. INTERFACE names its mode as `mode = <mode>`, the syntax of UG1399's pragma page
+// since 2022.1 (the front end also reads a bare mode word, the older documented form).
 // CHECK:       extern "C" void tiny(const float* in, float* out) {
-// CHECK-NEXT:  #pragma HLS INTERFACE m_axi port = in offset = slave bundle = gmem0 depth = 32
-// CHECK-NEXT:  #pragma HLS INTERFACE m_axi port = out offset = slave bundle = gmem1 depth = 32
-// CHECK:       #pragma HLS INTERFACE s_axilite port = return
+// CHECK-NEXT:  #pragma HLS INTERFACE mode = m_axi port = in offset = slave bundle = gmem0 depth = 32
+// CHECK-NEXT:  #pragma HLS INTERFACE mode = m_axi port = out offset = slave bundle = gmem1 depth = 32
+// CHECK:       #pragma HLS INTERFACE mode = s_axilite port = return
 // CHECK-NEXT:  #pragma HLS DATAFLOW
 // CHECK-DAG:     hls::stream<Tok<float, 1>, 5> k2_in[1];
 // CHECK-DAG:   #pragma HLS STREAM variable = k2_in depth = 5
@@ -112,9 +137,11 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK-NEXT:    INRARCH_DATAFLOW_RUN();
 
 // Loop control by counters: outside comments, the printed code divides by nothing and takes no remainder, writes
-// no ring buffer, and every pragma argument is a literal or a name.
+// no ring buffer, and every pragma argument is a single word, every numeric one a literal (test_pragmas.py holds
+// every printed pragma to UG1399's forms).
 // NODIV-NOT:   {{[A-Za-z0-9_)\]] +(/|%) }}
 // NODIV-NOT:   ring
 // NODIV-NOT:   {{#pragma HLS .*= [A-Za-z0-9_]+ *[-+*/]}}
+// NODIV-NOT:   {{#pragma HLS .*(II|distance|depth|limit|factor|dim|latency) = [^0-9]}}
 
 // NOGRAPH: error: the HLS printer needs a dataflow.graph (run --dataflow-lower first)
