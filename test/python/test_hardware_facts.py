@@ -91,7 +91,7 @@ def test_printed_allocation_limits_are_the_counted_instances(order1):
         facts = kernel.facts()
         body = printed[printed.index(f"static void k{k}_map("):]
         body = body[: body.index("\n}\n")]
-        limits = dict(re.findall(r"ALLOCATION type = \w+ instances = (\w+) limit = (\d+)", body))
+        limits = dict(re.findall(r"ALLOCATION (?:function|operation) instances = (\w+) limit = (\d+)", body))
         if facts.ii == 1:
             assert not limits
             continue
