@@ -258,8 +258,8 @@ def matvec_dsp(par_in: int, par_out: int, ii: int, mac: MacFormat | None = None)
 
 def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in: int, par_out: int,
                  bits: int = 32, mac: MacFormat | None = None) -> KernelFacts:  # fmt: skip
-    """The printed matvec loop (each iteration `inrarch::matvec_iteration`): per sample, for each input token (vin features), each of its par_in-feature slices, each
-    member, each block of par_out output columns, one iteration of par_in x par_out multiply-adds: an explicit
+    """The printed matvec loop (each iteration `inrarch::matvec_iteration`): per sample, for each input token (vin
+    features), each of its par_in-feature slices, each member, each block of par_out output columns, one iteration of par_in x par_out multiply-adds: an explicit
     adder tree over the par_in products of a column, then one add into that column's accumulator (initialised
     with the bias or 0 at the first slice). A member's finished columns go, at its last slice, into a row buffer
     banked lcm(par_out, vout) ways; the output phase sends one token of vout columns per iteration (output token

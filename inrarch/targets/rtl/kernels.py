@@ -313,8 +313,8 @@ class ShuffleRtl(Kernel):
 class MatvecRtl(Kernel):
     """Matrix-vector products with stationary weights shared by G members, par_in x par_out multiply lanes.
 
-    The loop is the printed kernel's (its loop, each iteration `inrarch::matvec_iteration`): per sample, for each reduction step r (a par_in-feature
-    slice of an input token), each member m, each block jb of par_out columns, one iteration: par_in x par_out
+    The loop is the printed kernel's (each iteration `inrarch::matvec_iteration`): per sample, for each reduction
+    step r (a par_in-feature slice of an input token), each member m, each block jb of par_out columns, one iteration: par_in x par_out
     multiplies (DSP48E2), an adder tree per column, one add into the column's accumulator (a RAM bank per column
     lane, starting from the bias or 0 at r = 0), at the last step a rounding to the output format and a write
     into the row buffer (lcm(par_out, token width) banks); an output phase sends one token per iteration while
