@@ -65,9 +65,10 @@ def nesting_error(text: str, name: str, line_offset: int = 0):
     return CompileError("the input nests too deeply for the parser", f"{name}:{1 + line_offset}:1")
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """`data` as UTF-8 text; otherwise a CompileError at the first byte that is not. A byte-order mark at the start
-    (some editors write one) reads as a space, so that columns stay where an editor shows them."""
+def decode_text(data: bytes, name: str, line_offset: int = 0) -> str:
+    """`data` as UTF-8 text; otherwise a CompileError at the first byte that is not (its line plus `line_offset`,
+    for a chunk of a split file). A byte-order mark at the start (some editors write one) reads as a space, so that
+    columns stay where an editor shows them."""
     from inrarch.diagnostics import CompileError
 
     try:
@@ -76,8 +77,8 @@ def decode_text(data: bytes, name: str) -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise CompileError(f"the input is not UTF-8 text (byte 0x{data[err.start]:02x})", f"{name}:{line}:{column}") \
-            from None  # fmt: skip
+        raise CompileError(f"the input is not UTF-8 text (byte 0x{data[err.start]:02x})",
+                           f"{name}:{line + line_offset}:{column}") from None  # fmt: skip
 
 
 def read_text(path: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr
+from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr, UnknownLoc
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
@@ -34,7 +34,7 @@ def _frames(loc: Attribute) -> list[FileLineColLoc]:
         case FileLineColLoc():
             return [loc]
         case NameLoc():
-            return _frames(loc.child_loc)
+            return _frames(loc.location)
         case CallSiteLoc():
             return _frames(loc.callee) + _frames(loc.caller)
         case FusedLoc():
@@ -72,12 +72,19 @@ def file_location(filename: str, line: int, column: int) -> FileLineColLoc:
 
 class LocatingParser(Parser):
     """An MLIR parser that gives every op without an explicit `loc(...)` its position in the source text,
-    as MLIR does, so later diagnostics can point at it."""
+    as MLIR does, so later diagnostics can point at it. The locations it made are listed in `synthesized` (xDSL's
+    own parser leaves such ops at `loc(unknown)`, which `--print-debuginfo` shows).
 
-    def __init__(self, ctx, input: str | bytes, name: str = "<unknown>", line_offset: int = 0):
+    With `locate_verify_errors`, a type, attribute or op whose constraints fail while it is parsed is reported as a
+    ParseError at its source position; without, the VerifyException goes on as xDSL's parser raises it."""
+
+    def __init__(self, ctx, input: str | bytes, name: str = "<unknown>", line_offset: int = 0,
+                 locate_verify_errors: bool = True):  # fmt: skip
         super().__init__(ctx, input, name)
         self._line_offset = line_offset
         self._source_name = name
+        self._locate_verify_errors = locate_verify_errors
+        self.synthesized: list[FileLineColLoc] = []
 
     def _parse_extended_type_or_attribute(self, *args, **kwargs):
         # Dialect types and attributes verify when built: report their errors at their source position.
@@ -85,6 +92,8 @@ class LocatingParser(Parser):
         try:
             return super()._parse_extended_type_or_attribute(*args, **kwargs)
         except VerifyException as err:
+            if not self._locate_verify_errors:
+                raise
             self.raise_error(str(err), at_position=start)
 
     def parse_operation(self) -> Operation:
@@ -92,22 +101,49 @@ class LocatingParser(Parser):
         try:
             op = super().parse_operation()
         except VerifyException as err:  # an op whose operands break its constraints while parsing
+            if not self._locate_verify_errors:
+                raise
             self.raise_error(str(err), at_position=span)
-        if location_string(op.location) is None:
+        if isinstance(op.location, UnknownLoc):
             where = span.get_location()
             op.location = file_location(self._source_name, where.line + self._line_offset, where.col)
+            self.synthesized.append(op.location)
         return op
 
 
+def failing_op(err: BaseException) -> Operation | None:
+    """The op whose verification raised `err`: the innermost `verify`/`verify_` frame of an Operation in its
+    traceback (xDSL's Operation.verify verifies the op, then its regions and blocks, then runs its verifier; an
+    empty block is reported by the block's verify, inside its parent op's)."""
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name in ("verify", "verify_", "emit_error"):
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, Operation):
+                found = candidate
+        tb = tb.tb_next
+    return found
+
+
+def verify_error(err: Exception) -> CompileError:
+    """The located one-line CompileError for an exception raised by xDSL's verifier."""
+    if isinstance(err, CompileError):
+        return err
+    cause = err.__cause__ if err.__cause__ is not None else err
+    message = str(cause.args[0]) if cause.args else str(cause)
+    message = message.removeprefix("Operation does not verify: ")
+    op = failing_op(err)
+    return CompileError(message or type(err).__name__, op)
+
+
 def verify_with_locations(op: Operation) -> None:
-    """Verifies `op` and everything nested, raising CompileError located at the first op that fails."""
-    for inner in op.walk(region_first=True):  # nested ops first, as MLIR does
-        try:
-            inner.verify(verify_nested_ops=False)
-        except CompileError:
-            raise
-        except Exception as err:  # xDSL raises VerifyException or DiagnosticException
-            cause = err.__cause__ if err.__cause__ is not None else err
-            message = str(cause.args[0]) if cause.args else str(cause)
-            message = message.removeprefix("Operation does not verify: ")
-            raise CompileError(message, inner) from err
+    """Verifies `op` as xDSL does (`op.verify()`: everything nested, blocks included), raising a CompileError
+    located at the op whose verification failed."""
+    try:
+        op.verify()
+    except RecursionError:
+        raise
+    except Exception as err:  # xDSL raises VerifyException, DiagnosticException, or ValueError for broken links
+        raise verify_error(err) from err

@@ -1,44 +1,61 @@
-"""`inrarch-opt`: xDSL's modular optimizer driver with inrarch's dialects, passes and targets.
+"""`inrarch-opt`: xDSL's `xdsl-opt` with inrarch's dialects, passes and targets.
 
-Passes are given MLIR-style, in command-line order — `--inr-autodiff=order=3 --dataflow-lower` — or as xDSL
-pipelines, `-p 'inr-autodiff{order=3},dataflow-lower'`; both may be mixed and run in the order written. Bad input
-(unknown pass or option, malformed MLIR, a verifier failure, an error raised by a pass) is reported as one line,
-`FILE:LINE:COL: error: message`, with exit status 1 and no output file written.
+On everything xDSL defines it behaves as `xdsl-opt`: the same verification (xDSL's `module.verify()` before and
+after each pass), the same `--verify-diagnostics`, `--parsing-diagnostics` and `--split-input-file` semantics and
+output streams, the same exit statuses, DeprecationWarnings shown; tools/xdsl_suite.py checks it on xDSL's own test
+suite. It adds:
+
+* MLIR-style pass flags, in command-line order — `--inr-autodiff=order=3 --dataflow-lower` — besides xDSL
+  pipelines, `-p 'inr-autodiff{order=3},dataflow-lower'`; both may be mixed and run in the order written.
+* Located one-line diagnostics, `FILE:LINE:COL: error: message`, exit status 1 and no traceback: for inrarch's own
+  errors (CompileError, raised by its passes and printers; under `--verify-diagnostics` printed on stdout as xDSL
+  prints a diagnostic) and, outside the diagnostics modes, for the bad input that `xdsl-opt` reports with a traceback
+  (a malformed file, a verifier failure, an error raised by a pass, an unknown pass or option).
+* Input xDSL cannot read: a byte-order mark reads as a space; a file that is not UTF-8, nests too deeply or is empty
+  is a located one-line diagnostic.
+* `-o FILE` written atomically (inrarch.files.write_file) once every chunk has succeeded: never half-written, never
+  through a link. To stdout, chunks stream as in xDSL.
+* Passes that stand for a pipeline (`dataflow-lower`) run as their steps, so `--time-passes` and
+  `--print-between-passes` see each; the derived figures of a dataflow graph that a pass made untrue are dropped
+  after it (inrarch.dataflow.derived).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import sys
-import time
+import warnings
 from collections.abc import Sequence
-from io import StringIO
+from contextlib import contextmanager
+from typing import IO
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import UNKNOWN_LOC, ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
-from xdsl.utils.arg_spec import parse_pipeline, parse_spec
-from xdsl.utils.exceptions import ArgSpecParseError, ParseError
+from xdsl.universe import Universe
+from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from inrarch.context import decode_text, nesting_error
-from inrarch.diagnostics import (
-    CompileError,
-    LocatingParser,
-    format_diagnostic,
-    verify_with_locations,
-)
+from inrarch.diagnostics import CompileError, LocatingParser, format_diagnostic, verify_error
 from inrarch.universe import get_all_passes
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    """Argument errors become one-line diagnostics instead of usage dumps."""
+class InputError(Exception):
+    """A CompileError about the input itself (not UTF-8, nesting too deep, empty). Not a DiagnosticException, so that
+    xDSL's run() never reports it as a verifier diagnostic: like xDSL's own failures to read a file, it ends the run
+    with status 1 in every mode."""
 
-    def error(self, message: str):  # type: ignore[override]
-        if message.startswith("unrecognized arguments: "):
-            message = "unknown pass or option: " + message.removeprefix("unrecognized arguments: ")
-        raise CompileError(message)
+    def __init__(self, error: CompileError):
+        super().__init__(error.message)
+        self.error = error
+
+
+class ReportedError(DiagnosticException):
+    """A CompileError as `--verify-diagnostics` prints it: its located one-line form."""
 
 
 def _split_options(text: str) -> list[str]:
@@ -85,52 +102,80 @@ def translate_pass_flags(argv: Sequence[str], pass_names: set[str]) -> tuple[lis
     return rest, ",".join(p for p in pipeline if p)
 
 
-def _pass_help(passes: dict[str, type[ModulePass]]) -> str:
+def _pass_help() -> str:
     lines = ["inrarch passes (MLIR-style --name=opt=val,... or -p 'name{opt=val}'):"]
-    for name, cls in passes.items():
-        doc = (cls.__doc__ or "").strip().splitlines()
+    for name, factory in get_all_passes().items():
+        doc = (factory().__doc__ or "").strip().splitlines()
         lines.append(f"  --{name:<26} {doc[0] if doc else ''}")
-    lines.append("xDSL's own passes (canonicalize, cse, ...) are also available; see -p below.")
+    lines.append("xDSL's own passes (canonicalize, cse, ...) are also available; see -p above.")
     return "\n".join(lines)
 
 
+def _argument_error(message: str):
+    """Argument errors are one-line diagnostics (status 1) instead of argparse's usage dump (status 2)."""
+    if message.startswith("unrecognized arguments: "):
+        message = "unknown pass or option: " + message.removeprefix("unrecognized arguments: ")
+    elif m := re.match(r"argument -t/--target: invalid choice: '(.*)' \((choose from .*)\)$", message):
+        message = f"unknown target '{m.group(1)}' ({m.group(2)})"
+    raise CompileError(message)
+
+
+class _OutputBuffer(io.StringIO):
+    """What xDSL's run() writes for `-o FILE`: kept when run() closes it, written to the file once all went well."""
+
+    def close(self):
+        pass
+
+
 class InrarchOptMain(xDSLOptMain):
-    """xDSL's opt driver with located one-line diagnostics and MLIR-style pass flags."""
+    """xDSL's opt driver with inrarch's additions (see the module). It extends xDSLOptMain at its hooks; the
+    overrides without a hook are marked."""
 
     version_format = "inrarch-opt (inrarch 0.1.0) built from xdsl version {xdsl_version}"
 
     def __init__(self, args: Sequence[str] | None = None):
         argv = list(sys.argv[1:] if args is None else args)
-        self.available_frontends = {}
-        self.available_passes = {}
-        self.available_targets = {}
-        self.ctx = Context()
-        self.register_all_dialects()
-        self.register_all_frontends()
-        self.register_all_passes()
-        self.register_all_targets()
-
-        argv, self.pipeline_spec = translate_pass_flags(argv, set(self.available_passes))
-        own_passes = {name: factory() for name, factory in get_all_passes().items()}
-        arg_parser = _ArgumentParser(
-            prog="inrarch-opt",
-            description="inrarch's MLIR optimizer: INR derivatives to FPGA dataflow designs.",
-            epilog=_pass_help(own_passes),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        self.register_all_arguments(arg_parser)
-        self.args = arg_parser.parse_args(args=argv)
-        self.args.passes = self.pipeline_spec
+        # Pass flags become one `-p` pipeline before xDSL's argument parser sees them (it knows only -p); the pass
+        # names are those register_all_passes will register.
+        names = set(Universe.get_multiverse().all_passes) | set(get_all_passes())
+        rest, spec = translate_pass_flags(argv, names)
+        self._synthesized: set[int] = set()  # ids of the locations LocatingParser made (kept alive in _keep)
+        self._keep: list[object] = []
+        self._source: tuple[str, str, int] | None = None  # the chunk being compiled: text, name, line offset
         try:
-            target = parse_spec(self.args.target).name
-        except (Exception, ArgSpecParseError) as err:
-            raise CompileError(
-                f"invalid target '{self.args.target}': {_spec_error(err)} (quote paths: -t 'hls{{out=\"dir/\"}}')"
-            ) from err
-        if target not in self.available_targets:
-            raise CompileError(f"unknown target '{target}' (choose from {', '.join(self.available_targets)})")
-        self.ctx.allow_unregistered = self.args.allow_unregistered_dialect
-        self.setup_pipeline()
+            super().__init__("inrarch's MLIR optimizer: INR derivatives to FPGA dataflow designs.",
+                             rest + (["-p", spec] if spec else []))  # fmt: skip
+        except ArgSpecParseError as err:  # xDSL parses the target spec without catching its errors
+            raise CompileError(f"invalid target '{self._target_arg(rest)}': {_spec_error(err)} "
+                               "(quote paths: -t 'hls{out=\"dir/\"}')") from err  # fmt: skip
+
+    @staticmethod
+    def _target_arg(argv: list[str]) -> str:
+        for i, arg in enumerate(argv):
+            if arg in ("-t", "--target") and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith("--target="):
+                return arg.split("=", 1)[1]
+        return ""
+
+    @property
+    def diagnostics_mode(self) -> bool:
+        return bool(self.args.verify_diagnostics or self.args.parsing_diagnostics)
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser):
+        super().register_all_arguments(arg_parser)
+        # xDSL's __init__ makes a plain ArgumentParser and gives no hook for it: its name, its one-line errors and
+        # the list of inrarch's passes in --help (computed only when asked: it imports every pass) are set here.
+        arg_parser.prog = "inrarch-opt"
+        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        arg_parser.error = _argument_error  # type: ignore[method-assign]
+        format_help = arg_parser.format_help
+
+        def with_passes() -> str:
+            arg_parser.epilog = _pass_help()
+            return format_help()
+
+        arg_parser.format_help = with_passes  # type: ignore[method-assign]
 
     def register_all_passes(self):
         super().register_all_passes()
@@ -138,106 +183,136 @@ class InrarchOptMain(xDSLOptMain):
             self.available_passes.setdefault(name, factory)
 
     def setup_pipeline(self):
-        """xDSL's pipeline with inrarch's callback between passes: located verification, and xDSL's
-        `--time-passes` and `--print-between-passes` (to stderr, so stdout stays the program). Passes that stand
-        for a pipeline (`dataflow-lower`) are run as their steps."""
-        clock = {"start": time.perf_counter()}
-
-        def between(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
-            if self.args.time_passes and previous is not None:
-                print(f"Pass {previous.name} took {time.perf_counter() - clock['start']:.4f} seconds", file=sys.stderr)
-            if not self.args.disable_verify:
-                verify_with_locations(module)
-            if previous is not None:
-                from inrarch.dataflow.derived import drop_stale
-                from inrarch.dialects.dataflow import GraphOp
-
-                for graph in [op for op in module.walk() if isinstance(op, GraphOp)]:
-                    drop_stale(graph)  # figures of dataflow-fifo-depth that a later pass made untrue
-            if previous is not None and following is not None and self.args.print_between_passes:
-                print(f"// IR after {previous.name}:", file=sys.stderr)
-                print(str(module), file=sys.stderr)
-            clock["start"] = time.perf_counter()
-
+        """xDSL's pipeline, with passes that stand for a pipeline (`dataflow-lower`) replaced by their steps, and
+        xDSL's callback between passes (timing, verification, printing) wrapped: stale derived figures are dropped
+        after each pass, and outside the diagnostics modes a verifier failure becomes a located CompileError."""
         try:
-            pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes)
-            steps = tuple(step for p in pipeline.passes for step in (p.passes() if hasattr(p, "passes") else (p,)))
+            super().setup_pipeline()
+            steps = tuple(step for p in self.pipeline.passes
+                          for step in (p.passes() if hasattr(p, "passes") else (p,)))  # fmt: skip
         except CompileError:
             raise
         except (Exception, ArgSpecParseError) as err:
-            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}{self._failing_pass()}") from err
-        self.pipeline = PassPipeline(steps, between)
+            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}{self._failing_pass(err)}") from err
+        xdsl_callback = self.pipeline.callback
+        assert xdsl_callback is not None
 
-    def _failing_pass(self) -> str:
-        """`` (in pass P)`` for the first pass of the pipeline whose options do not parse alone."""
+        def callback(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
+            graphs = [op for op in module.walk() if op.name == "dataflow.graph"] if previous is not None else []
+            if graphs:  # (imported only then: an import that resets warning filters would repeat xDSL's warnings)
+                from inrarch.dataflow.derived import drop_stale
+
+                for graph in graphs:
+                    drop_stale(graph)  # figures of dataflow-fifo-depth that a later pass made untrue
+            try:
+                xdsl_callback(previous, module, following)
+            except RecursionError:
+                raise self._nesting_error() from None
+            except Exception as err:
+                if self.diagnostics_mode or isinstance(err, CompileError):
+                    raise  # xDSL reports it
+                raise verify_error(err) from err
+
+        self.pipeline = PassPipeline(steps, callback)
+
+    def _failing_pass(self, err: BaseException) -> str:
+        """`` (in the options of P)`` for the first pass of the pipeline whose options do not parse alone."""
+        if isinstance(err, ValueError) and str(err).startswith("Unrecognized passes"):
+            return ""
         try:
             specs = list(parse_pipeline(self.args.passes))
         except (Exception, ArgSpecParseError):  # noqa: BLE001 - the spec itself does not parse: the message says where
             return ' (quote paths and other text in pass options: calibration="dir/x.npy")'
         for spec in specs:
+            if spec.name not in self.available_passes:
+                continue
             try:
                 PassPipeline.parse_spec(self.available_passes, str(spec))
             except (Exception, ArgSpecParseError):  # noqa: BLE001
                 return f" (in the options of {spec.name})"
         return ""
 
-    def _parse(self, text: bytes, line_offset: int) -> ModuleOp:
+    def prepare_input(self):
+        try:
+            return super().prepare_input()
+        except ValueError as err:  # an unknown file extension
+            raise CompileError(str(err)) from err
+
+    def prepare_output(self) -> IO[str]:
+        if self.args.output_file is None:
+            return sys.stdout
+        self._output = _OutputBuffer()
+        return self._output
+
+    def parse_chunk(self, chunk: IO[bytes], file_extension: str, start_offset: int = 0) -> ModuleOp | None:
+        """xDSL's MLIR frontend, with the text decoded by inrarch (byte-order mark, located non-UTF-8 diagnostic)
+        and ops located (LocatingParser)."""
+        if file_extension != "mlir":
+            return super().parse_chunk(chunk, file_extension, start_offset)
         name = self.get_input_name()
-        text = decode_text(text, name)  # a located diagnostic if not UTF-8 (line numbers of this chunk)
-        if not text.strip() and not self.args.split_input_file:
-            raise CompileError("the input is empty", f"{name}:1:1")
-        parser = LocatingParser(self.ctx, text, name, line_offset)
+        try:
+            text = decode_text(chunk.read(), name, start_offset)
+        except CompileError as err:
+            raise InputError(err) from None
+        self._source = (text, name, start_offset)
+        if not self.diagnostics_mode and not self.args.split_input_file and not text.strip():
+            raise InputError(CompileError("the input is empty", f"{name}:1:1"))
+        parser = LocatingParser(self.ctx, text, name, start_offset, locate_verify_errors=not self.diagnostics_mode)
         try:
             module = parser.parse_module(not self.args.no_implicit_module)
-            if not self.args.disable_verify:
-                verify_with_locations(module)
-        except ParseError as err:
-            where = err.span.get_location()
-            raise CompileError(err.msg, f"{name}:{where.line + line_offset}:{where.col}") from err
         except RecursionError:
-            raise nesting_error(text, name, line_offset) from None
+            raise self._nesting_error() from None
+        self._keep += parser.synthesized
+        self._synthesized.update(id(loc) for loc in parser.synthesized)
         return module
 
+    def _nesting_error(self) -> InputError:
+        text, name, offset = self._source or ("", self.get_input_name(), 0)
+        return InputError(nesting_error(text, name, offset))
+
+    @contextmanager
+    def _inrarch_errors(self, in_passes: bool):
+        """inrarch's errors in xDSL's run(): a CompileError is printed located by --verify-diagnostics; outside the
+        diagnostics modes, another error of a pass becomes a one-line CompileError."""
+        try:
+            yield
+        except CompileError as err:
+            if self.args.verify_diagnostics:
+                raise ReportedError(err.diagnostic()) from err
+            raise
+        except RecursionError:
+            raise self._nesting_error() from None
+        except (DiagnosticException, InputError):
+            raise
+        except Exception as err:
+            if not in_passes or self.diagnostics_mode or os.environ.get("INRARCH_DEBUG"):
+                raise
+            raise CompileError(_first_line(err)) from err
+
+    def apply_passes(self, prog: ModuleOp):
+        with self._inrarch_errors(in_passes=True):
+            super().apply_passes(prog)
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        with self._inrarch_errors(in_passes=False):
+            if self.args.print_debuginfo:  # the printed locations are those xDSL's parser gives: none made up
+                for op in prog.walk():
+                    if id(op.location) in self._synthesized:
+                        op.location = UNKNOWN_LOC
+            return super().output_resulting_program(prog)
+
     def run(self):
-        source, _ = self.get_input_stream()
-        text = source.read()
-        if source is not sys.stdin.buffer:
-            source.close()
-        chunks: list[tuple[bytes, int]] = [(text, 0)]
-        if self.args.split_input_file:
-            chunks, offset = [], 0
-            for piece in text.split(b"// -----"):
-                chunks.append((piece, offset))
-                offset += piece.count(b"\n")
-        output = StringIO()
-        for i, (chunk, offset) in enumerate(chunks):
-            if i > 0:
-                output.write("// -----\n")
-            try:
-                module = self._parse(chunk, offset)
-                try:
-                    self.apply_passes(module)
-                except CompileError:
-                    raise
-                except Exception as err:
-                    if os.environ.get("INRARCH_DEBUG"):
-                        raise
-                    raise CompileError(_first_line(err)) from err
-                output.write(self.output_resulting_program(module))
-            except CompileError as err:
-                if not self.args.verify_diagnostics:
-                    raise
-                output.write(err.diagnostic() + "\n")
-        if self.args.output_file is None:
-            sys.stdout.write(output.getvalue())
-        else:
+        # No hook: xDSL's run() streams every chunk into prepare_output()'s stream and closes it even when a chunk
+        # fails. For `-o FILE` that stream is a buffer, written here, atomically, once every chunk has succeeded.
+        super().run()
+        if self.args.output_file is not None:
             from inrarch.files import write_file
 
             path = self.args.output_file
             if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
                 raise CompileError(f"cannot write {path}: No such file or directory")
             try:
-                write_file(path, output.getvalue().encode())
+                write_file(path, self._output.getvalue().encode())
             except OSError as err:
                 raise CompileError(f"cannot write {path}: {err.strerror}") from err
 
@@ -257,23 +332,37 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+def _parse_error(err: ParseError) -> str:
+    where = err.span.get_location()
+    return format_diagnostic(err.msg, f"{where.file}:{where.line}:{where.col}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    # As xDSL's main(): Python hides DeprecationWarnings by default.
+    warnings.filterwarnings("default", category=DeprecationWarning)
+    tool: InrarchOptMain | None = None
     try:
-        InrarchOptMain(argv).run()
+        tool = InrarchOptMain(argv)
+        tool.run()
     except CompileError as err:
         print(err.diagnostic(), file=sys.stderr)
+        sys.exit(1)
+    except InputError as err:
+        print(err.error.diagnostic(), file=sys.stderr)
         sys.exit(1)
     except FileNotFoundError as err:
         print(format_diagnostic(f"cannot open {err.filename}: {err.strerror}"), file=sys.stderr)
         sys.exit(1)
-    except Exception as err:  # an internal error: still one line unless INRARCH_DEBUG asks for the traceback
-        if os.environ.get("INRARCH_DEBUG"):
-            raise
-        print(
-            f"inrarch-opt: internal error: {type(err).__name__}: {_first_line(err)} "
-            "(set INRARCH_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
+    except Exception as err:
+        if os.environ.get("INRARCH_DEBUG") or (tool is not None and tool.diagnostics_mode):
+            raise  # in the diagnostics modes, what xDSL does not report ends the run as in xdsl-opt
+        if isinstance(err, ParseError):
+            print(_parse_error(err), file=sys.stderr)
+        elif isinstance(err, DiagnosticException):
+            print(format_diagnostic(_first_line(err)), file=sys.stderr)
+        else:  # an internal error: still one line unless INRARCH_DEBUG asks for the traceback
+            print(f"inrarch-opt: internal error: {type(err).__name__}: {_first_line(err)} "
+                  "(set INRARCH_DEBUG=1 for a traceback)", file=sys.stderr)  # fmt: skip
         sys.exit(1)
 
 
