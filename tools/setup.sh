@@ -37,3 +37,8 @@ if ! command -v yosys >/dev/null 2>&1; then
          "(inrarch rtl --synth) and the tests that synthesize will fail; install it with: apt-get install yosys" >&2
   fi
 fi
+# xDSL's own FileCheck suite (from the pinned xDSL's sdist on the package registry, cached in build/xdsl-suite) for
+# tools/xdsl_suite.py and test/python/test_xdsl_suite.py, which compare inrarch-opt with xdsl-opt on it.
+if ! "$root/.venv/bin/python" "$root/tools/xdsl_suite.py" --fetch-only >/dev/null; then
+  echo "[setup] warning: could not fetch xDSL's test suite (no network?): test/python/test_xdsl_suite.py will fail" >&2
+fi
