@@ -442,6 +442,9 @@ def run_function(module: ModuleOp | Operation, arrays, dtype=np.float64, func_na
     unsupported = next((op for op in function.walk() if op is not function and not supports(op)), None)
     if unsupported is not None:
         raise CompileError(f"the evaluator does not support {unsupported.name}", unsupported)
+    from inrarch.ir_utils import check_defined_before_use
+
+    check_defined_before_use(module)  # (the functions it calls too)
     with np.errstate(all="ignore"):
         results = interp.call_op(function, tuple(args))
     return [np.asarray(r) for r in results]

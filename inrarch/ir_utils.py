@@ -51,3 +51,25 @@ def numpy_to_dense(array: np.ndarray, element_type: Attribute | None = None) -> 
         element_type = f64 if array.dtype == np.float64 else f32
     data = np.ascontiguousarray(array, dtype=numpy_dtype(element_type))
     return DenseIntOrFPElementsAttr(TensorType(element_type, list(array.shape)), BytesAttr(data.tobytes()))
+
+
+def check_defined_before_use(op) -> None:
+    """Raises a located CompileError at the first operation (in `op`, a function or module) that uses a value its
+    block has not defined yet. xDSL's verifier does not check that definitions dominate uses; inrarch's evaluator
+    and lifter rely on it."""
+    from inrarch.diagnostics import CompileError
+
+    def walk(region, visible: set) -> None:
+        for block in region.blocks:
+            seen = visible | set(block.args)
+            for inner in block.ops:
+                for k, v in enumerate(inner.operands):
+                    if v not in seen:
+                        raise CompileError(f"{inner.name}: operand #{k} is used before it is defined; a value must "
+                                           "be defined above its uses", inner)  # fmt: skip
+                for r in inner.regions:
+                    walk(r, seen)
+                seen.update(inner.results)
+
+    for region in op.regions:
+        walk(region, set())

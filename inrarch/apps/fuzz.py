@@ -463,6 +463,7 @@ def check_mlir(spec: Spec) -> Outcome:
     with one located or one-line diagnostic on stderr; never an internal error, a traceback, a hang or a file
     outside the output."""
     import os
+    import re
     import subprocess
     import sys
     import tempfile
@@ -482,6 +483,8 @@ def check_mlir(spec: Spec) -> Outcome:
         return Outcome("pass", f"{mutation}: a design")
     if proc.returncode != 1 or len(lines) != 1 or "internal error" in proc.stderr or "Traceback" in proc.stderr:
         raise Mismatch(f"{mutation}: status {proc.returncode}, stderr {proc.stderr.strip()[:300]!r}")
+    if re.search(r"<\w+\[|object at 0x|name_hint|KeyError", lines[0]):  # Python's words, not a diagnostic
+        raise Mismatch(f"{mutation}: an internal error dressed as a diagnostic: {lines[0][:300]!r}")
     if files != ["in.mlir"]:
         raise Mismatch(f"{mutation}: refused, yet left {files}")
     return Outcome("pass", f"{mutation}: {lines[0][:120]}")

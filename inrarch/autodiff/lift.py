@@ -104,6 +104,10 @@ class Lifter:
 
     def visit(self, op: Operation) -> None:
         operands = list(op.operands)
+        for k, v in enumerate(operands):
+            if v not in self.nodes and v not in self.data:  # (xDSL's verifier does not check dominance)
+                raise CompileError(f"{op.name}: operand #{k} is used before it is defined; a value must be defined "
+                                   "above its uses", op)  # fmt: skip
         depends = [v in self.nodes for v in operands] + [
             v in self.nodes for inner in op.walk() if inner is not op for v in inner.operands
         ]

@@ -102,6 +102,8 @@ def work(tmp_path_factory):
                                                                                                     "200000000x1"))
     (root / "huge-literal.mlir").write_text(FWD8.format(
         body="%c = arith.constant dense<0.0> : tensor<300000000x1xf32>\n  %0 = math.sin %arg0 : tensor<8x1xf32>"))
+    (root / "use-before-def.mlir").write_text(FWD8.format(
+        body="%0 = math.sin %c : tensor<8x1xf32>\n  %c = arith.constant dense<1.0> : tensor<8x1xf32>"))
     (root / "declaration.mlir").write_text(
         "func.func private @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32>\n"
         "func.func @g(%x: tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {\n"
@@ -243,6 +245,10 @@ CASES = [
     ("opt-huge-literal", [*OPT, "huge-literal.mlir"],
      r"^huge-literal.mlir:2:36: error: a dense literal of 300,000,000 elements \(tensor<300000000x1xf32>\): inrarch "
      r"reads up to 16,777,216$"),
+    ("opt-use-before-def", [*OPT, "use-before-def.mlir", "--inr-autodiff=order=1"],
+     r"^use-before-def.mlir:2:3: error: math.sin: operand #0 is used before it is defined"),
+    ("eval-use-before-def", [*CLI, "eval", "use-before-def.mlir", "--input", "x8.npy"],
+     r"^use-before-def.mlir:2:3: error: math.sin: operand #0 is used before it is defined"),
     ("opt-grad-of-declaration", [*OPT, "declaration.mlir", "--inr-autodiff"],
      r"^declaration.mlir:3:3: error: inr-autodiff: the callee @f is a declaration without a body"),
     ("opt-deep-nesting", [*OPT, "deep.mlir"],
