@@ -9,6 +9,9 @@
 * Hexadecimal elements of a float `dense<...>` literal. MLIR reads `dense<0x7FC00000> : tensor<8xf32>` as the bit
   pattern of the float (a NaN here), as xDSL already does for a scalar `0x7FC00000 : f32`; xDSL 0.74 converts the
   element as an integer (2.14e9). The guard reads the bits, and refuses a negative hexadecimal element as MLIR does.
+* Crashes inside an operation's custom parser. Some of xDSL 0.74's op parsers index lists the input did not fill
+  (a `linalg.matmul` cut after `ins(` raises IndexError): the guard turns any such exception raised while an
+  operation is parsed into a ParseError at the operation, naming it.
 * Huge dense literals. xDSL expands a splat `dense<0.0> : tensor<300000000x3xf32>` into a Python list of every
   element while parsing (tens of GB); the guard refuses a dense literal of more than MAX_DENSE_ELEMENTS elements
   at its type, before any is made.
@@ -81,8 +84,27 @@ def _bounded_dense_type(parse_type):
     return parse
 
 
+def _located_op_parse(parse_operation):
+    def parse(self):
+        start = self._current_token.span
+        try:
+            return parse_operation(self)
+        except (IndexError, KeyError, AssertionError, TypeError, AttributeError) as err:
+            end = self._current_token.span
+            detail = f"{type(err).__name__}" + (f": {err}" if str(err) and "<" not in str(err) else "")
+            raise ParseError(Span(start.start, max(start.end, end.start), self.lexer.input),
+                             f"cannot parse this operation ({detail}): its syntax is incomplete or malformed") from None  # fmt: skip
+
+    parse.inrarch_guard = True
+    return parse
+
+
 def install() -> None:
     """Installs the guards (idempotent)."""
+    from xdsl.parser.core import Parser
+
+    if not getattr(Parser.parse_operation, "inrarch_guard", False):
+        Parser.parse_operation = _located_op_parse(Parser.parse_operation)
     if not getattr(AttrParser._parse_dense_literal_type, "inrarch_guard", False):
         AttrParser._parse_dense_literal_type = _bounded_dense_type(AttrParser._parse_dense_literal_type)
     element = AttrParser._TensorLiteralElement

@@ -104,6 +104,8 @@ def work(tmp_path_factory):
         body="%c = arith.constant dense<0.0> : tensor<300000000x1xf32>\n  %0 = math.sin %arg0 : tensor<8x1xf32>"))
     (root / "use-before-def.mlir").write_text(FWD8.format(
         body="%0 = math.sin %c : tensor<8x1xf32>\n  %c = arith.constant dense<1.0> : tensor<8x1xf32>"))
+    (root / "cut-matmul.mlir").write_text("func.func @forward(%arg0: tensor<8x2xf32>) -> tensor<8x3xf32> {\n"
+                                          "  %0 = linalg.matmul")
     (root / "declaration.mlir").write_text(
         "func.func private @f(%x: tensor<8x2xf32>) -> tensor<8x1xf32>\n"
         "func.func @g(%x: tensor<8x2xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {\n"
@@ -249,6 +251,8 @@ CASES = [
      r"^use-before-def.mlir:2:3: error: math.sin: operand #0 is used before it is defined"),
     ("eval-use-before-def", [*CLI, "eval", "use-before-def.mlir", "--input", "x8.npy"],
      r"^use-before-def.mlir:2:3: error: math.sin: operand #0 is used before it is defined"),
+    ("opt-cut-in-an-op", [*OPT, "cut-matmul.mlir"],
+     r"^cut-matmul.mlir:2:3: error: cannot parse this operation \(IndexError: list index out of range\): its syntax"),
     ("opt-grad-of-declaration", [*OPT, "declaration.mlir", "--inr-autodiff"],
      r"^declaration.mlir:3:3: error: inr-autodiff: the callee @f is a declaration without a body"),
     ("opt-deep-nesting", [*OPT, "deep.mlir"],
