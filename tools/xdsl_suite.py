@@ -526,21 +526,29 @@ def report(results: list[Result], total: int, seconds: float) -> str:
         f"traceback) | {c.error_text_only} |",
         f"| of which xdsl-opt's own output varies from run to run (object ids), the same otherwise | "
         f"{c.nondeterministic_same} |",
-        f"| pass with `xdsl-opt`, fail with `inrarch-opt` | {c.regressions} |",
+        f"| pass with `xdsl-opt`, fail with `inrarch-opt` (not by design) | {c.regressions} |",
         f"| fail with `xdsl-opt`, pass with `inrarch-opt` | {c.accepts_more} |",
-        f"| `xdsl-opt` succeeds, `inrarch-opt`'s exit status or output not identical | {c.compile_differs} |",
+        f"| `xdsl-opt` succeeds, `inrarch-opt`'s exit status or output not identical (not by design) | "
+        f"{c.compile_differs} |",
         f"| pass with both / fail with both | {c.pass_both} / {c.fail_both} |",
         "",
-        f"Run time: {seconds:.0f} s.",
+        (f"Run time: {seconds:.0f} s. " if seconds else "")
+        + "Run it again: `.venv/bin/python tools/xdsl_suite.py` (`--help` for a sample or a filter).",
         "",
     ]
     differing = [r for r in results if not r.identical]
     if differing:
-        out += ["## Lines that differ", "", "| RUN line | difference | xdsl-opt stderr | inrarch-opt stderr |",
+        out += ["## Lines that differ", "", "| RUN line | difference | xdsl-opt's error | inrarch-opt's error |",
                 "|---|---|---|---|"]  # fmt: skip
         for r in differing:
-            what = r.difference() + (" (xdsl-opt's own output varies from run to run)" if r.nondeterministic else "")
-            cells = [r.run.key, what, _first_lines(r.xdsl.stderr), _first_lines(r.inrarch.stderr)]
+            what = r.difference()
+            if r.nondeterministic:
+                what += " (xdsl-opt's own output varies from run to run)"
+            if r.expected:
+                what += f" (by design: {EXPECTED_DIFFERENCES[r.run.key]})"
+            merged = "2>&1" in r.run.command  # the error is on stdout
+            cells = [r.run.key, what] + [_first_lines(o.stdout if merged else o.stderr) if o.rc or r.expects_failure
+                                         else "" for o in (r.xdsl, r.inrarch)]  # fmt: skip
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
     failing_both = [r for r in results if not r.xdsl.passes and not r.inrarch.passes]
