@@ -50,6 +50,24 @@ def inside(folder: str, name: str) -> str | None:
     return os.path.join(folder, name)
 
 
+def tree(root: str) -> dict:
+    """Every file, folder and link under root with its bytes or target (links are not followed): a snapshot to
+    compare before and after a write."""
+    out = {}
+    for base, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                out[rel] = ("link", os.readlink(path))
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    out[rel] = ("file", f.read())
+            else:
+                out[rel] = ("dir", None)
+    return out
+
+
 OUTPUTS_MARKER = ".inrarch-outputs"
 
 

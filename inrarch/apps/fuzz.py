@@ -381,21 +381,9 @@ def check_folder(spec: Spec) -> Outcome:
 
 
 def _tree(root: str) -> dict:
-    import os
+    from inrarch.files import tree
 
-    out = {}
-    for base, dirs, names in os.walk(root):
-        for name in dirs + names:
-            path = os.path.join(base, name)
-            rel = os.path.relpath(path, root)
-            if os.path.islink(path):
-                out[rel] = ("link", os.readlink(path))
-            elif os.path.isfile(path):
-                with open(path, "rb") as f:
-                    out[rel] = ("file", f.read())
-            else:
-                out[rel] = ("dir", None)
-    return out
+    return tree(root)
 
 
 _MLIR = """func.func @forward(%arg0: tensor<{n}x{d}xf32>) -> tensor<{n}x{m}xf32> {{

@@ -134,20 +134,9 @@ def test_inrarch_compile_cli_force(tiny, tmp_path):
 
 
 def _tree(root):
-    """Every file, folder and link under root with its bytes or target (links are not followed)."""
-    out = {}
-    for base, dirs, names in os.walk(root):
-        for name in dirs + names:
-            path = os.path.join(base, name)
-            rel = os.path.relpath(path, root)
-            if os.path.islink(path):
-                out[rel] = ("link", os.readlink(path))
-            elif os.path.isfile(path):
-                with open(path, "rb") as f:
-                    out[rel] = ("file", f.read())
-            else:
-                out[rel] = ("dir", None)
-    return out
+    from inrarch.files import tree
+
+    return tree(root)
 
 
 def _write(out_dir, force=True):
