@@ -77,18 +77,19 @@ def drop_stale(graph: GraphOp) -> bool:
     return True
 
 
-def check_printable(graph: GraphOp, printer: str) -> None:
+def check_printable(graph: GraphOp, printer: str):
     """Refuses to print a design whose derived figures are stale, or whose cycle model deadlocks with its FIFO
-    depths."""
+    depths; returns the cycle model's run (result, streams) for the printer to reuse."""
     from inrarch.dataflow.simulate import model_run
 
     if stale(graph):
         raise CompileError(f"{printer}: the design changed after dataflow-fifo-depth sized its FIFOs and modeled its "
                            "cycles; run dataflow-fifo-depth again before printing it", graph)  # fmt: skip
-    result, _ = model_run(graph)
+    result, values = model_run(graph)
     if result.deadlock is not None:
         raise CompileError(f"{printer}: the design deadlocks with its FIFO depths ({result.deadlock.describe()}); "
                            "run dataflow-fifo-depth to size them", graph)  # fmt: skip
+    return result, values
 
 
 __all__ = ["DERIVED", "STAMP", "check_printable", "drop_stale", "fingerprint", "stale", "stamp"]

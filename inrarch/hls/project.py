@@ -126,14 +126,14 @@ int main(int argc, char** argv) {{
 """
 
 
-def modeled_timing(graph, printer) -> str:
+def modeled_timing(graph, printer, run=None) -> str:
     """The cycle model's figures for the project (`modeled_timing.json`), FIFOs by their C++ names, for
     `inrarch csim --timed` to compare with the timed C-simulation."""
     import json
 
     from inrarch.dataflow.simulate import model_run
 
-    result, values = model_run(graph)
+    result, values = run if run is not None else model_run(graph)  # (the printer's check may have run it)
     names = printer.fifo_names()
     fifos = {names[v]: {"depth": v.owner.depth_value, "max_occupancy": occ}
              for v, occ in zip(values, result.max_occupancy or [None] * len(values), strict=True)}  # fmt: skip
@@ -352,20 +352,16 @@ def write_folder(out_dir: str, files: dict[str, str | bytes], trees: dict | None
     return out_dir
 
 
-def _inside(out_dir: str, name: str) -> str | None:
-    from inrarch.files import inside
-
-    return inside(out_dir, name)
-
-
 def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> None:
     """Moves the new project's files over an empty folder or an inrarch project: the old marker goes first (the
     folder no longer looks complete), then the files inrarch wrote before and does not write now, then the new
     files move in, the marker last. The marker is the user's file too: an entry that leaves the folder, passes
     through a symbolic link, or names anything but a regular file is never deleted or written through."""
+    from inrarch.files import inside
+
     old = manifest(out_dir) or []
     for name in written:
-        path = _inside(out_dir, name)
+        path = inside(out_dir, name)
         if path is None:
             raise CompileError(f"cannot replace the project in {out_dir}: the way to {name} there passes through a "
                                "symbolic link or a file")  # fmt: skip
@@ -378,7 +374,7 @@ def _replace_files(out_dir: str, tmp: str, written: list[str], marker: str) -> N
             raise CompileError(f"cannot replace the project in {out_dir}: its {MARKER} is not a regular file")
         os.remove(marker_path)
     for name in old:
-        path = _inside(out_dir, name)
+        path = inside(out_dir, name)
         if name not in written and path is not None and os.path.isfile(path) and not os.path.islink(path):
             os.remove(path)
     for name in written:

@@ -27,7 +27,7 @@ class HlsTarget(Target):
         from inrarch.dataflow.derived import check_printable
 
         graph = find_graph(module)
-        check_printable(graph, "hls")
+        run = check_printable(graph, "hls")
         printer = HlsPrinter(graph, self.top)
         printed = printer.print()
         if self.out:
@@ -41,5 +41,5 @@ class HlsTarget(Target):
             report = design_report(graph)
             write_project(self.out, printed, x, golden, report["assumptions"]["part"],
                           report["assumptions"]["clock_mhz"], format_report(report),
-                          {"modeled_timing.json": modeled_timing(graph, printer)}, self.force)  # fmt: skip
+                          {"modeled_timing.json": modeled_timing(graph, printer, run)}, self.force)  # fmt: skip
         output.write(printed.source)
