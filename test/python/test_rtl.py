@@ -23,10 +23,14 @@ KINDS = dict((name, (factory, d)) for name, factory, d in MODEL_KINDS)
 # ...), division, logic (ReLU's comparison and selection, abs), products, shuffles; 1-3 inputs; orders 1-2. Most at
 # their least DSP budget (one lane per matvec, maps sharing their multipliers over the longest II: the modulo
 # schedule at work, and small designs that build quickly); two with several matvec lanes and map lanes.
-DESIGNS = [
-    ("siren", 1, 60), ("siren", 2, 24), ("mlp_tanh", 2, 11), ("mlp_sigmoid", 1, 13), ("mlp_gelu", 1, 12),
-    ("mlp_relu", 2, 40), ("elementwise", 1, 16), ("residual", 1, 16), ("fourier", 1, 10), ("siren_3d", 1, 11),
-]  # fmt: skip
+# The default suite runs five of them: SIREN (sin/cos tables; the C-simulation's words), the elementwise zoo
+# (exp, log, sqrt, products, concatenation and slicing), sigmoid (division), ReLU at order 2 (logic, several matvec
+# lanes) and Fourier features. The other five build the same forms in other mixes (the tanh and erf
+# tables, residual sums, three inputs, SIREN at order 2) and run with `pytest -m rtl_long`, as do the whole-benchmark runs.
+DEFAULT = [("siren", 1, 60), ("elementwise", 1, 16), ("mlp_sigmoid", 1, 13), ("mlp_relu", 2, 40), ("fourier", 1, 10)]
+LONG = [("siren", 2, 24), ("mlp_tanh", 2, 11), ("mlp_gelu", 1, 12), ("residual", 1, 16), ("siren_3d", 1, 11)]
+DESIGNS = DEFAULT + [pytest.param(*d, marks=pytest.mark.rtl_long) for d in LONG]
+IDS = [f"{n}-order{o}" for n, o, _ in DEFAULT + LONG]
 
 
 def _design(name: str, order: int, dsp: int, samples: int = 8):
@@ -36,7 +40,7 @@ def _design(name: str, order: int, dsp: int, samples: int = 8):
     return inrarch.compile(model, x, order=order, dsp=dsp, precision="auto"), x
 
 
-@pytest.mark.parametrize("name,order,dsp", DESIGNS, ids=[f"{n}-order{o}" for n, o, _ in DESIGNS])
+@pytest.mark.parametrize("name,order,dsp", DESIGNS, ids=IDS)
 def test_rtl_bit_exact_and_cycles(tmp_path, name, order, dsp):
     design, x = _design(name, order, dsp)
     # Two calls: the design is reset between them, and both must be exact.
