@@ -6,6 +6,9 @@ Python API (each imported on first use, so `inrarch-opt` does not pay for torch)
 - `evaluate(module, *inputs, dtype=np.float64)` -> list of numpy arrays
 - `differentiate(model_or_module, example_input=None, order=n, layout="insp", mode="taylor")` -> module whose
   public function returns every derivative of orders 0..n
+- `taylor_module(model, order=n, layout="insp", first=None)` -> torch.nn.Module computing every derivative of
+  orders 0..n in one batched pass ([N, d] -> [N, K], columns in layout order): the derivative program as PyTorch
+- `derivatives(model, x, order=n, ...)` -> that module's [N, K] output for x
 - `compile(model, example_input, order=n, ..., out_dir=None)` -> `Design` (dataflow design, `.report`,
   `.csim(x, threaded=False)`, Vitis project in `out_dir`)
 """
@@ -17,6 +20,8 @@ _API = {
     "evaluate": "inrarch.api",
     "CompileError": "inrarch.diagnostics",
     "differentiate": "inrarch.api",
+    "taylor_module": "inrarch.api",
+    "derivatives": "inrarch.api",
     "compile": "inrarch.design",
     "Design": "inrarch.design",
 }

@@ -116,3 +116,70 @@ def edit_program(
     for f in (inr, editor_func):
         f.sym_visibility = StringAttr("private")
     return module
+
+
+def taylor_module(
+    model,
+    order: int = 1,
+    layout: str = "insp",
+    first: int | None = None,
+    scale: float | None = None,
+    example_input=None,
+    chunk: int = 4096,
+    mode: str = "taylor",
+):
+    """The derivative program of `model` as a PyTorch module: `differentiate` (inr-autodiff on the imported model)
+    printed by the torch target (inrarch.targets.pytorch) and built. `module(x)` maps samples x [N, d] of any N, on
+    any device, to every derivative of orders 0..`order` as one [N, K] tensor in one batched pass, `chunk` samples
+    at a time; `module.columns` names the K columns (`y0_x1_x0`, the layout order of `inr.grad`, the first `first`
+    of them). The model is imported in its own floating dtype at `example_input`'s shape (default: 8 samples of
+    the input width of its first Linear layer); the module computes in its input's dtype. It can be
+    `torch.compile`d. The module keeps the weights the model had when it was built."""
+    import torch
+
+    from inrarch.dialects.inr import derivative_outputs
+    from inrarch.targets.pytorch import print_torch
+
+    if order < 0:
+        raise CompileError(f"order must be at least 0, got {order}")
+    if chunk < 1:
+        raise CompileError(f"chunk must be at least 1, got {chunk}")
+    params = [p for p in model.parameters() if p.is_floating_point()]
+    dtype = params[0].dtype if params else torch.get_default_dtype()
+    if example_input is None:
+        linear = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
+        if linear is None:
+            raise CompileError("taylor_module needs an example_input for a model without a Linear layer")
+        example_input = torch.zeros(8, linear.in_features, dtype=dtype)
+    example_input = example_input.detach()[:8].to(dtype=dtype, device="cpu")
+    model_cpu = model
+    if any(p.device.type != "cpu" for p in model.parameters()):
+        import copy
+
+        model_cpu = copy.deepcopy(model).cpu()
+    module = differentiate(model_cpu, example_input, order=order, layout=layout, mode=mode, scale=scale, first=first)
+    with torch.no_grad():
+        channels = model_cpu(example_input).shape[1]
+    columns = [o.name for o in derivative_outputs(example_input.shape[1], channels, order, layout, first)]
+    return print_torch(module, columns=columns).build(chunk)
+
+
+def derivatives(
+    model,
+    x,
+    order: int = 1,
+    layout: str = "insp",
+    first: int | None = None,
+    scale: float | None = None,
+    chunk: int = 4096,
+):
+    """Every derivative of orders 0..`order` of `model` at the samples x [N, d], as one [N, K] tensor on x's device
+    and in x's dtype (columns: `taylor_module(...).columns`). It builds the module each call (about a second); build
+    it once with `taylor_module` to call it repeatedly. A model of another dtype than x is imported as a copy in x's."""
+    import copy
+
+    params = [p for p in model.parameters() if p.is_floating_point()]
+    if x.is_floating_point() and params and params[0].dtype != x.dtype:
+        model = copy.deepcopy(model).to(dtype=x.dtype)
+    program = taylor_module(model, order, layout, first, scale, example_input=x, chunk=chunk)
+    return program(x)

@@ -64,7 +64,12 @@ def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
 
         return RtlTarget
 
-    return {"hls": hls, "rtl": rtl}
+    def torch():
+        from inrarch.targets.pytorch import TorchTarget
+
+        return TorchTarget
+
+    return {"hls": hls, "rtl": rtl, "torch": torch}
 
 
 INRARCH_UNIVERSE = Universe(
