@@ -16,7 +16,7 @@ properties: a matvec's lanes (`par_in` x `par_out`), a map's `lanes` and `ii` (o
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import ceil
 
 from xdsl.dialects.builtin import (
@@ -73,7 +73,7 @@ from inrarch.dataflow.facts import (
 from inrarch.dataflow.fixed import Fixed
 from inrarch.dataflow.fixed_body import BodyFormats, is_fixed_body, units
 from inrarch.dialects.inr import DerivativeAttr
-from inrarch.hardware import operator
+from inrarch.hardware import REFERENCE_MHZ, operator
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Types
@@ -449,13 +449,22 @@ class KernelOp(IRDLOperation):
         """The initiation interval of the kernel's loop (from its facts)."""
         return self.facts().ii
 
+    @property
+    def clock_mhz(self) -> float:
+        """The clock the kernel's latencies are counted at: its graph's target clock (the reference clock of the
+        hardware model, 300 MHz, before dataflow-parallelize sets a target)."""
+        graph = self.parent_op()
+        target = graph.target if isinstance(graph, GraphOp) else None
+        return target.clock_mhz.data if target is not None else REFERENCE_MHZ
+
     def input_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_inputs]
 
     def output_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_outputs]
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
+        """The kernel's hardware facts at `clock_mhz` (default: its graph's target clock)."""
         raise NotImplementedError(f"{self.name} has no hardware facts")
 
     def schedule(self) -> KernelSchedule:
@@ -513,9 +522,10 @@ class ReadOp(KernelOp):
         if mem.element_type != out.element_type:
             raise VerifyException(f"dataflow.read element types differ: {mem.element_type} and {out.element_type}")
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
         out = self.output_types()[0]
-        return read_facts(out.elements, out.width, self.element_bits, self.output.owner.format is not None)
+        return read_facts(out.elements, out.width, self.element_bits, self.output.owner.format is not None,
+                          clock_mhz or self.clock_mhz)  # fmt: skip
 
 
 @irdl_op_definition
@@ -552,10 +562,10 @@ class WriteOp(KernelOp):
         if any(t.element_type != mem.element_type for t in types):
             raise VerifyException("dataflow.write element types must match the destination's")
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
         types = self.input_types()
         return write_facts([t.count for t in types], [t.width for t in types], self.element_bits,
-                           any(v.owner.format is not None for v in self.inputs))
+                           any(v.owner.format is not None for v in self.inputs), clock_mhz or self.clock_mhz)
 
 
 @irdl_op_definition
@@ -588,9 +598,10 @@ class ForkOp(KernelOp):
             if t != self.input.type:
                 raise VerifyException(f"dataflow.fork output type {t} differs from its input type {self.input.type}")
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
         t = _stream(self.input)
-        return fork_facts(t.count, len(self.outputs), t.width, self.element_bits)
+        return replace(fork_facts(t.count, len(self.outputs), t.width, self.element_bits),
+                       clock_mhz=clock_mhz or self.clock_mhz)
 
 
 @irdl_op_definition
@@ -677,9 +688,11 @@ class MapOp(KernelOp):
     def col_formats(self) -> list[Fixed]:
         return [a.value for a in self.const_formats.data] if self.const_formats is not None else []
 
-    def body_shape(self) -> BodyShape:
-        """Operations per element, critical path and longest operator chain of the body (in fixed point: the
-        operators of each op's fixed-point form, `inrarch.dataflow.fixed_body`)."""
+    def body_shape(self, clock_mhz: float | None = None) -> BodyShape:
+        """Operations per element, critical path (in cycles at `clock_mhz`, default the graph's target clock) and
+        longest operator chain of the body (in fixed point: the operators of each op's fixed-point form,
+        `inrarch.dataflow.fixed_body`)."""
+        clock = clock_mhz or self.clock_mhz
         counts: dict[str, int] = {}
         finish: dict[SSAValue, tuple[int, int]] = {}  # value -> (cycles, operators on the longest path)
         formats = BodyFormats(self) if self.fixed else None
@@ -687,9 +700,9 @@ class MapOp(KernelOp):
             if op.name in ("arith.constant", "dataflow.yield"):
                 continue
             if formats is not None:
-                names, latency = units(op, formats)
+                names, latency = units(op, formats, clock)
             else:
-                names, latency = [op.name], operator(op.name).latency
+                names, latency = [op.name], operator(op.name, clock).latency
             for name in names:
                 counts[name] = counts.get(name, 0) + 1
             start = max((finish.get(v, (0, 0)) for v in op.operands), default=(0, 0))
@@ -698,10 +711,10 @@ class MapOp(KernelOp):
         yielded = [finish.get(v, (0, 0)) for v in self.body.block.last_op.operands]
         return BodyShape(counts, max((y[0] for y in yielded), default=0), max((y[1] for y in yielded), default=0))
 
-    def facts(self) -> KernelFacts:
-        t = self.stream
-        return map_facts(self.body_shape(), t.elements, t.width, self.lanes_value, self.sharing_ii, len(self.inputs),
-                         len(self.outputs), len(self.const_rows), self.element_bits)  # fmt: skip
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
+        t, clock = self.stream, clock_mhz or self.clock_mhz
+        return map_facts(self.body_shape(clock), t.elements, t.width, self.lanes_value, self.sharing_ii,
+                         len(self.inputs), len(self.outputs), len(self.const_rows), self.element_bits, clock)  # fmt: skip
 
     def verify_kernel(self) -> None:
         types = self.input_types() + self.output_types()
@@ -837,11 +850,11 @@ class MatVecOp(KernelOp):
         x, y = self.inputs[0].owner.bits, self.outputs[0].owner.bits
         return MacFormat(x, self.weight_format.width.data, self.acc_format.width.data, y)
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
         rows, cols = self.shape
         vin, vout = self.input_types()[0].width, self.output_types()[0].width
         return matvec_facts(self.members, rows, cols, vin, vout, self.par_in_value, self.par_out_value,
-                            self.element_bits, self.mac_format())  # fmt: skip
+                            self.element_bits, self.mac_format(), clock_mhz or self.clock_mhz)  # fmt: skip
 
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
@@ -932,10 +945,11 @@ class ShuffleOp(KernelOp):
         if len({t.element_type for t in ins + outs}) != 1:
             raise VerifyException("dataflow.shuffle streams must share one element type")
 
-    def facts(self) -> KernelFacts:
+    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
         ins, outs = self.input_types(), self.output_types()
-        return shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
-                             max(t.width for t in outs), self.element_bits)  # fmt: skip
+        facts = shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
+                              max(t.width for t in outs), self.element_bits)
+        return replace(facts, clock_mhz=clock_mhz or self.clock_mhz)
 
 
 DATAFLOW = Dialect(

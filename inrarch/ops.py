@@ -5,8 +5,9 @@ An entry (`OpInfo`) gives
 * its derivative rules: Taylor mode (jets of the operands -> jet of the result, with the `Taylor` engine of
   `inrarch.autodiff.taylor`) and reverse mode (adjoint of the result -> adjoints of the operands, with the graph
   `Builder`), its algebraic identities (x + 0 -> x, ...), whether it commutes;
-* its hardware cost: latency in cycles, DSP and (rough) LUT of one fully pipelined fp32 unit at 300 MHz on
-  UltraScale+ (modeled estimates: an fp32 multiply-add costs 5 DSP, fmul 3 and fadd 2);
+* its hardware cost (`Cost`, keyword fields): latency in cycles, DSP, LUT and FF of one fully pipelined fp32 unit at
+  300 MHz on UltraScale+, with the source of every figure (an fp32 multiply-add costs 5 DSP, fmul 3 and fadd 2);
+  inrarch.hardware derives the latency at other clocks;
 * its C++: an expression over the operands (`{0} * {1}`), or a function of the kernel library (`fn:sin`: the
   printed code calls `inrarch_sin_f32`, a non-inlined wrapper of `hls::sin` in hls_lib/inrarch/kernels.h, which the
   C-simulation maps to the standard library in hls_lib/csim/hls_math.h); and the name Vitis's ALLOCATION pragma
@@ -31,14 +32,50 @@ from xdsl.dialects import arith, math
 from xdsl.ir import Operation
 
 
-@dataclass(frozen=True)
+# Sources of the cost figures (each `Cost` names the ones it uses).
+VITIS_CORES = ("Vitis HLS's fp32 cores on UltraScale+ at its default Vitis-kernel clock of 300 MHz (UG1399: default "
+               "period 3.33 ns): fadd/fsub `fulldsp` 4 cycles and 2 DSP, fmul `maxdsp` 3 cycles and 3 DSP, as the core "
+               "names Vitis generates state them (fadd_32ns_32ns_32_5_full_dsp_1 with LATENCY 4, "
+               "fmul_32ns_32ns_32_4_max_dsp_1 with LATENCY 3, in public Vitis HLS outputs); the latencies are "
+               "pinned with config_op in every printed project")  # fmt: skip
+CORE_FF = ("flip-flops: 1.3 x (32 per pipeline stage), the ratio by which public Vitis HLS reports of the fp32 cores "
+           "exceed 32 per stage (issue 24's review); modeled")
+HLS_MATH = ("hls_math fp32 functions (Vitis HLS math library, fully pipelined): latency and DSP are this model's "
+            "estimates at 300 MHz; LUT: public Vitis reports give ~4,800 LUT for sinf (issue 24's review), 3.2x the "
+            "earlier estimate of 1,500, and the same factor is applied to every function without a public figure "
+            "(pessimistic); FF as CORE_FF")  # fmt: skip
+DIVIDER = ("fdiv/fsqrt: Vitis's fabric (no DSP) implementations; latency and LUT are this model's estimates at 300 MHz "
+           "(LUT x 1.3 with the cores' FF correction: pessimistic); FF as CORE_FF")  # fmt: skip
+LOGIC = "LUT logic (sign flip, comparison, selection, min/max: a few LUT levels, registered); this model's estimate"
+
+
+def core_ff(latency: int) -> int:
+    """Flip-flops of an fp32 unit of `latency` stages (CORE_FF)."""
+    return round(1.3 * 32 * latency)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cost:
+    """One fully pipelined fp32 unit on UltraScale+ as Vitis HLS builds it, at the reference clock (300 MHz,
+    inrarch.hardware.REFERENCE_MHZ), with the source of its figures. At other clocks the latency follows
+    inrarch.hardware.latency_at: unchanged up to `closes_mhz`, the fastest clock this pipeline is taken to close
+    at (the reference clock for the fp cores: Vitis chooses the fewest stages that meet the clock), beyond it more
+    stages."""
+
+    latency: int  # cycles from operands to result at the reference clock
+    dsp: int  # DSP slices of one unit
+    lut: int
+    ff: int
+    source: str
+    closes_mhz: float = 300.0
+
+
+@dataclass(frozen=True, kw_only=True)
 class OpInfo:
     op: type[Operation]
     arity: int
     numpy: Callable[..., np.ndarray]
-    latency: int  # cycles from operands to result
-    dsp: int  # DSP slices of one unit
-    lut: int  # a rough LUT count of one unit
+    cost: Cost
     cpp: str  # "{0} + {1}" (operands by position) or "fn:<name>" (a kernel-library function)
     allocation: str | None = None  # Vitis ALLOCATION operation name, without its f / d prefix
     taylor: Callable | None = None
@@ -54,6 +91,23 @@ class OpInfo:
     (negation, abs, min/max, comparison, selection: exact), `table` (a function table of the op's numpy
     evaluation over the input's calibrated range: every unary function, and powf with a constant exponent);
     None: no fixed-point form."""
+
+    @property
+    def latency(self) -> int:
+        """Cycles at the reference clock (300 MHz)."""
+        return self.cost.latency
+
+    @property
+    def dsp(self) -> int:
+        return self.cost.dsp
+
+    @property
+    def lut(self) -> int:
+        return self.cost.lut
+
+    @property
+    def ff(self) -> int:
+        return self.cost.ff
 
     @property
     def name(self) -> str:
@@ -151,56 +205,100 @@ def _const_exponent(node) -> float:
 # ---------------------------------------------------------------------------------------------------------------------
 
 _ENTRIES = [
-    OpInfo(arith.AddfOp, 2, np.add, 4, 2, 200, "{0} + {1}", "add", lambda T, j, n: T.add(j[0], j[1]),
-           lambda b, v, g: [g, g], True, _simplify_add, fixed="add"),
-    OpInfo(arith.SubfOp, 2, np.subtract, 4, 2, 200, "{0} - {1}", "sub", lambda T, j, n: T.sub(j[0], j[1]),
-           lambda b, v, g: [g, b.neg(g)], False, _simplify_sub, fixed="sub"),
-    OpInfo(arith.MulfOp, 2, np.multiply, 3, 3, 100, "{0} * {1}", "mul", lambda T, j, n: T.mul(j[0], j[1]),
-           lambda b, v, g: [b.mul(g, v.args[1]), b.mul(g, v.args[0])], True, _simplify_mul, fixed="mul"),
-    OpInfo(arith.DivfOp, 2, np.divide, 12, 0, 800, "{0} / {1}", "div", lambda T, j, n: T.div(j[0], j[1]),
-           lambda b, v, g: [b.div(g, v.args[1]), b.neg(b.div(b.mul(g, v), v.args[1]))], False, _simplify_div, fixed="div"),
-    OpInfo(arith.NegfOp, 1, np.negative, 0, 0, 0, "-{0}", None, lambda T, j, n: T.neg(j[0]),
-           lambda b, v, g: [b.neg(g)], simplify=_simplify_neg, aten=("aten.neg.default",), fixed="logic"),
-    OpInfo(math.SinOp, 1, np.sin, 20, 8, 1500, "fn:sin", None, lambda T, j, n: T.sin(j[0]),
-           lambda b, v, g: [b.mul(g, b.unary("math.cos", v.args[0]))], aten=("aten.sin.default",), fixed="table"),
-    OpInfo(math.CosOp, 1, np.cos, 20, 8, 1500, "fn:cos", None, lambda T, j, n: T.cos(j[0]),
-           lambda b, v, g: [b.neg(b.mul(g, b.unary("math.sin", v.args[0])))], aten=("aten.cos.default",), fixed="table"),
-    OpInfo(math.ExpOp, 1, np.exp, 12, 7, 600, "fn:exp", None, lambda T, j, n: T.exp(j[0]),
-           lambda b, v, g: [b.mul(g, v)], aten=("aten.exp.default",), fixed="table"),
-    OpInfo(math.ExpM1Op, 1, np.expm1, 14, 7, 700, "fn:expm1", None, lambda T, j, n: T.expm1(j[0]),
-           lambda b, v, g: [b.mul(g, b.unary("math.exp", v.args[0]))], fixed="table"),
-    OpInfo(math.LogOp, 1, np.log, 14, 6, 900, "fn:log", None, lambda T, j, n: T.log(j[0]),
-           lambda b, v, g: [b.div(g, v.args[0])], aten=("aten.log.default",), fixed="table"),
-    OpInfo(math.Log1pOp, 1, np.log1p, 16, 6, 1000, "fn:log1p", None, lambda T, j, n: T.log1p(j[0]),
-           lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), v.args[0]))], aten=("aten.log1p.default",), fixed="table"),
-    OpInfo(math.TanhOp, 1, np.tanh, 20, 9, 1200, "fn:tanh", None, lambda T, j, n: T.tanh(j[0]),
-           lambda b, v, g: [b.mul(g, b.sub(b.const(1.0, v.shape), b.mul(v, v)))], aten=("aten.tanh.default",), fixed="table"),
-    OpInfo(math.ErfOp, 1, special.erf, 22, 10, 1400, "fn:erf", None, lambda T, j, n: T.erf(j[0]),
-           lambda b, v, g: [b.mul(g, b.scale(b.unary("math.exp", b.neg(b.mul(v.args[0], v.args[0]))),
-                                             2.0 / sqrt(pi)))], fixed="table"),  # fmt: skip
-    OpInfo(math.SqrtOp, 1, np.sqrt, 12, 0, 700, "fn:sqrt", None, lambda T, j, n: T.sqrt(j[0]),
-           lambda b, v, g: [b.div(g, b.scale(v, 2.0))], aten=("aten.sqrt.default",), fixed="table"),
-    OpInfo(math.RsqrtOp, 1, lambda x: 1.0 / np.sqrt(x), 14, 0, 900, "fn:rsqrt", None, lambda T, j, n: T.rsqrt(j[0]),
-           lambda b, v, g: [b.scale(b.mul(g, b.mul(v, b.mul(v, v))), -0.5)], fixed="table"),
-    OpInfo(math.AbsFOp, 1, np.abs, 0, 0, 0, "hls::fabs({0})", None, lambda T, j, n: T.absf(j[0]),
-           lambda b, v, g: [b.where("oge", v.args[0], b.zeros(v.shape), g, b.neg(g))], aten=("aten.abs.default",), fixed="logic"),
-    OpInfo(math.PowFOp, 2, np.power, 30, 13, 1800, "fn:pow", None,
-           lambda T, j, n: T.power(j[0], _const_exponent(n[1]), T.b.ew("math.powf", n[0], n[1])),
-           lambda b, v, g: [b.mul(g, b.mul(v.args[1], b.ew("math.powf", v.args[0],
-                                                           b.ew("arith.subf", v.args[1], b.const(1.0, v.shape))))),
-                            None], fixed="table"),  # fmt: skip
+    OpInfo(op=arith.AddfOp, arity=2, numpy=np.add, cpp="{0} + {1}", allocation="add",
+           cost=Cost(latency=4, dsp=2, lut=200, ff=core_ff(4), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
+           taylor=lambda T, j, n: T.add(j[0], j[1]), vjp=lambda b, v, g: [g, g], commutative=True,
+           simplify=_simplify_add, fixed="add"),
+    OpInfo(op=arith.SubfOp, arity=2, numpy=np.subtract, cpp="{0} - {1}", allocation="sub",
+           cost=Cost(latency=4, dsp=2, lut=200, ff=core_ff(4), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
+           taylor=lambda T, j, n: T.sub(j[0], j[1]), vjp=lambda b, v, g: [g, b.neg(g)], simplify=_simplify_sub,
+           fixed="sub"),
+    OpInfo(op=arith.MulfOp, arity=2, numpy=np.multiply, cpp="{0} * {1}", allocation="mul",
+           cost=Cost(latency=3, dsp=3, lut=100, ff=core_ff(3), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
+           taylor=lambda T, j, n: T.mul(j[0], j[1]),
+           vjp=lambda b, v, g: [b.mul(g, v.args[1]), b.mul(g, v.args[0])], commutative=True,
+           simplify=_simplify_mul, fixed="mul"),
+    OpInfo(op=arith.DivfOp, arity=2, numpy=np.divide, cpp="{0} / {1}", allocation="div",
+           cost=Cost(latency=12, dsp=0, lut=1040, ff=core_ff(12), source=DIVIDER),
+           taylor=lambda T, j, n: T.div(j[0], j[1]),
+           vjp=lambda b, v, g: [b.div(g, v.args[1]), b.neg(b.div(b.mul(g, v), v.args[1]))], simplify=_simplify_div,
+           fixed="div"),
+    OpInfo(op=arith.NegfOp, arity=1, numpy=np.negative, cpp="-{0}",
+           cost=Cost(latency=0, dsp=0, lut=0, ff=0, source="a sign-bit flip: wiring, no logic"),
+           taylor=lambda T, j, n: T.neg(j[0]), vjp=lambda b, v, g: [b.neg(g)], simplify=_simplify_neg,
+           aten=("aten.neg.default",), fixed="logic"),
+    OpInfo(op=math.SinOp, arity=1, numpy=np.sin, cpp="fn:sin",
+           cost=Cost(latency=20, dsp=8, lut=4800, ff=core_ff(20), source=HLS_MATH),
+           taylor=lambda T, j, n: T.sin(j[0]), vjp=lambda b, v, g: [b.mul(g, b.unary("math.cos", v.args[0]))],
+           aten=("aten.sin.default",), fixed="table"),
+    OpInfo(op=math.CosOp, arity=1, numpy=np.cos, cpp="fn:cos",
+           cost=Cost(latency=20, dsp=8, lut=4800, ff=core_ff(20), source=f"{HLS_MATH}; cosf shares sinf's code"),
+           taylor=lambda T, j, n: T.cos(j[0]),
+           vjp=lambda b, v, g: [b.neg(b.mul(g, b.unary("math.sin", v.args[0])))], aten=("aten.cos.default",),
+           fixed="table"),
+    OpInfo(op=math.ExpOp, arity=1, numpy=np.exp, cpp="fn:exp",
+           cost=Cost(latency=12, dsp=7, lut=1920, ff=core_ff(12), source=HLS_MATH),
+           taylor=lambda T, j, n: T.exp(j[0]), vjp=lambda b, v, g: [b.mul(g, v)], aten=("aten.exp.default",),
+           fixed="table"),
+    OpInfo(op=math.ExpM1Op, arity=1, numpy=np.expm1, cpp="fn:expm1",
+           cost=Cost(latency=14, dsp=7, lut=2240, ff=core_ff(14), source=HLS_MATH),
+           taylor=lambda T, j, n: T.expm1(j[0]), vjp=lambda b, v, g: [b.mul(g, b.unary("math.exp", v.args[0]))],
+           fixed="table"),
+    OpInfo(op=math.LogOp, arity=1, numpy=np.log, cpp="fn:log",
+           cost=Cost(latency=14, dsp=6, lut=2880, ff=core_ff(14), source=HLS_MATH),
+           taylor=lambda T, j, n: T.log(j[0]), vjp=lambda b, v, g: [b.div(g, v.args[0])],
+           aten=("aten.log.default",), fixed="table"),
+    OpInfo(op=math.Log1pOp, arity=1, numpy=np.log1p, cpp="fn:log1p",
+           cost=Cost(latency=16, dsp=6, lut=3200, ff=core_ff(16), source=HLS_MATH),
+           taylor=lambda T, j, n: T.log1p(j[0]),
+           vjp=lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), v.args[0]))], aten=("aten.log1p.default",),
+           fixed="table"),
+    OpInfo(op=math.TanhOp, arity=1, numpy=np.tanh, cpp="fn:tanh",
+           cost=Cost(latency=20, dsp=9, lut=3840, ff=core_ff(20), source=HLS_MATH),
+           taylor=lambda T, j, n: T.tanh(j[0]),
+           vjp=lambda b, v, g: [b.mul(g, b.sub(b.const(1.0, v.shape), b.mul(v, v)))], aten=("aten.tanh.default",),
+           fixed="table"),
+    OpInfo(op=math.ErfOp, arity=1, numpy=special.erf, cpp="fn:erf",
+           cost=Cost(latency=22, dsp=10, lut=4480, ff=core_ff(22), source=HLS_MATH),
+           taylor=lambda T, j, n: T.erf(j[0]),
+           vjp=lambda b, v, g: [b.mul(g, b.scale(b.unary("math.exp", b.neg(b.mul(v.args[0], v.args[0]))),
+                                                 2.0 / sqrt(pi)))], fixed="table"),
+    OpInfo(op=math.SqrtOp, arity=1, numpy=np.sqrt, cpp="fn:sqrt",
+           cost=Cost(latency=12, dsp=0, lut=910, ff=core_ff(12), source=DIVIDER),
+           taylor=lambda T, j, n: T.sqrt(j[0]), vjp=lambda b, v, g: [b.div(g, b.scale(v, 2.0))],
+           aten=("aten.sqrt.default",), fixed="table"),
+    OpInfo(op=math.RsqrtOp, arity=1, numpy=lambda x: 1.0 / np.sqrt(x), cpp="fn:rsqrt",
+           cost=Cost(latency=14, dsp=0, lut=1170, ff=core_ff(14), source=DIVIDER),
+           taylor=lambda T, j, n: T.rsqrt(j[0]), vjp=lambda b, v, g: [b.scale(b.mul(g, b.mul(v, b.mul(v, v))), -0.5)],
+           fixed="table"),
+    OpInfo(op=math.AbsFOp, arity=1, numpy=np.abs, cpp="hls::fabs({0})",
+           cost=Cost(latency=0, dsp=0, lut=0, ff=0, source="clearing the sign bit: wiring, no logic"),
+           taylor=lambda T, j, n: T.absf(j[0]),
+           vjp=lambda b, v, g: [b.where("oge", v.args[0], b.zeros(v.shape), g, b.neg(g))],
+           aten=("aten.abs.default",), fixed="logic"),
+    OpInfo(op=math.PowFOp, arity=2, numpy=np.power, cpp="fn:pow",
+           cost=Cost(latency=30, dsp=13, lut=5760, ff=core_ff(30), source=HLS_MATH),
+           taylor=lambda T, j, n: T.power(j[0], _const_exponent(n[1]), T.b.ew("math.powf", n[0], n[1])),
+           vjp=lambda b, v, g: [b.mul(g, b.mul(v.args[1], b.ew("math.powf", v.args[0],
+                                                               b.ew("arith.subf", v.args[1], b.const(1.0, v.shape))))),
+                                None], fixed="table"),
     # atan: w = 1 / (1 + u^2).
-    OpInfo(math.AtanOp, 1, np.arctan, 24, 8, 1600, "fn:atan", None,
-           lambda T, j, n: T.chain_of(j[0], T.b.unary("math.atan", n[0]),
-                                      T.div(T.one(n[0].shape), T.add(T.one(n[0].shape), T.mul(j[0], j[0])))),
-           lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), b.mul(v.args[0], v.args[0])))],
-           aten=("aten.atan.default",), fixed="table"),  # fmt: skip
+    OpInfo(op=math.AtanOp, arity=1, numpy=np.arctan, cpp="fn:atan",
+           cost=Cost(latency=24, dsp=8, lut=5120, ff=core_ff(24), source=HLS_MATH),
+           taylor=lambda T, j, n: T.chain_of(j[0], T.b.unary("math.atan", n[0]),
+                                             T.div(T.one(n[0].shape), T.add(T.one(n[0].shape), T.mul(j[0], j[0])))),
+           vjp=lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), b.mul(v.args[0], v.args[0])))],
+           aten=("aten.atan.default",), fixed="table"),
     # Not differentiated as such (inr-autodiff turns comparisons and selections into `where` nodes), but printed
-    # and counted.
-    OpInfo(arith.CmpfOp, 2, np.less, 1, 0, 70, "", fixed="logic"),  # printed with its select, as a conditional expression
-    OpInfo(arith.SelectOp, 3, np.where, 0, 0, 32, "", fixed="logic"),
-    OpInfo(arith.MaximumfOp, 2, np.maximum, 1, 0, 100, "hls::fmax({0}, {1})", fixed="logic"),
-    OpInfo(arith.MinimumfOp, 2, np.minimum, 1, 0, 100, "hls::fmin({0}, {1})", fixed="logic"),
+    # and counted. cmpf is printed with its select, as a conditional expression.
+    OpInfo(op=arith.CmpfOp, arity=2, numpy=np.less, cpp="", fixed="logic",
+           cost=Cost(latency=1, dsp=0, lut=70, ff=1, source=LOGIC)),
+    OpInfo(op=arith.SelectOp, arity=3, numpy=np.where, cpp="", fixed="logic",
+           cost=Cost(latency=0, dsp=0, lut=32, ff=0, source=f"{LOGIC}: a 32-bit 2-to-1 multiplexer, unregistered")),
+    OpInfo(op=arith.MaximumfOp, arity=2, numpy=np.maximum, cpp="hls::fmax({0}, {1})", fixed="logic",
+           cost=Cost(latency=1, dsp=0, lut=100, ff=32, source=LOGIC)),
+    OpInfo(op=arith.MinimumfOp, arity=2, numpy=np.minimum, cpp="hls::fmin({0}, {1})", fixed="logic",
+           cost=Cost(latency=1, dsp=0, lut=100, ff=32, source=LOGIC)),
 ]  # fmt: skip
 
 ELEMENTWISE: dict[type[Operation], OpInfo] = {info.op: info for info in _ENTRIES}
@@ -228,5 +326,5 @@ def compare(predicate: str, p, q):
     return COMPARISONS[predicate][0](p, q)
 
 
-__all__ = ["BY_NAME", "COMPARISONS", "DIFFERENTIABLE", "ELEMENTWISE", "FUNCTIONS", "OpInfo", "PREDICATES",
+__all__ = ["BY_NAME", "COMPARISONS", "Cost", "DIFFERENTIABLE", "ELEMENTWISE", "FUNCTIONS", "OpInfo", "PREDICATES",
            "PREDICATE_CODES", "compare", "info"]  # fmt: skip

@@ -21,7 +21,7 @@ streams' token types in place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
+from math import ceil, prod
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
@@ -44,7 +44,7 @@ from inrarch.dialects.dataflow import (
     WriteOp,
     stream_type,
 )
-from inrarch.hardware import Target, make_target, operator
+from inrarch.hardware import REFERENCE_MHZ, Target, make_target, operator
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class DataflowParallelizePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = make_target(self.target, self.dsp, self.bram, self.uram, self.clock_mhz)
         for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
-            interval = parallelize(graph, target)
-            graph.interval = IntegerAttr(interval, i64)
+            # The target first: every kernel's facts count their latencies at its clock.
             graph.target = TargetAttr(target.name, target.part, target.dsp, target.bram36, target.uram,
                                       target.clock_mhz)  # fmt: skip
+            graph.interval = IntegerAttr(parallelize(graph, target), i64)
 
 
 def _powers_of_two_dividing(n: int, limit: int) -> list[int]:
@@ -82,12 +82,12 @@ def _divisors(n: int) -> list[int]:
 
 
 def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int = 32,
-                   mac: MacFormat | None = None) -> tuple[int, int, int] | None:  # fmt: skip
+                   mac: MacFormat | None = None, clock_mhz: float = REFERENCE_MHZ) -> tuple[int, int, int] | None:  # fmt: skip
     """(par_in, par_out, ii) with the fewest DSP (then lanes) whose compute loop takes at most `interval` cycles."""
     best = None
     for par_in in _powers_of_two_dividing(rows, 64):
         for par_out in range(1, cols + 1):
-            ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits, mac)
+            ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits, mac, clock_mhz)
             if compute * ii > interval:
                 continue
             key = (matvec_dsp(par_in, par_out, ii, mac), par_in * par_out, par_out)
@@ -151,6 +151,7 @@ class _Sizer:
         self.shapes = {k: k.body_shape() for k in self.kernels if isinstance(k, MapOp)}
         self.bits = {k: k.element_bits for k in self.kernels}
         self.macs = {k: k.mac_format() for k in self.kernels if isinstance(k, MatVecOp)}
+        self.clock = graph.target.clock_mhz.data if graph.target is not None else REFERENCE_MHZ
         parent: dict[SSAValue, SSAValue] = {f.stream: f.stream for f in self.fifos}
 
         def find(v: SSAValue) -> SSAValue:
@@ -175,7 +176,7 @@ class _Sizer:
             groups.setdefault(find(f.stream), []).append(f.stream)
         self.clusters = list(groups.values())
         self.slowest = max(
-            [matvec_loop(k.members, *k.shape, 1, 1, mac=self.macs[k])[1] * matvec_loop(k.members, *k.shape, 1, 1, mac=self.macs[k])[0]
+            [prod(matvec_loop(k.members, *k.shape, 1, 1, mac=self.macs[k], clock_mhz=self.clock))
              for k in self.kernels if isinstance(k, MatVecOp)]
             + [max(sum(t.elements for t in k.input_types()), sum(t.elements for t in k.output_types()))
                for k in self.kernels]
@@ -187,7 +188,7 @@ class _Sizer:
         dsp = 0
         for k in self.kernels:
             if isinstance(k, MatVecOp):
-                choice = cheapest_lanes(k.members, *k.shape, interval, self.bits[k], self.macs[k])
+                choice = cheapest_lanes(k.members, *k.shape, interval, self.bits[k], self.macs[k], self.clock)
                 if choice is None:
                     return None
                 lanes[k] = choice

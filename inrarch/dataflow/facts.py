@@ -32,12 +32,13 @@ from math import ceil, gcd
 
 from inrarch.hardware import (
     bram18_for,
+    conversion_latency,
     FIFO_LATENCY,
-    FIXED_TO_FLOAT_LATENCY,
-    FLOAT_TO_FIXED_LATENCY,
     LUTRAM_MAX_WORDS,
-    MEMORY_READ_LATENCY,
+    memory_read_latency,
+    REFERENCE_MHZ,
     SRL_MAX_WORDS,
+    logic_latency,
     operator,
     read_latency,
 )
@@ -142,15 +143,17 @@ def loop_ii(recurrences: Sequence[Recurrence] = (), memories: Sequence[Memory] =
     return ii, reasons[-1]
 
 
-def serial_accumulation(products: int, distance: int, acc_read: int) -> Recurrence:
+def serial_accumulation(products: int, distance: int, acc_read: int, clock_mhz: float = REFERENCE_MHZ) -> Recurrence:
     """The recurrence of `acc += p_0; acc += p_1; ...` (one chain of fadds through the accumulator, as Vitis
     builds it without reassociation): read, `products` adds, write."""
-    return Recurrence("serial accumulation", acc_read + products * operator("arith.addf").latency + 1, distance)
+    add = operator("arith.addf", clock_mhz).latency
+    return Recurrence("serial accumulation", acc_read + products * add + 1, distance)
 
 
-def tree_accumulation(distance: int, acc_read: int, add: str = "arith.addf") -> Recurrence:
+def tree_accumulation(distance: int, acc_read: int, add: str = "arith.addf",
+                      clock_mhz: float = REFERENCE_MHZ) -> Recurrence:  # fmt: skip
     """The recurrence of `acc = acc + tree(p_0 .. p_k)` with an explicit adder tree: read, one add, write."""
-    return Recurrence("accumulator", acc_read + operator(add).latency + 1, distance)
+    return Recurrence("accumulator", acc_read + operator(add, clock_mhz).latency + 1, distance)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,14 @@ class KernelFacts:
     extra_lut: int = 0
     extra_ff: int = 0
     params: Mapping[str, int] = field(default_factory=dict)  # derived constants the printer prints
+    clock_mhz: float = REFERENCE_MHZ  # the clock its latencies are counted at
+    compute_depth: int | None = None  # cycles from an iteration's issue to its result (None: `depth`)
+
+    @property
+    def full_depth(self) -> int:
+        """Cycles from an iteration's issue to its computed result: the whole multiply-add pipeline of a matvec
+        (whose stream writes, `depth`, come from a row buffer after it), the stream-write depth of other kernels."""
+        return self.depth if self.compute_depth is None else self.compute_depth
 
     @property
     def write_lag(self) -> int:
@@ -210,12 +221,12 @@ class KernelFacts:
 
     @property
     def ff(self) -> int:
-        pipeline = sum(operator(name).latency * 32 * n for name, n in self.operators.items())
+        pipeline = sum(operator(name, self.clock_mhz).ff * n for name, n in self.operators.items())
         return pipeline + sum(m.ff for m in self.memories) + self.extra_ff
 
     def summary(self) -> str:
-        return (f"II {self.ii} ({self.ii_bound}); depth {self.depth} cycles; {self.dsp} DSP, {self.bram18} BRAM18, "
-                f"~{self.lut} LUT, ~{self.ff} FF")  # fmt: skip
+        return (f"II {self.ii} ({self.ii_bound}); depth {self.full_depth} cycles at {self.clock_mhz:g} MHz; "
+                f"{self.dsp} DSP, {self.bram18} BRAM18, ~{self.lut} LUT, ~{self.ff} FF")  # fmt: skip
 
 
 def _pow2_levels(n: int) -> int:
@@ -228,14 +239,14 @@ def _shared(count: int, lanes: int, ii: int) -> int:
 
 
 def matvec_loop(members: int, rows: int, cols: int, par_in: int, par_out: int, bits: int = 32,
-                mac: MacFormat | None = None) -> tuple[int, int]:  # fmt: skip
+                mac: MacFormat | None = None, clock_mhz: float = REFERENCE_MHZ) -> tuple[int, int]:  # fmt: skip
     """(II, compute iterations per sample) of a matvec with these lanes: the II its accumulator recurrence allows
     (1 when a sample takes a single reduction step)."""
     rb, cb = rows // par_in, ceil(cols / par_out)
     ii = 1
     if rb > 1:
         acc = memory("acc", "ram", par_out, members * cb, mac.acc if mac else bits, reads=1, writes=1)
-        ii = tree_accumulation(members * cb, acc.read_latency, lane_operators(mac)[1]).ii
+        ii = tree_accumulation(members * cb, acc.read_latency, lane_operators(mac)[1], clock_mhz).ii
     return ii, rb * members * cb
 
 
@@ -257,7 +268,7 @@ def matvec_dsp(par_in: int, par_out: int, ii: int, mac: MacFormat | None = None)
 
 
 def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in: int, par_out: int,
-                 bits: int = 32, mac: MacFormat | None = None) -> KernelFacts:  # fmt: skip
+                 bits: int = 32, mac: MacFormat | None = None, clock_mhz: float = REFERENCE_MHZ) -> KernelFacts:  # fmt: skip
     """The printed matvec loop (each iteration `inrarch::matvec_iteration`): per sample, for each input token (vin
     features), each of its par_in-feature slices, each member, each block of par_out output columns, one iteration of par_in x par_out multiply-adds: an explicit
     adder tree over the par_in products of a column, then one add into that column's accumulator (initialised
@@ -284,14 +295,14 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     if rb > 1:
         acc = memory("acc", "ram", par_out, g * cb, acc_bits, reads=1, writes=1)
         mems.append(acc)
-        recurrences.append(tree_accumulation(g * cb, acc.read_latency, add_op))
+        recurrences.append(tree_accumulation(g * cb, acc.read_latency, add_op, clock_mhz))
     lcm = par_out * vout // gcd(par_out, vout)
     words_per_bank_row = ceil(cb * par_out / lcm)
     ii, bound = loop_ii(recurrences, mems)
-    fadd, fmul = operator(add_op).latency, operator(mul_op).latency
+    fadd, fmul = operator(add_op, clock_mhz).latency, operator(mul_op, clock_mhz).latency
     levels = _pow2_levels(par_in)
     chain = 2 + levels  # fmul, tree adds, accumulate
-    rounding = 1 if mac else 0  # fixed point: the finished sum rounded to the output format, a stage of its own
+    rounding = logic_latency(1, clock_mhz) if mac else 0  # fixed point: the finished sum rounded, a stage of its own
     mac_depth = w.read_latency + fmul + levels * fadd + fadd + rounding + 1 + (ii - 1) * chain
     out_delay = ceil((mac_depth + SLACK) / ii)  # iterations from the last compute iteration to the first row read
     out_start = compute - 1 + out_delay
@@ -306,7 +317,7 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     reads = [[((ib * slices) * g + m) * cb for ib in range(rows // vin)] for m in range(g)]
     writes = [[out_start + o * g + m + lag for o in range(ot)] for m in range(g)]
     tail = max(0, out_start + nw - steps)
-    assert (ii, compute) == matvec_loop(g, rows, cols, par_in, par_out, bits, mac)
+    assert (ii, compute) == matvec_loop(g, rows, cols, par_in, par_out, bits, mac, clock_mhz)
     operators = {name: _shared(1, lanes, ii) for name in (mul_op, add_op)}
     # Registers: the members' input tokens; muxes: g*slices-to-1 per lane input, lcm/vout-to-1 per output element.
     extra_lut = par_in * bits * max(0, g * slices - 1) // 4 + vout * y_bits * max(0, lcm // vout - 1) // 4
@@ -316,7 +327,7 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
               "OUT_START": out_start, "OUT_DELAY": out_delay, "NB": nb, "L": lcm, "LB": words_per_bank_row,
               "TAIL": tail, "LAG": lag, "ACC_DIST": g * cb}  # fmt: skip
     return KernelFacts("matvec", ii, bound, depth, steps, reads, writes, tail, operators, tuple(mems),
-                       tuple(recurrences), extra_lut, extra_ff, params)  # fmt: skip
+                       tuple(recurrences), extra_lut, extra_ff, params, clock_mhz, mac_depth)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -347,7 +358,7 @@ def map_operators(counts: Mapping[str, int], lanes: int, ii: int) -> dict[str, i
 
 
 def map_facts(body: BodyShape, elements: int, width: int, lanes: int, ii: int, n_in: int, n_out: int,
-              n_cols: int, bits: int = 32) -> KernelFacts:  # fmt: skip
+              n_cols: int, bits: int = 32, clock_mhz: float = REFERENCE_MHZ) -> KernelFacts:  # fmt: skip
     """A printed `dataflow.map`: each iteration takes `lanes` consecutive elements of every input stream (a token
     of `width` elements is read at its first group and shifted through a register), computes the body on each
     lane, and writes the result token at its last group; `ii` cycles per iteration. With ii > 1 the code limits
@@ -369,7 +380,8 @@ def map_facts(body: BodyShape, elements: int, width: int, lanes: int, ii: int, n
     extra_ff = (n_in + n_out) * width * bits
     extra_lut = (n_in + n_out) * (width - lanes) * bits // 4 if groups > 1 else 0  # shift-register muxes
     params = {"E": elements, "W": width, "P": lanes, "Q": groups, "R": tokens, "STEPS": steps, "II": ii, "LAG": lag}
-    return KernelFacts("map", ii, bound, depth, steps, reads, writes, 0, operators, mems, (), extra_lut, extra_ff, params)
+    return KernelFacts("map", ii, bound, depth, steps, reads, writes, 0, operators, mems, (), extra_lut, extra_ff, params,
+                       clock_mhz)  # fmt: skip
 
 
 def fork_facts(tokens: int, outputs: int, width: int, bits: int = 32) -> KernelFacts:
@@ -380,30 +392,32 @@ def fork_facts(tokens: int, outputs: int, width: int, bits: int = 32) -> KernelF
                        width * bits, {"STEPS": tokens, "LAG": depth})  # fmt: skip
 
 
-def read_facts(elements: int, width: int, bits: int = 32, fixed: bool = False) -> KernelFacts:
+def read_facts(elements: int, width: int, bits: int = 32, fixed: bool = False,
+               clock_mhz: float = REFERENCE_MHZ) -> KernelFacts:  # fmt: skip
     """Reads a sample's `elements` coordinates from memory, one word per cycle (a 32-bit m_axi port), and sends
     them as tokens of `width`; the data arrives MEMORY_READ_LATENCY cycles after the request, and is registered
     (floating point) or converted to its fixed-point format in FLOAT_TO_FIXED_LATENCY registered stages (decode,
     shift, round: what the RTL twin builds) before the stream write."""
-    depth = MEMORY_READ_LATENCY + (FLOAT_TO_FIXED_LATENCY if fixed else 1)
+    depth = memory_read_latency(clock_mhz) + (conversion_latency(True, clock_mhz) if fixed else 1)
     tokens = elements // width
     writes = [[t * width + width - 1 + depth for t in range(tokens)]]
     return KernelFacts("read", 1, "1 (one m_axi word per cycle)", depth, elements, [], writes, 0, {}, (), (), 0,
-                       width * bits, {"STEPS": elements, "LAG": depth})  # fmt: skip
+                       width * bits, {"STEPS": elements, "LAG": depth}, clock_mhz)  # fmt: skip
 
 
-def write_facts(counts: Sequence[int], widths: Sequence[int], bits: int = 32, fixed: bool = False) -> KernelFacts:
+def write_facts(counts: Sequence[int], widths: Sequence[int], bits: int = 32, fixed: bool = False,
+                clock_mhz: float = REFERENCE_MHZ) -> KernelFacts:  # fmt: skip
     """Writes each sample's outputs to memory, one word per cycle: the input streams one after another, a token
     read at its first element; in fixed point each element is converted to a float in FIXED_TO_FLOAT_LATENCY
     registered stages (magnitude, leading zeros, normalisation, rounding) before its memory write (the depth,
     which delays no stream access: it only ends the call later)."""
-    depth = FIXED_TO_FLOAT_LATENCY if fixed else 0
+    depth = conversion_latency(False, clock_mhz) if fixed else 0
     reads, start = [], 0
     for count, width in zip(counts, widths, strict=True):
         reads.append([start + t * width for t in range(count)])
         start += count * width
     return KernelFacts("write", 1, "1 (one m_axi word per cycle)", depth, start, reads, [], 0, {}, (), (), 0,
-                       max(widths) * bits, {"STEPS": start, "LAG": depth})  # fmt: skip
+                       max(widths) * bits, {"STEPS": start, "LAG": depth}, clock_mhz)  # fmt: skip
 
 
 def shuffle_facts(in_counts: Sequence[int], out_counts: Sequence[int], in_elements: int, out_width: int,

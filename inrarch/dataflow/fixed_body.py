@@ -16,9 +16,9 @@ from xdsl.dialects.builtin import DenseArrayBase, f64
 from xdsl.ir import Operation, SSAValue
 
 from inrarch import ops
-from inrarch.dataflow.fixed import Fixed, Table, make_table, mul_latency
+from inrarch.dataflow.fixed import Fixed, Table, make_table
 from inrarch.diagnostics import CompileError
-from inrarch.hardware import operator
+from inrarch.hardware import REFERENCE_MHZ, logic_latency, operator
 
 FORMAT = "format"
 DOMAIN = "domain"
@@ -99,45 +99,46 @@ def table(op: Operation, formats: BodyFormats) -> Table:
 ROUND_LATENCY = 1  # the rounding of an exact result to its format (AP_RND: an add of half an lsb), registered
 
 
-def units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
-    """(operator names, one instance each per element; latency in cycles) of one body op. Arithmetic results are
-    rounded to their formats in a stage of their own (ROUND_LATENCY), modeled apart from the operator."""
-    names, latency = _units(op, formats)
+def units(op: Operation, formats: BodyFormats, clock_mhz: float = REFERENCE_MHZ) -> tuple[list[str], int]:
+    """(operator names, one instance each per element; latency in cycles at `clock_mhz`) of one body op. Arithmetic
+    results are rounded to their formats in a stage of their own (ROUND_LATENCY), modeled apart from the operator."""
+    names, latency = _units(op, formats, clock_mhz)
     if names and fixed_kind(op) in ("add", "sub", "mul", "div", "table"):
-        latency += ROUND_LATENCY
+        latency += logic_latency(ROUND_LATENCY, clock_mhz)
     return names, latency
 
 
-def _units(op: Operation, formats: BodyFormats) -> tuple[list[str], int]:
+def _units(op: Operation, formats: BodyFormats, clock_mhz: float) -> tuple[list[str], int]:
     if isinstance(op, arith.ConstantOp):
         return [], 0
     kind = fixed_kind(op)
     if isinstance(op, arith.CmpfOp):
         width = max(formats.of[v].width for v in op.operands)
-        return [f"fx.lut.{width}"], operator(f"fx.lut.{width}").latency
+        return [f"fx.lut.{width}"], operator(f"fx.lut.{width}", clock_mhz).latency
     r = formats.result(op)
     args = [formats.of[v] for v in op.operands if v in formats.of]
     match kind:
         case "add" | "sub":
             a, b = args
             name = f"fx.add.{max(a.frac, b.frac) + max(a.int_bits, b.int_bits) + 1}"
-            return [name], operator(name).latency
+            return [name], operator(name, clock_mhz).latency
         case "mul":
             a, b = args
-            return [f"fx.mul.{a.width}x{b.width}"], mul_latency(a.width, b.width)
+            name = f"fx.mul.{a.width}x{b.width}"
+            return [name], operator(name, clock_mhz).latency
         case "div":
             a, b = args
             name = f"fx.div.{divide_numerator(a, r).width + b.frac}.{b.width}"
-            return [name], operator(name).latency
+            return [name], operator(name, clock_mhz).latency
         case "logic":
-            return [f"fx.lut.{r.width}"], operator(f"fx.lut.{r.width}").latency
+            return [f"fx.lut.{r.width}"], operator(f"fx.lut.{r.width}", clock_mhz).latency
         case "table":
             t = table(op, formats)
             name = f"fx.table.{t.x.width}.{t.entry.width}.{t.frac_bits}.{t.n}.{int(t.periodic)}"
             muls = [f"fx.mul.{t.entry.width}x{t.frac_bits + 1}"]
             if t.periodic:
                 muls.append(f"fx.mul.{t.x.width}x27")
-            return [name, *muls], operator(name).latency
+            return [name, *muls], operator(name, clock_mhz).latency
     raise CompileError(f"no fixed-point form {kind} for {op.name}", op)
 
 

@@ -10,13 +10,57 @@ import json
 from collections import Counter
 
 
+from inrarch.dataflow.clock import design_clock
 from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
-from inrarch.dataflow.facts import mac_dsp
-from inrarch.dataflow.fixed import FX_ADD_LATENCY, FX_MUL_LATENCY
-from inrarch.hardware import MAC_DSP, OPERATORS, READ_LATENCY, Target, make_target
+from inrarch.dataflow.facts import KernelFacts, mac_dsp
+from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY
+from inrarch.hardware import (MAC_DSP, OPERATORS, READ_LATENCY, Target, dsp_mul_latency, logic_latency, make_target,
+                              operator, part_target)  # fmt: skip
+
+
+def _capacity(resources, target: Target, part: Target) -> dict:
+    """Every resource against the budget (DSP, BRAM36: dataflow-parallelize's) and the part, in percent."""
+    rows = {"dsp": (resources.dsp, target.dsp, part.dsp), "bram36": (resources.bram36, target.bram36, part.bram36),
+            "uram": (0, target.uram, part.uram), "lut": (resources.lut, None, part.lut),
+            "ff": (resources.ff, None, part.ff)}  # fmt: skip
+    return {name: {"used": used, "budget": budget, "part": cap,
+                   "budget_pct": 100.0 * used / budget if budget else None,
+                   "part_pct": 100.0 * used / cap if cap else None}
+            for name, (used, budget, cap) in rows.items()}  # fmt: skip
+
+
+def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, budget: int) -> dict:
+    """The kernel whose loop takes the most cycles per sample (the one that sets the sample interval), and why.
+    Among kernels equally slow, the one that cannot go faster names the cause: a memory port (one word per cycle)
+    before a recurrence or a port-bound II, before lanes the DSP budget limits, before a map whose operators share
+    over the interval (it shares because the interval allows it)."""
+
+    def rank(nf: tuple[str, KernelFacts]) -> tuple[int, int]:
+        f = nf[1]
+        fixed = 3 if f.kind in ("read", "write") else 2 if f.ii > 1 and "sharing" not in f.ii_bound else 1
+        return f.steps * f.ii, fixed if f.ii == 1 or "sharing" not in f.ii_bound else 0
+
+    name, f = max(named, key=rank)
+    if f.kind in ("read", "write"):
+        cause, why = "memory ports", f"one m_axi word per cycle: {f.steps} words per sample"
+    elif f.ii > 1:
+        cause = ("recurrence" if "recurrence" in f.ii_bound else "memory ports" if "ports" in f.ii_bound
+                 else "operator sharing" if "sharing" in f.ii_bound else "stream accesses")  # fmt: skip
+        if cause == "operator sharing" and f.kind == "map":
+            cause = "a map's operator sharing"
+        why = f"II {f.ii}: {f.ii_bound}"
+        if "sharing" in f.ii_bound and graph.target is not None:
+            why += f" (the sharing the DSP budget allows: {dsp} of {budget} DSP used)"
+    elif graph.target is not None:
+        cause = "DSP budget"
+        why = (f"{f.steps} iterations per sample at II 1 on its lanes; a shorter interval needs more lanes than the "
+               f"DSP budget leaves ({dsp} of {budget} DSP used)")  # fmt: skip
+    else:
+        cause, why = "lanes as given", f"{f.steps} iterations per sample at II {f.ii} (no target: not sized)"
+    return {"kernel": name, "cycles_per_sample": f.steps * f.ii, "cause": cause, "why": why}
 
 
 def design_report(graph: GraphOp) -> dict:
@@ -29,6 +73,9 @@ def design_report(graph: GraphOp) -> dict:
     kernels, streams, _ = sim_model(graph)
     result = Simulator(kernels, streams).run(samples, occupancy=True)
     resources = graph_resources(graph)
+    part = part_target(target.name)
+    clocks, design_estimate, span = design_clock(graph, resources, part)
+    achievable = min(target.clock_mhz, design_estimate.mhz)
     fifos = list(graph.fifos())
     fifo_words = sum(f.depth_value * f.stream.type.width for f in fifos)
     macs = sum(k.macs_per_sample() for k in graph.kernels() if isinstance(k, MatVecOp))
@@ -71,10 +118,22 @@ def design_report(graph: GraphOp) -> dict:
         "ff": resources.ff,
         "kernel_facts": [
             {"kernel": name, "ii": f.ii, "ii_bound": f.ii_bound, "depth_cycles": f.depth,
-             "iterations_per_sample": f.steps, "dsp": f.dsp, "bram18": f.bram18, "lut": f.lut, "ff": f.ff,
-             "operators": dict(f.operators)}
-            for name, f in kernels_facts
+             "compute_depth_cycles": f.full_depth, "iterations_per_sample": f.steps, "dsp": f.dsp,
+             "bram18": f.bram18, "lut": f.lut, "ff": f.ff, "operators": dict(f.operators),
+             "clock_estimate_mhz": round(c.mhz, 1), "clock_limit": c.limit}
+            for (name, f), c in zip(kernels_facts, clocks, strict=True)
         ],
+        "capacity": _capacity(resources, target, part),
+        "bottleneck": _bottleneck(graph, kernels_facts, resources.dsp, target.dsp),
+        # The printed design is pipelined for the requested clock: it runs at that clock or, where the estimate
+        # is lower, at the estimate with the same cycles.
+        "clock": {"requested_mhz": target.clock_mhz, "estimated_mhz": round(design_estimate.mhz, 1),
+                  "achievable_mhz": round(achievable, 1), "limit": design_estimate.limit, "slr_span": span,
+                  "modeled_latency_ms_at_achievable": result.cycles / (achievable * 1e3) if result.cycles else None,
+                  "latency_at_achievable_over_dsp_bound": result.cycles * target.clock_mhz / achievable
+                  / dsp_bound_cycles if result.cycles and dsp_bound_cycles else None,
+                  "source": "inrarch.dataflow.clock: a structural estimate (control and token fan-out, broadcast "
+                            "across the DSP array, adder stages, DSP48E2 Fmax, SLR crossing), not Vivado timing"},
         "budget": {"dsp": target.dsp, "bram36": target.bram36, "uram": target.uram},
         "interval_cycles": graph.interval.value.data if graph.interval else None,
         "modeled_cycles": result.cycles,
@@ -92,7 +151,10 @@ def design_report(graph: GraphOp) -> dict:
             "target": target.name,
             "mac_dsp": lane_dsp,
             "numbers": "fixed point (ap_fixed, formats above; DSP48E2 27x18 tiling)" if fixed else "floating point",
-            "operator_latency_cycles": {n: o.latency for n, o in OPERATORS.items() if o.latency},
+            "operator_latency_cycles": {n: operator(n, target.clock_mhz).latency for n, o in OPERATORS.items()
+                                        if o.latency},
+            "fixed_mul_latency_cycles": dsp_mul_latency(DSP_A, DSP_B, target.clock_mhz),
+            "fixed_add_latency_cycles": logic_latency(FX_ADD_LATENCY, target.clock_mhz),
             "operator_dsp": {n: o.dsp for n, o in OPERATORS.items() if o.dsp},
             "memory_read_latency_cycles": dict(READ_LATENCY),
             "source": "cycle model of inrarch (event-level, bounded FIFOs) over the kernels' hardware facts "
@@ -123,9 +185,14 @@ def format_report(r: dict) -> str:
         f"  resources   {r['dsp']} DSP, {r['bram36']:g} BRAM36, ~{r['lut'] / 1000:.0f}K LUT, ~{r['ff'] / 1000:.0f}K FF "
         f"(modeled; budget {r['budget']['dsp']} DSP, {r['budget']['bram36']} BRAM36; no URAM: constant weights "
         "cannot be initialised in URAM)",
-        "  kernels     II, what sets it, pipeline depth, DSP (hardware facts of the printed code):",
-        *(f"    {k['kernel']:<12} II {k['ii']}: {k['ii_bound']}; depth {k['depth_cycles']} cycles; {k['dsp']} DSP, "
-          f"{k['bram18']} BRAM18" for k in r["kernel_facts"]),
+        *(f"    {_capacity_line(name, c)}" for name, c in r["capacity"].items()),
+        f"  kernels     II and what sets it; compute depth and stream-write depth (cycles at {a['clock_mhz']:g} MHz); "
+        "DSP, BRAM18, LUT, FF; clock estimate and its limit (hardware facts of the printed code):",
+        *(f"    {k['kernel']:<12} II {k['ii']}: {k['ii_bound']}; depth {k['compute_depth_cycles']} / "
+          f"{k['depth_cycles']}; {k['dsp']} DSP, {k['bram18']} BRAM18, ~{k['lut']:,} LUT, ~{k['ff']:,} FF; "
+          f"~{k['clock_estimate_mhz']:.0f} MHz ({k['clock_limit']})" for k in r["kernel_facts"]),
+        f"  bottleneck  {r['bottleneck']['kernel']} sets the interval ({r['bottleneck']['cycles_per_sample']:,} "
+        f"cycles/sample): {r['bottleneck']['cause']}: {r['bottleneck']['why']}",
     ]
     if r["modeled_cycles"]:
         lines += [
@@ -137,12 +204,22 @@ def format_report(r: dict) -> str:
                            if r["latency_over_dsp_bound"] else "; no matrix products"),
             "  deadlock    none (cycle model with the printed FIFO depths)",
         ]
+    c = r["clock"]
+    lines.append(f"  clock       requested {c['requested_mhz']:g} MHz; estimated ~{c['estimated_mhz']:.0f} MHz "
+                 f"(modeled, {c['limit']}); design spans {c['slr_span']['slrs']} SLR(s)")
+    if r["modeled_cycles"]:
+        lines.append(f"              at {c['achievable_mhz']:g} MHz the printed design takes {c['modeled_latency_ms_at_achievable']:.4g} ms "
+                     f"({r['modeled_cycles']:,} cycles), {c['latency_at_achievable_over_dsp_bound']:.2f}x the DSP bound at "
+                     f"{c['requested_mhz']:g} MHz" if c["latency_at_achievable_over_dsp_bound"] else
+                     f"              at {c['achievable_mhz']:g} MHz the printed design takes "
+                     f"{c['modeled_latency_ms_at_achievable']:.4g} ms")  # fmt: skip
     else:
         lines.append(f"  DEADLOCK    {r['deadlock']}")
     if r.get("formats"):
         lines.append(
             f"  model       {a['part']}, {a['clock_mhz']:g} MHz; fixed-point operators of inrarch.hardware (DSP48E2 "
-            f"multiply {FX_MUL_LATENCY} cycles, LUT add {FX_ADD_LATENCY}); all figures modeled, none measured"
+            f"multiply {a['fixed_mul_latency_cycles']} cycles, LUT add {a['fixed_add_latency_cycles']}); all figures "
+            "modeled, none measured"
         )
     else:
         lines.append(
@@ -151,6 +228,13 @@ def format_report(r: dict) -> str:
             "cycles); all figures modeled, none measured"
         )
     return "\n".join(lines)
+
+
+def _capacity_line(name: str, c: dict) -> str:
+    used = f"{c['used']:,.0f}" if name != "bram36" else f"{c['used']:g}"
+    budget = f"{c['budget_pct']:.1f}% of the budget of {c['budget']:,}, " if c["budget"] else ""
+    part = f"{c['part_pct']:.1f}% of the part's {c['part']:,}" if c["part"] else "the part's capacity unknown"
+    return f"{name.upper():<7} {used}: {budget}{part}"
 
 
 def dump(report: dict, path: str) -> None:

@@ -184,17 +184,23 @@ clean:
 """
 
 
-def config_ops(p: Printed, flavour: str) -> str:
-    """Pins the floating-point operators to the implementation and latency of inrarch's operator table, so the
-    recurrences, depths and DSP counts of the facts hold: fmul on DSPs (3 DSP), fadd on DSPs (2 DSP)."""
-    from inrarch.hardware import OPERATORS
+def config_ops(p: Printed, flavour: str, clock_mhz: float = 300.0) -> str:
+    """Pins the operators to the implementation and latency of inrarch's operator table at `clock_mhz`, so the
+    recurrences, depths and DSP counts of the facts hold: fmul on DSPs (3 DSP), fadd on DSPs (2 DSP), and the
+    integer multiply of fixed-point designs on DSP48E2s at its one-tile latency (a multiply wider than one 27 x 18
+    tile gets the same pin; the facts count it one cycle longer, the conservative side)."""
+    from inrarch.hardware import dsp_mul_latency, operator
+    from inrarch.dataflow.fixed import DSP_A, DSP_B
 
     prefix = "d" if p.element == "double" else "f"
-    pins = [("add", "fulldsp", OPERATORS["arith.addf"].latency), ("sub", "fulldsp", OPERATORS["arith.subf"].latency),
-            ("mul", "maxdsp", OPERATORS["arith.mulf"].latency)]  # fmt: skip
+    pins = [(f"{prefix}add", "fulldsp", operator("arith.addf", clock_mhz).latency),
+            (f"{prefix}sub", "fulldsp", operator("arith.subf", clock_mhz).latency),
+            (f"{prefix}mul", "maxdsp", operator("arith.mulf", clock_mhz).latency)]  # fmt: skip
+    if p.fixed:
+        pins.append(("mul", "dsp", dsp_mul_latency(DSP_A, DSP_B, clock_mhz)))
     if flavour == "tcl":
-        return "\n".join(f"config_op {prefix}{op} -impl {impl} -latency {lat}" for op, impl, lat in pins)
-    return "\n".join(f"syn.op=op:{prefix}{op} impl:{impl} latency:{lat}" for op, impl, lat in pins)
+        return "\n".join(f"config_op {op} -impl {impl} -latency {lat}" for op, impl, lat in pins)
+    return "\n".join(f"syn.op=op:{op} impl:{impl} latency:{lat}" for op, impl, lat in pins)
 
 
 def run_hls_tcl(p: Printed, part: str, clock_mhz: float) -> str:
@@ -209,7 +215,7 @@ open_solution -reset solution1 -flow_target vitis
 set_part {{{part}}}
 create_clock -period {period:.3f} -name default
 # The operator implementations and latencies inrarch's hardware facts assume (inrarch/hardware.py).
-{config_ops(p, "tcl")}
+{config_ops(p, "tcl", clock_mhz)}
 csim_design -argv "data/input.bin build_csim_output.bin data/golden.bin"
 csynth_design
 cosim_design -argv "data/input.bin build_cosim_output.bin data/golden.bin"
@@ -234,7 +240,7 @@ csim.argv=data/input.bin csim_output.bin data/golden.bin
 cosim.argv=data/input.bin cosim_output.bin data/golden.bin
 clock={clock_mhz:g}MHz
 # The operator implementations and latencies inrarch's hardware facts assume (inrarch/hardware.py).
-{config_ops(p, "cfg")}
+{config_ops(p, "cfg", clock_mhz)}
 """
 
 
