@@ -118,7 +118,7 @@ class Design:
             from inrarch.hls.project import write_project
 
             self._scratch = tempfile.mkdtemp(prefix="inrarch-csim-")
-            printed = HlsPrinter(self.graph).print()
+            printed = HlsPrinter(self.graph, outputs=self.outputs).print()
             write_project(os.path.join(self._scratch, "project"), printed,
                           np.zeros((printed.samples, printed.in_cols)), None, "", 300.0)  # fmt: skip
         return os.path.join(self._scratch, "project")
@@ -327,7 +327,7 @@ def compile(
             reference = edit_reference(model, editor, x, order, layout, scale, first).numpy()
         from inrarch.hls.project import modeled_timing
 
-        printer = HlsPrinter(graph)
+        printer = HlsPrinter(graph, outputs=outputs, scale=scale, scale_known=True)
         printed = printer.print()
         design.out_dir = write_project(out_dir, printed, x.numpy(), reference, report["assumptions"]["part"],
                                        report["assumptions"]["clock_mhz"], format_report(report),

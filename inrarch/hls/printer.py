@@ -44,6 +44,7 @@ from inrarch.dialects.dataflow import (
     WriteOp,
     YieldOp,
 )
+from inrarch.dialects.inr import DerivativeOutput, derivative_output_count, derivative_outputs
 from inrarch.evaluator import constant_value
 from inrarch.ir_utils import dense_to_numpy
 
@@ -75,11 +76,73 @@ class Printed:
     processes: int
     fifos: int
     fixed: bool = False  # ap_fixed inside: C-simulation needs the ap_types headers
+    columns: list[str] | None = None  # the name of each output column, when the design says (see output_comments)
+
+
+def graph_outputs(graph: GraphOp) -> list[DerivativeOutput] | None:
+    """The derivative each output column of `graph` holds, from its `#inr.derivative` attribute and shapes: every
+    output of the layout for as many channels as the columns make. None when the graph does not say (no attribute,
+    or the first K outputs of a layout, whose channel count the graph does not record)."""
+    attr = graph.derivative
+    in_type = graph.function_type.inputs.data[0]
+    out_type = graph.function_type.inputs.data[-1]
+    if attr is None or attr.first_value is not None or not isinstance(in_type, MemRefType):
+        return None
+    assert isinstance(out_type, MemRefType)
+    dims, cols = in_type.get_shape()[1], out_type.get_shape()[1]
+    per_channel = derivative_output_count(dims, 1, attr.order.data, attr.layout.data)
+    if cols % per_channel:
+        return None
+    return derivative_outputs(dims, cols // per_channel, attr.order.data, attr.layout.data)
+
+
+def _partial(o: DerivativeOutput) -> str:
+    """`d^2 y0 / dx0 dx1`: the partial derivative a column holds, from its multi-index."""
+    if not o.order:
+        return f"y{o.channel}"
+    parts = [f"dx{i}" + (f"^{a}" if a > 1 else "") for i, a in enumerate(o.index) if a]
+    return f"d{'^' + str(o.order) if o.order > 1 else ''} y{o.channel} / {' '.join(parts)}"
+
+
+def output_comments(outputs: list[DerivativeOutput | str], layout: str | None, scale: float | None,
+                    scale_known: bool) -> list[str]:  # fmt: skip
+    """Header comment lines naming every output column: its name (DerivativeOutput.name), the partial derivative it
+    holds, and for the INSP layout's repeats the column that holds the same partial first."""
+    width = max(len(o if isinstance(o, str) else o.name) for o in outputs)
+    lines = ["// Output columns: out[sample * OUT_COLS + column] holds"]
+    first: dict[tuple[int, tuple[int, ...]], int] = {}
+    for c, o in enumerate(outputs):
+        if isinstance(o, str):
+            lines.append(f"//   {c:>{len(str(len(outputs) - 1))}}  {o}")
+            continue
+        key = (o.channel, o.index)
+        again = f"  (the partial of column {first[key]} again)" if key in first else ""
+        first.setdefault(key, c)
+        lines.append(f"//   {c:>{len(str(len(outputs) - 1))}}  {o.name:<{width}}  {_partial(o)}{again}".rstrip())
+    derivatives = [o for o in outputs if not isinstance(o, str)]
+    if derivatives and any(o.order for o in derivatives):
+        if scale_known:
+            lines.append("// Order-k columns are unscaled." if scale is None else
+                         f"// Order-k columns are multiplied by scale**k, scale = {scale!r}.")  # fmt: skip
+        else:
+            lines += ["// Order-k columns carry scale**k when the derivatives were taken with a scale",
+                      "// (inr-autodiff{scale=s}; the graph does not record it)."]
+    if len(first) < len(derivatives):
+        lines += [f"// Layout {layout}: {len(derivatives)} columns hold {len(first)} distinct partial derivatives, each "
+                  "once per", "// differentiation path; layout unique keeps one column per partial."]  # fmt: skip
+    return lines
 
 
 class HlsPrinter:
-    def __init__(self, graph: GraphOp, top: str | None = None):
+    """Prints `graph`. The header names the output columns: `outputs` (one entry per column, a DerivativeOutput or
+    a name) when the caller knows them (`inrarch.compile`), else the graph's `#inr.derivative` attribute
+    (graph_outputs); `scale` is the derivatives' scale when `scale_known` (the graph does not record it)."""
+
+    def __init__(self, graph: GraphOp, top: str | None = None, outputs: list[DerivativeOutput | str] | None = None,
+                 scale: float | None = None, scale_known: bool = False):  # fmt: skip
         self.graph = graph
+        self.outputs = outputs if outputs is not None else graph_outputs(graph)
+        self.scale, self.scale_known = scale, scale_known
         self.top = c_identifier(top or graph.sym_name.data)
         in_type = graph.function_type.inputs.data[0]
         out_type = graph.function_type.inputs.data[-1]
@@ -687,6 +750,10 @@ class HlsPrinter:
         for _, args, pname in processes:
             src.append(f'  INRARCH_PROCESS("{pname}", {pname}({args}));')
         src += ["  INRARCH_DATAFLOW_RUN();", "}", ""]
+        columns: list[str] = []
+        if self.outputs is not None and len(self.outputs) == self.out_cols:
+            layout = self.graph.derivative.layout.data if self.graph.derivative is not None else None
+            columns = output_comments(self.outputs, layout, self.scale, self.scale_known)
         header = "\n".join([
             f"// {ident}: the top function of an inrarch design.",
             f"#ifndef {ident.upper()}_H",
@@ -695,6 +762,7 @@ class HlsPrinter:
             f"constexpr int SAMPLES = {self.samples};  // samples per call",
             f"constexpr int IN_COLS = {self.in_cols};  // input coordinates per sample",
             f"constexpr int OUT_COLS = {self.out_cols};  // outputs per sample",
+            *columns,
             f"typedef {self.scalar} {ident}_t;",
             *([f"#define INRARCH_FIXED 1  // fixed point inside: {self.graph.precision.data if self.graph.precision else ''}"]
               if self.fixed else []),  # fmt: skip
@@ -709,7 +777,8 @@ class HlsPrinter:
                                f"#ifndef {ident.upper()}_CONSTANTS_H", f"#define {ident.upper()}_CONSTANTS_H",
                                "#include <cmath>", "#include <limits>", "", *self.constants, "", "#endif", ""])  # fmt: skip
         return Printed("\n".join(src), header, constants, ident, self.scalar, self.samples, self.in_cols,
-                       self.out_cols, len(self.kernels), len(self.fifos), self.fixed)  # fmt: skip
+                       self.out_cols, len(self.kernels), len(self.fifos), self.fixed,
+                       [o if isinstance(o, str) else o.name for o in self.outputs] if columns else None)  # fmt: skip
 
 
 def find_graph(module) -> GraphOp:

@@ -22,6 +22,8 @@ HLS_LIB_PARTS = ("csim", "inrarch")
 
 def testbench(p: Printed) -> str:
     t = p.element
+    names = p.columns or [f"output{c}" for c in range(p.out_cols)]
+    names_init = ", ".join(f'"{n}"' for n in names)
     return f"""// Testbench of {p.top}: reads inputs (and golden outputs) from binary files, runs the design in batches
 // of SAMPLES samples, writes the outputs, and compares them with the golden ones when given.
 //   csim [input.bin output.bin [golden.bin [tolerance]]]   (defaults: data/input.bin csim_output.bin
@@ -36,6 +38,8 @@ def testbench(p: Printed) -> str:
 #ifdef INRARCH_FIXED
 #include "inrarch/fixed.h"
 #endif
+
+static const char* const OUT_NAMES[OUT_COLS] = {{{names_init}}};  // the header's comments say what each holds
 
 static std::vector<{t}> load(const char* path, bool required) {{
   std::vector<{t}> data;
@@ -102,10 +106,11 @@ int main(int argc, char** argv) {{
     const double rel = ref > 0 ? err / ref : err;
     worst = std::fmax(worst, rel);
     if (bad_out || bad_golden) {{
-      std::printf("output %d: %zu design values and %zu golden values are not finite: FAIL\\n", c, bad_out, bad_golden);
+      std::printf("output %d (%s): %zu design values and %zu golden values are not finite: FAIL\\n", c, OUT_NAMES[c],
+                  bad_out, bad_golden);
       ++failed;
     }} else if (!(err <= tolerance * ref) && !(ref == 0 && err <= tolerance)) {{
-      std::printf("output %d: max|err| %.3e, max|golden| %.3e: FAIL\\n", c, err, ref);
+      std::printf("output %d (%s): max|err| %.3e, max|golden| %.3e: FAIL\\n", c, OUT_NAMES[c], err, ref);
       ++failed;
     }} else {{
       continue;

@@ -2,6 +2,7 @@
 one-line diagnostics of the command-line tools are in test_bad_inputs.py; the folder guarantees in
 test_project_folders.py.)"""
 
+import re
 import subprocess
 import sys
 import warnings
@@ -132,6 +133,12 @@ def test_output_columns_are_named_and_described(tmp_path, layout):
     assert [c["name"] for c in columns] == design.columns
     assert len(columns) == (2 * (1 + 2 + 4) if layout == "insp" else 2 * (1 + 2 + 3))
     assert manifest["note"].startswith(f"layout {layout}: {len(columns)} columns, 12 distinct")
+    header = next(h for h in (tmp_path / "p").glob("*.h") if not h.name.endswith("_constants.h")).read_text()
+    # the header's comments name the same columns
+    named = re.findall(r"^//\s+(\d+)  (y\S+)  ", header, re.M)
+    assert named == [(str(i), name) for i, name in enumerate(design.columns)]
+    assert "// Order-k columns are unscaled." in header
+    assert ("(the partial of column" in header) == (layout == "insp")
     module = inrarch.differentiate(model, x, order=2, layout=layout)
     values = inrarch.evaluate(module, x.numpy())
     xr = x.double().requires_grad_(True)
