@@ -27,6 +27,7 @@ import io
 import os
 import re
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -35,13 +36,15 @@ from typing import IO
 from xdsl.dialects.builtin import UNKNOWN_LOC, ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.universe import Universe
-from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.utils.arg_spec import ArgSpec, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from inrarch.context import decode_text, nesting_error
 from inrarch.diagnostics import CompileError, LocatingParser, format_diagnostic, verify_error
-from inrarch.universe import get_all_passes
+from inrarch.elide import FLAG as ELIDE_FLAG
+from inrarch.elide import TERMINAL_LIMIT
+from inrarch.universe import get_all_passes, get_all_targets
 
 
 class InputError(Exception):
@@ -102,22 +105,29 @@ def translate_pass_flags(argv: Sequence[str], pass_names: set[str]) -> tuple[lis
     return rest, ",".join(p for p in pipeline if p)
 
 
-def _pass_help() -> str:
-    lines = ["inrarch passes (MLIR-style --name=opt=val,... or -p 'name{opt=val}'):"]
-    for name, factory in get_all_passes().items():
-        doc = (factory().__doc__ or "").strip().splitlines()
-        lines.append(f"  --{name:<26} {doc[0] if doc else ''}")
-    lines.append("xDSL's own passes (canonicalize, cse, ...) are also available; see -p above.")
-    return "\n".join(lines)
+def _argument_error(message: str, known: set[str]):
+    """Argument errors are one-line diagnostics (status 1) instead of argparse's usage dump (status 2); an unknown
+    `--flag` gets the closest pass or option of `known` (spelled without their `--`)."""
+    from inrarch.pass_options import did_you_mean
 
-
-def _argument_error(message: str):
-    """Argument errors are one-line diagnostics (status 1) instead of argparse's usage dump (status 2)."""
     if message.startswith("unrecognized arguments: "):
-        message = "unknown pass or option: " + message.removeprefix("unrecognized arguments: ")
+        unknown = message.removeprefix("unrecognized arguments: ")
+        first = next((a for a in unknown.split() if a.startswith("--")), "")
+        hint = did_you_mean(first[2:].split("=", 1)[0], known, "--") if first else ""
+        message = f"unknown pass or option: {unknown}{hint}"
     elif m := re.match(r"argument -t/--target: invalid choice: '(.*)' \((choose from .*)\)$", message):
         message = f"unknown target '{m.group(1)}' ({m.group(2)})"
     raise CompileError(message)
+
+
+def _elide_limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects an integer, got '{text}'") from None
+    if limit < 0:
+        raise argparse.ArgumentTypeError(f"expects an integer >= 0, got {limit}")
+    return limit
 
 
 class _OutputBuffer(io.StringIO):
@@ -142,6 +152,7 @@ class InrarchOptMain(xDSLOptMain):
         self._synthesized: set[int] = set()  # ids of the locations LocatingParser made (kept alive in _keep)
         self._keep: list[object] = []
         self._source: tuple[str, str, int] | None = None  # the chunk being compiled: text, name, line offset
+        self._chunk_start: float | None = None  # when the chunk's parsing began (--time-passes)
         try:
             super().__init__("inrarch's MLIR optimizer: INR derivatives to FPGA dataflow designs.",
                              rest + (["-p", spec] if spec else []))  # fmt: skip
@@ -164,18 +175,67 @@ class InrarchOptMain(xDSLOptMain):
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser):
         super().register_all_arguments(arg_parser)
+        arg_parser.add_argument(ELIDE_FLAG, type=_elide_limit, metavar="N", dest="elide_if_larger",
+                                help="print dense constants of more than N elements as dense_resource<__elided__> "
+                                     f"(as MLIR does; not readable back). Default: {TERMINAL_LIMIT} when the IR goes "
+                                     "to a terminal, none (everything printed) to a file or a pipe")  # fmt: skip
         # xDSL's __init__ makes a plain ArgumentParser and gives no hook for it: its name, its one-line errors and
-        # the list of inrarch's passes in --help (computed only when asked: it imports every pass) are set here.
+        # the help, which leads with inrarch's passes and their options (computed only when asked: it imports every
+        # pass) and lists xDSL's passes and targets after the options, are set here.
         arg_parser.prog = "inrarch-opt"
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        arg_parser.error = _argument_error  # type: ignore[method-assign]
+        known = {a.lstrip("-") for action in arg_parser._actions for a in action.option_strings if a.startswith("--")}
+        known |= set(self.available_passes)
+        arg_parser.error = lambda message: _argument_error(message, known)  # type: ignore[method-assign]
+        for action in arg_parser._actions:  # the lists of names move below the options
+            if action.dest == "passes":
+                action.help = ("a pass pipeline in xDSL's syntax, 'NAME{OPT=VALUE OPT=VALUE},NAME', run where it "
+                               "stands among the --NAME pass flags")  # fmt: skip
+            elif action.dest == "target":
+                action.help = "what to print: mlir (default), one of inrarch's targets or xDSL's (listed below)"
+            elif action.dest == "time_passes":
+                action.help = "print the time of parsing, of each pass, of printing, and the total"
         format_help = arg_parser.format_help
+        description = arg_parser.description
 
         def with_passes() -> str:
-            arg_parser.epilog = _pass_help()
+            from inrarch.pass_options import names_help, passes_help
+
+            ours = get_all_passes()
+            theirs = [name for name in self.available_passes if name not in ours]
+            arg_parser.description = f"{description}\n\n{passes_help(ours)}"
+            arg_parser.epilog = "\n".join([
+                names_help(f"xDSL's passes ({len(theirs)}; -p or --NAME, options as xDSL defines them):", theirs),
+                "",
+                names_help(f"targets (-t; inrarch's: {', '.join(get_all_targets())}):", self.available_targets),
+            ])  # fmt: skip
             return format_help()
 
         arg_parser.format_help = with_passes  # type: ignore[method-assign]
+
+    def register_all_targets(self):
+        super().register_all_targets()
+        mlir = self.available_targets.get("mlir")
+        if mlir is None:
+            return
+
+        def mlir_target():  # called once arguments are parsed: the elision limit is known then
+            base = mlir()
+            limit = self._elide_limit(to_stdout=self.args.output_file is None)
+            if limit is None:
+                return base
+            from inrarch.elide import eliding_mlir_target
+
+            return eliding_mlir_target(base, limit)
+
+        self.available_targets["mlir"] = mlir_target
+
+    def _elide_limit(self, to_stdout: bool) -> int | None:
+        """The elision limit for IR printed to stdout (`to_stdout`) or to the -o file: the flag's, else
+        TERMINAL_LIMIT for a terminal and None (nothing elided) for a file or a pipe."""
+        if self.args.elide_if_larger is not None:
+            return self.args.elide_if_larger
+        return TERMINAL_LIMIT if to_stdout and sys.stdout.isatty() else None
 
     def register_all_passes(self):
         super().register_all_passes()
@@ -193,9 +253,10 @@ class InrarchOptMain(xDSLOptMain):
         except CompileError:
             raise
         except (Exception, ArgSpecParseError) as err:
-            raise CompileError(f"invalid pass pipeline: {_spec_error(err)}{self._failing_pass(err)}") from err
+            raise CompileError(f"invalid pass pipeline: {self._pipeline_problem(err)}") from err
         xdsl_callback = self.pipeline.callback
         assert xdsl_callback is not None
+        between = self._elide_limit(to_stdout=True) if self.args.print_between_passes else None
 
         def callback(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
             graphs = [op for op in module.walk() if op.name == "dataflow.graph"] if previous is not None else []
@@ -205,7 +266,19 @@ class InrarchOptMain(xDSLOptMain):
                 for graph in graphs:
                     drop_stale(graph)  # figures of dataflow-fifo-depth that a later pass made untrue
             try:
-                xdsl_callback(previous, module, following)
+                if between is None:
+                    xdsl_callback(previous, module, following)
+                else:  # xDSL's callback prints the IR between passes with xdsl_opt_main's Printer: an eliding one
+                    import xdsl.xdsl_opt_main as xdsl_opt_main
+
+                    from inrarch.elide import eliding
+
+                    printer = xdsl_opt_main.Printer
+                    xdsl_opt_main.Printer = eliding(printer, between)  # type: ignore[misc]
+                    try:
+                        xdsl_callback(previous, module, following)
+                    finally:
+                        xdsl_opt_main.Printer = printer  # type: ignore[misc]
             except RecursionError:
                 raise self._nesting_error() from None
             except Exception as err:
@@ -214,6 +287,26 @@ class InrarchOptMain(xDSLOptMain):
                 raise verify_error(err) from err
 
         self.pipeline = PassPipeline(steps, callback)
+
+    def _pipeline_problem(self, err: BaseException) -> str:
+        """What is wrong with the pipeline, in words where inrarch can say more than xDSL: an unknown pass with the
+        closest known one, an unknown option with the closest option of its pass, a value of the wrong type."""
+        from inrarch.pass_options import did_you_mean, option_problem
+
+        try:
+            specs = list(parse_pipeline(self.args.passes))
+        except (Exception, ArgSpecParseError):  # noqa: BLE001 - xDSL's message says where
+            specs = []
+        for spec in specs:
+            if spec.name not in self.available_passes:
+                return f"{_spec_error(err)}{did_you_mean(spec.name, self.available_passes)}"
+            try:
+                problem = option_problem(self.available_passes[spec.name](), spec)
+            except Exception:  # noqa: BLE001 - a pass inrarch cannot inspect: xDSL's message
+                problem = None
+            if problem is not None:
+                return problem
+        return f"{_spec_error(err)}{self._failing_pass(err)}"
 
     def _failing_pass(self, err: BaseException) -> str:
         """`` (in the options of P)`` for the first pass of the pipeline whose options do not parse alone."""
@@ -249,6 +342,7 @@ class InrarchOptMain(xDSLOptMain):
         and ops located (LocatingParser)."""
         if file_extension != "mlir":
             return super().parse_chunk(chunk, file_extension, start_offset)
+        self._chunk_start = time.perf_counter()
         name = self.get_input_name()
         try:
             text = decode_text(chunk.read(), name, start_offset)
@@ -264,6 +358,8 @@ class InrarchOptMain(xDSLOptMain):
             raise self._nesting_error() from None
         self._keep += parser.synthesized
         self._synthesized.update(id(loc) for loc in parser.synthesized)
+        if self.args.time_passes:  # xDSL's --time-passes times the passes; inrarch-opt adds parsing and printing
+            print(f"Parse took {time.perf_counter() - self._chunk_start} seconds")
         return module
 
     def _nesting_error(self) -> InputError:
@@ -299,7 +395,13 @@ class InrarchOptMain(xDSLOptMain):
                 for op in prog.walk():
                     if id(op.location) in self._synthesized:
                         op.location = UNKNOWN_LOC
-            return super().output_resulting_program(prog)
+            start = time.perf_counter()
+            printed = super().output_resulting_program(prog)
+            if self.args.time_passes and self._chunk_start is not None:
+                end = time.perf_counter()
+                print(f"Print took {end - start} seconds")
+                print(f"Total took {end - self._chunk_start} seconds (parse, passes with verification, print)")
+            return printed
 
     def run(self):
         # No hook: xDSL's run() streams every chunk into prepare_output()'s stream and closes it even when a chunk

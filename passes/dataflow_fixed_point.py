@@ -27,6 +27,9 @@ from inrarch.dialects.dataflow import GraphOp
 
 @dataclass(frozen=True)
 class DataflowFixedPointPass(ModulePass):
+    """Chooses fixed-point formats for every stream, map-body value, constant, weight and accumulator: `auto` (ranges
+    on calibration inputs, word lengths within the error budget) or a uniform ap_fixed<W,I>."""
+
     name = "dataflow-fixed-point"
 
     precision: str = "auto"

@@ -50,7 +50,7 @@ class InrAutodiffPass(ModulePass):
 
     name = "inr-autodiff"
 
-    order: int | float | None = None  # a float is accepted only to reject it with a clear message
+    order: int | None = None  # (check_options also refuses a float given from Python)
     mode: str = "taylor"
     layout: str = "insp"
     func: str | None = None

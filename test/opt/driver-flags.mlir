@@ -1,5 +1,6 @@
 // xDSL's driver flags work in inrarch-opt as in xdsl-opt (on stdout, in xDSL's words): --time-passes times each
-// pass (dataflow-lower as its steps) and --print-between-passes shows the IR between them. Plain xdsl-opt reports
+// pass (dataflow-lower as its steps), and inrarch-opt adds parsing, printing and the total; --print-between-passes
+// shows the IR between them. Plain xdsl-opt reports
 // inrarch's errors as diagnostics (CompileError is a DiagnosticException).
 // RUN: inrarch-opt %s --inr-autodiff=order=1 --dataflow-lower=quiet=true --time-passes -o %t | filecheck %s --check-prefix=TIME
 // RUN: inrarch-opt %s --inr-autodiff=order=1 --dataflow-convert --print-between-passes -o %t | filecheck %s --check-prefix=BETWEEN
@@ -13,12 +14,15 @@ func.func @forward(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
   func.return %s : tensor<4x3xf32>
 }
 
-// TIME:      Pass inr-autodiff took {{[0-9.e+-]+}} seconds
+// TIME:      Parse took {{[0-9.e+-]+}} seconds
+// TIME-NEXT: Pass inr-autodiff took {{[0-9.e+-]+}} seconds
 // TIME-NEXT: Pass dataflow-convert took {{[0-9.e+-]+}} seconds
 // TIME-NEXT: Pass dataflow-fuse took {{[0-9.e+-]+}} seconds
 // TIME-NEXT: Pass dataflow-parallelize took {{[0-9.e+-]+}} seconds
 // TIME-NEXT: Pass dataflow-fifo-depth took {{[0-9.e+-]+}} seconds
 // TIME-NEXT: Pass dataflow-report took {{[0-9.e+-]+}} seconds
+// TIME-NEXT: Print took {{[0-9.e+-]+}} seconds
+// TIME-NEXT: Total took {{[0-9.e+-]+}} seconds (parse, passes with verification, print)
 
 // BETWEEN:      IR after inr-autodiff:
 // BETWEEN-NEXT: builtin.module {

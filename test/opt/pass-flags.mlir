@@ -19,5 +19,5 @@ func.func @twice(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
 
 // The help lists inrarch's own passes.
 // RUN: inrarch-opt --help | filecheck %s --check-prefix=HELP
-// HELP: inrarch passes
+// HELP: inrarch's passes
 // HELP: --inr-fold-constants

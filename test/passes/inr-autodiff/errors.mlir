@@ -4,7 +4,7 @@
 // RUN: not inrarch-opt %s --inr-autodiff=order=-2 2>&1 | filecheck %s --check-prefix=NEGATIVE
 // NEGATIVE: error: inr-autodiff: order must be an integer in [1, 16], got -2
 // RUN: not inrarch-opt %s --inr-autodiff=order=2.5 2>&1 | filecheck %s --check-prefix=FRACTION
-// FRACTION: error: inr-autodiff: order must be an integer in [1, 16], got 2.5
+// FRACTION: error: invalid pass pipeline: inr-autodiff: option order expects an integer, got 2.5
 // RUN: not inrarch-opt %s --inr-autodiff=order=100 2>&1 | filecheck %s --check-prefix=HUGE
 // HUGE: error: inr-autodiff: order must be an integer in [1, 16], got 100
 // RUN: not inrarch-opt %s --inr-autodiff=order=2,mode=sideways 2>&1 | filecheck %s --check-prefix=MODE
