@@ -209,6 +209,8 @@ class LatencyRow:
     compile_s: float
     modeled_cycles: int = 0
     timed_cycles: int = 0  # the timed C-simulation of the printed code
+    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.dataflow.clock, modeled)
+    achievable_ms: float = 0.0  # the modeled cycles at the lower of 300 MHz and the estimate
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -259,7 +261,8 @@ def latency_section(orders, samples: int = 64, dsp: int = 3200, log=print) -> li
         timed = design.timed_csim(x)
         rows.append(LatencyRow(order, autograd_ms, forward_ms, csim_ms, r["modeled_latency_ms"], r["dsp_bound_ms"],
                                r["interval_cycles"], r["fifo_words"], r["fifo_words_lp_stall_free_bound"], r["dsp"],
-                               r["bram36"], compile_s, r["modeled_cycles"], timed.cycles))  # fmt: skip
+                               r["bram36"], compile_s, r["modeled_cycles"], timed.cycles, r["clock"]["estimated_mhz"],
+                               r["clock"]["modeled_latency_ms_at_achievable"]))  # fmt: skip
         log(f"  order {order}: PyTorch {autograd_ms:.1f} ms, modeled FPGA {r['modeled_latency_ms']:.3f} ms, "
             f"compile {compile_s:.1f} s")  # fmt: skip
     return rows
@@ -270,8 +273,8 @@ def latency_table(rows: list[LatencyRow]) -> str:
         "| order | inrarch FPGA (modeled) | DSP bound | INR-Arch FPGA | PyTorch CPU, nested autograd (here) | "
         "PyTorch CPU, torch.func forward (here) | INR-Arch CPU / GPU (paper) | C-sim -O3 per call (here, informative) | "
         "FIFO words (LP bound, stall-free) | INR-Arch FIFO words | DSP | BRAM36 | cycles: model / timed C-sim | "
-        "compile |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "compile | clock estimate (modeled): MHz, ms at min(300, it) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         fpga = INR_ARCH["fpga_ms"].get(r.order)
@@ -283,7 +286,8 @@ def latency_table(rows: list[LatencyRow]) -> str:
             f"{f'{fpga:.3f} ms' if fpga else '—'} | {r.torch_autograd_ms:.2f} ms | {r.torch_forward_ms:.2f} ms | "
             f"{f'{cpu:.2f} / {gpu:.2f} ms' if cpu else '—'} | {r.csim_ms:.2f} ms | "
             f"{r.fifo_words:,} ({r.fifo_lp_bound:,.0f}) | {f'{fifo:,}' if fifo else '—'} | {r.dsp} | {r.bram36:g} | "
-            f"{r.modeled_cycles:,} / {r.timed_cycles:,} | {r.compile_s:.1f} s |"
+            f"{r.modeled_cycles:,} / {r.timed_cycles:,} | {r.compile_s:.1f} s | "
+            f"{r.estimated_mhz:.0f} MHz, {r.achievable_ms:.3f} ms |"
         )
     return "\n".join(lines)
 
@@ -317,7 +321,9 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                 "(inrarch/dataflow/facts.py), which the printed C++ keeps by construction (explicit adder trees, "
                 "banked and bound arrays, explicit operator sharing). The timed C-simulation executes the printed "
                 "C++ as cycle-stepped stall-all pipelines with the printed FIFO depths; its cycles are listed beside "
-                "the model's. "
+                "the model's. The last column is the design's clock estimate (inrarch.dataflow.clock: fan-out, "
+                "broadcast, DSP Fmax, SLR crossing; a structural model, not Vivado timing) and the modeled cycles at "
+                "the lower of 300 MHz and that estimate. "
                 "PyTorch and the C-simulation are measured on this machine in this run (medians); "
                 "INR-Arch's figures are those it published (arXiv 2308.05930, its repository's results table: "
                 "FPGA ap_fixed<32,10> at 300 MHz on an Alveo U50 with about 3,199 DSP).\n\n")  # fmt: skip
@@ -427,6 +433,8 @@ class FixedRow:
     overflows: int  # C-sim overflow count over both input sets
     modeled_cycles: int
     timed_cycles: int
+    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.dataflow.clock, modeled)
+    achievable_ms: float = 0.0  # the modeled cycles at the lower of 300 MHz and the estimate
 
 
 def fixed_section(orders=(1, 2, 3), uniform: str = "ap_fixed<32,10>", samples: int = 64, dsp: int = 3200,
@@ -464,7 +472,8 @@ def fixed_section(orders=(1, 2, 3), uniform: str = "ap_fixed<32,10>", samples: i
             formats = r["precision"].split(";")[0] if design.fixed else "fp32"
             rows.append(FixedRow(precision, order, formats, r["modeled_latency_ms"], r["dsp_bound_ms"], r["dsp"],
                                  r["assumptions"]["mac_dsp"], r["lut"], r["bram36"], r["fifo_bits"] / 8 / 1024,
-                                 errors[0], errors[1], overflows, r["modeled_cycles"], timed.cycles))  # fmt: skip
+                                 errors[0], errors[1], overflows, r["modeled_cycles"], timed.cycles,
+                                 r["clock"]["estimated_mhz"], r["clock"]["modeled_latency_ms_at_achievable"]))  # fmt: skip
             log(f"  {precision} order {order}: modeled {r['modeled_latency_ms']:.4f} ms, C-sim error {errors[0]:.2e} / "
                 f"{errors[1]:.2e}, {overflows} overflows")  # fmt: skip
     return rows
@@ -473,14 +482,14 @@ def fixed_section(orders=(1, 2, 3), uniform: str = "ap_fixed<32,10>", samples: i
 def fixed_table(rows: list[FixedRow]) -> str:
     lines = ["| numbers | n | formats | FPGA ms (modeled) | DSP bound ms | DSP | DSP / MAC | LUT | BRAM36 | FIFO KiB | "
              "C-sim err, bench inputs | C-sim err, 1,024 random | overflows | timed C-sim cycles = model | "
-             "INR-Arch FPGA ms (published) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "INR-Arch FPGA ms (published) | clock estimate (modeled): MHz, ms at min(300, it) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         lines.append(f"| {r.precision} | {r.order} | {r.formats} | {r.modeled_ms:.4f} | {r.dsp_bound_ms:.4f} | {r.dsp:,} | "
                      f"{r.mac_dsp} | {r.lut:,} | {r.bram36:g} | {r.fifo_kib:.1f} | {r.err_bench:.2e} | "
                      f"{r.err_random:.2e} | {r.overflows:,} | {r.timed_cycles:,} "
                      f"{'=' if r.timed_cycles == r.modeled_cycles else '!='} {r.modeled_cycles:,} | "
-                     f"{INR_ARCH['fpga_ms'].get(r.order, '')} |")  # fmt: skip
+                     f"{INR_ARCH['fpga_ms'].get(r.order, '')} | {r.estimated_mhz:.0f} MHz, {r.achievable_ms:.4f} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -500,7 +509,8 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
                 f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
         f.write("FPGA figures are modeled (inrarch's cycle model over the kernels' hardware facts; 300 MHz, "
                 "xcu50-fsvh2104-2-e, 3,200 DSP; fp32 multiply-add 5 DSP; fixed-point multiplies as DSP48E2 27 x 18 "
-                "tiles, adds in LUTs). `auto`: formats chosen by dataflow-fixed-point from a 4,096-point grid of "
+                "tiles, adds in LUTs; the last column: the design's clock estimate of inrarch.dataflow.clock, a "
+                "structural model, and the modeled cycles at the lower of 300 MHz and it). `auto`: formats chosen by dataflow-fixed-point from a 4,096-point grid of "
                 "[-1, 1]^2 for an error budget of 1e-3 of each output's largest magnitude. The uniform "
                 "ap_fixed<32,10> is INR-Arch's format (truncation, wrap-around) for every stream, value and weight "
                 "(inrarch's accumulators stay exact); its overflows are wrapped and counted. Errors: the bit-accurate "
