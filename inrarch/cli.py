@@ -61,6 +61,54 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+COMPILE_FLAGS = ("order", "layout", "mode", "target", "dsp", "clock-mhz", "precision", "error", "overflow",
+                 "calibration", "emit")  # fmt: skip
+
+
+def flag_spelling(message: str, flags: Sequence[str]) -> str:
+    """A compiler message in the command's spelling: the pass options it names that the command takes as flags
+    become those flags (`pass overflow=saturate` -> `pass --overflow saturate`, `option dsp must` -> `--dsp must`,
+    `order must` -> `--order must`); Python's spelling, `precision='auto'`, stays."""
+    import re
+
+    for flag in flags:
+        name = re.escape(flag).replace("\\-", "[-_]")  # clock-mhz or clock_mhz
+        message = re.sub(rf"(?<![\w{{-])option {name}\b", f"--{flag}", message)
+        message = re.sub(rf"(?<![\w{{-]){name}=([^\s,;)'\"]+)", rf"--{flag} \1", message)  # (not Python's x='y')
+        if flag in ("order", "dsp", "clock-mhz"):  # names no other word of a message spells
+            message = re.sub(rf"(?<![\w-]){name} must\b", f"--{flag} must", message)
+    return message
+
+
+DEMO_DSP = 3200  # demo and edit: INR-Arch's DSP count, so that their designs compare with its figures
+
+
+def budget_line(command: str, dsp: int | None, target: str = "u50") -> str:
+    """`[compile] DSP budget: ...`: the DSP budget a command compiles within, and why that one."""
+    from inrarch.hardware import TARGETS
+
+    part = TARGETS.get(target)
+    whole = f"the {target} part's ({part.part}) {part.dsp:,} DSP" if part is not None else None
+    if command in ("demo", "edit") and dsp is None:
+        of = f" of {whole}" if whole else ""
+        return (f"[{command}] DSP budget: {DEMO_DSP:,}{of}, the {command} default: INR-Arch's DSP count, so that its "
+                "figures compare with INR-Arch's (--dsp N to change; inrarch compile defaults to the whole part)")
+    if dsp is None:
+        return f"[{command}] DSP budget: all {whole}, the {target} target's default (--dsp N for a smaller budget)"
+    return f"[{command}] DSP budget: {dsp:,}" + (f" of {whole}" if whole else "") + " (--dsp)"
+
+
+def _with_flags(flags: Sequence[str], run: Callable[[], object]):
+    """Runs `run`, its CompileErrors spelled with this command's flags (flag_spelling)."""
+    try:
+        return run()
+    except CompileError as err:
+        message = flag_spelling(err.message, flags)
+        if message == err.message:
+            raise
+        raise CompileError(message, err.location) from err
+
+
 def parse_shape(text: str) -> list[int]:
     parts = [p.strip() for p in text.split(",")]
     if any(p in ("?", "-1", "") or p.startswith("-") for p in parts):
@@ -198,6 +246,8 @@ def cmd_compile(args: argparse.Namespace) -> None:
     x = torch.rand(shape, generator=generator) * 2 - 1
     print(f"[compile] {args.model}: derivatives of order {args.order} ({args.layout}, {args.mode}), {shape[0]} samples",
           flush=True)  # fmt: skip
+    if args.target != "custom":
+        print(budget_line("compile", args.dsp, args.target), flush=True)
     calibration = None
     if args.calibration:
         import numpy as np
@@ -206,10 +256,10 @@ def cmd_compile(args: argparse.Namespace) -> None:
             calibration = np.load(args.calibration, allow_pickle=False)
         except (OSError, ValueError) as err:
             raise CompileError(f"cannot read the calibration inputs {args.calibration}: {err}") from None
-    design = compile_design(model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target,
-                            dsp=args.dsp, clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force,
-                            precision=args.precision, error=args.error, overflow=args.overflow,
-                            calibration=calibration, emit=args.emit)  # fmt: skip
+    design = _with_flags(COMPILE_FLAGS, lambda: compile_design(
+        model, x, order=args.order, layout=args.layout, mode=args.mode, target=args.target, dsp=args.dsp,
+        clock_mhz=args.clock_mhz, out_dir=args.output, force=args.force, precision=args.precision, error=args.error,
+        overflow=args.overflow, calibration=calibration, emit=args.emit))  # fmt: skip
     print(format_report(design.report))
     if args.emit == "rtl":
         print(f"[compile] wrote the RTL project to {design.out_dir} (measure it: inrarch rtl {args.output})")
@@ -295,8 +345,15 @@ def _compare_timing(project: str, stdout: str) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from inrarch.apps import demo
 
-    demo.run(out_dir=args.output, order=args.order, dsp=args.dsp, edit=args.part != "design",
-             fit_steps=args.fit_steps, precision=args.precision)  # fmt: skip
+    from inrarch.dataflow.fixed import parse_precision
+
+    parse_precision(args.precision)  # every option checked before minutes of fitting
+    if args.dsp is not None and args.dsp < 1:
+        raise CompileError(f"--dsp must be an integer >= 1, got {args.dsp}")
+    print(budget_line("demo", args.dsp), flush=True)
+    _with_flags(("dsp", "precision", "order"), lambda: demo.run(
+        out_dir=args.output, order=args.order, dsp=DEMO_DSP if args.dsp is None else args.dsp,
+        edit=args.part != "design", fit_steps=args.fit_steps, precision=args.precision))  # fmt: skip
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
@@ -304,7 +361,7 @@ def cmd_edit(args: argparse.Namespace) -> None:
     from inrarch.dataflow.fixed import parse_precision
 
     parse_precision(args.precision)  # every option checked before minutes of fitting and training
-    if args.dsp < 1:
+    if args.dsp is not None and args.dsp < 1:
         raise CompileError(f"--dsp must be an integer >= 1, got {args.dsp}")
     try:
         edit.load_image(args.image)
@@ -313,8 +370,10 @@ def cmd_edit(args: argparse.Namespace) -> None:
     out_dir = edit.check_output(args.output, args.force)
     print(f"[edit] {args.task} of '{args.image}' ({edit.SIZE}x{edit.SIZE}): INR, its 65 INSP features and the "
           "editor as one dataflow design, every pixel through its C-simulation", flush=True)  # fmt: skip
-    result = edit.run_edit(args.task, args.image, dsp=args.dsp, out_dir=os.path.join(out_dir, "project"),
-                           force=args.force, progress=not args.no_progress, precision=args.precision)  # fmt: skip
+    print(budget_line("edit", args.dsp), flush=True)
+    result = _with_flags(("dsp", "precision"), lambda: edit.run_edit(
+        args.task, args.image, dsp=DEMO_DSP if args.dsp is None else args.dsp, out_dir=os.path.join(out_dir, "project"),
+        force=args.force, progress=not args.no_progress, precision=args.precision))  # fmt: skip
     for line in edit.describe(result):
         print(f"  {line}")
     paths = edit.write_edit(result, out_dir)
@@ -491,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", choices=["insp", "unique"], default="insp")
     p.add_argument("--mode", choices=["taylor", "reverse"], default="taylor")
     p.add_argument("--target", default="u50", help="u50, u280 or custom")
-    p.add_argument("--dsp", type=int, help="DSP budget (default: the target's)")
+    p.add_argument("--dsp", type=int, help="DSP budget (default: the whole part of the target)")
     p.add_argument("--clock-mhz", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--precision", default="float",
@@ -533,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "also INR editing)")  # fmt: skip
     p.add_argument("-o", "--output", default="out/demo")
     p.add_argument("--order", type=int, default=2)
-    p.add_argument("--dsp", type=int, default=3200)
+    p.add_argument("--dsp", type=int, help=f"DSP budget (default {DEMO_DSP:,}: INR-Arch's DSP count, for comparison)")
     p.add_argument("--fit-steps", type=int, default=250)
     p.add_argument("--precision", default="float",
                    help="float (default), auto (fixed-point formats chosen by inrarch) or ap_fixed<W,I>")
@@ -545,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", default="chelsea",
                    help="a test image: chelsea or grace_hopper (any scikit-image sample works; the editors are "
                    "trained on astronaut, coffee, rocket, immunohistochemistry, coins and moon)")  # fmt: skip
-    p.add_argument("--dsp", type=int, default=3200)
+    p.add_argument("--dsp", type=int, help=f"DSP budget (default {DEMO_DSP:,}: INR-Arch's DSP count, for comparison)")
     p.add_argument("-o", "--output", default="out/edit", help="folder for the pictures and the Vitis project")
     p.add_argument("--force", action="store_true", help="replace an earlier inrarch edit in that folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
