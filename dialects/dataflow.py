@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import (
     I64,
     AnyFloat,
     ArrayAttr,
+    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     FunctionType,
@@ -55,7 +56,10 @@ from xdsl.irdl import (
     var_operand_def,
 )
 from xdsl.parser import AttrParser, Parser
+from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.printer import Printer
+from xdsl.rewriter import InsertPoint
+from xdsl.transforms.common_subexpression_elimination import cse
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
@@ -950,6 +954,166 @@ class ShuffleOp(KernelOp):
         facts = shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
                               max(t.width for t in outs), self.element_bits)
         return replace(facts, clock_mhz=clock_mhz or self.clock_mhz)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Streams: who writes them, who reads them
+# ---------------------------------------------------------------------------------------------------------------------
+# A stream is the SSA value a `dataflow.fifo` defines; the kernels that name it are its uses: one writes it (it is
+# among the kernel's `stream_outputs`), one reads it (`stream_inputs`). While a rewrite is under way a stream may have
+# neither. These answer from the uses, so they stay true through every rewrite.
+
+
+def producer(stream: SSAValue) -> KernelOp | None:
+    """The kernel that writes `stream`, or None."""
+    return next((u.operation for u in stream.uses
+                 if isinstance(u.operation, KernelOp) and stream in u.operation.stream_outputs), None)  # fmt: skip
+
+
+def consumer(stream: SSAValue) -> KernelOp | None:
+    """The kernel that reads `stream`, or None."""
+    return next((u.operation for u in stream.uses
+                 if isinstance(u.operation, KernelOp) and stream in u.operation.stream_inputs), None)  # fmt: skip
+
+
+def source(stream: SSAValue) -> SSAValue:
+    """The stream that `stream` copies, beyond any forks (`stream` itself if no fork writes it)."""
+    while isinstance(p := producer(stream), ForkOp):
+        stream = p.input
+    return stream
+
+
+def sinks(stream: SSAValue) -> list[tuple[KernelOp, SSAValue]]:
+    """The kernels that read `stream`, beyond any forks, each with the stream value it reads."""
+    c = consumer(stream)
+    if isinstance(c, ForkOp):
+        return [s for out in c.outputs for s in sinks(out)]
+    return [(c, stream)] if c is not None else []
+
+
+def predecessors(kernel: KernelOp) -> list[KernelOp]:
+    """The kernels writing `kernel`'s input streams (forks included), in input order."""
+    return [p for v in kernel.stream_inputs if (p := producer(v)) is not None]
+
+
+def successors(kernel: KernelOp) -> list[KernelOp]:
+    """The kernels reading `kernel`'s output streams (forks included), in output order."""
+    return [c for v in kernel.stream_outputs if (c := consumer(v)) is not None]
+
+
+def reaches(start: KernelOp, goal: KernelOp) -> bool:
+    """Whether a path of streams leads from `start` to `goal` (a kernel reaches itself)."""
+    seen, stack = {start}, [start]
+    while stack:
+        k = stack.pop()
+        if k is goal:
+            return True
+        for c in successors(k):
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return False
+
+
+def erase_stream(stream: SSAValue, rewriter: PatternRewriter) -> None:
+    """Erases the FIFO of `stream`, which no kernel names any more."""
+    fifo = stream.owner
+    assert isinstance(fifo, FifoOp) and not stream.uses, fifo
+    rewriter.erase(fifo)
+
+
+def drop_fork_branch(fork: ForkOp, branch: SSAValue, rewriter: PatternRewriter) -> None:
+    """Removes the output `branch` (which nothing reads) of `fork`; a fork left with one output goes, its reader
+    taking the fork's input."""
+    outputs = [o for o in fork.outputs if o is not branch]
+    input, last = fork.input, None
+    if len(outputs) >= 2:
+        rewriter.insert(ForkOp(input, outputs), InsertPoint.before(fork))
+    else:
+        (last,) = outputs
+    rewriter.erase(fork)
+    if last is not None:
+        rewriter.replace_all_uses_with(last, input)
+        erase_stream(last, rewriter)
+    erase_stream(branch, rewriter)
+
+
+@dataclass
+class MapMerge:
+    """One `dataflow.map` computing several (see `merge_maps`), not yet in the IR, and what becomes of the members'
+    streams once it replaces them."""
+
+    op: MapOp
+    internal: list[SSAValue]  # members' outputs read only by members: now values inside the body
+    exported: list[SSAValue]  # members' outputs read beyond the members too: the merged map's outputs
+    second_reads: list[SSAValue]  # fork branches through which a member read a source another member reads first
+
+
+def merge_maps(members: Sequence[MapOp]) -> MapMerge:
+    """A map computing every member, given in dependence order (each after the members whose outputs it reads).
+    Members reading one source (directly or through fork branches) read it once; a member's output that another
+    member reads is a value inside the body; equal constant columns are stored once; the body shares common
+    subexpressions. The members and their streams are left as they are: the caller inserts the merged map before
+    them, erases the members and drops the streams the result names."""
+    inside = set(members)
+    made_by = {v: m for m in members for v in m.outputs}
+    element = members[0].stream.element_type
+    block = Block()
+    read_of: dict[SSAValue, SSAValue] = {}  # logical source -> the stream value the merged map reads
+    in_args: dict[SSAValue, SSAValue] = {}  # logical source -> its block argument (inputs come first)
+    second_reads: list[SSAValue] = []
+    cols: list[DenseIntOrFPElementsAttr] = []
+    col_args: list[SSAValue] = []
+    value_of: dict[SSAValue, SSAValue] = {}  # a member's output stream -> the body value computing it
+    exported: list[SSAValue] = []
+    results: list[SSAValue] = []
+    for m in members:
+        mapping: dict[SSAValue, SSAValue] = {}
+        for arg, v in zip(m.body.block.args[: len(m.inputs)], m.inputs, strict=True):
+            src = source(v)
+            if src in made_by:
+                mapping[arg] = value_of[src]
+            elif src not in in_args:
+                read_of[src] = v
+                in_args[src] = block.insert_arg(element, len(in_args))
+                mapping[arg] = in_args[src]
+            else:
+                second_reads.append(v)
+                mapping[arg] = in_args[src]
+        for arg, row in zip(m.body.block.args[len(m.inputs) :], m.const_rows, strict=True):
+            row = _expanded(row)
+            index = next((i for i, c in enumerate(cols) if c == row), None)
+            if index is None:
+                cols.append(row)
+                col_args.append(block.insert_arg(element, len(block.args)))
+                index = len(cols) - 1
+            mapping[arg] = col_args[index]
+        for inner in m.body.block.ops:
+            if isinstance(inner, YieldOp):
+                for v, y in zip(m.outputs, inner.values, strict=True):
+                    value_of[v] = mapping.get(y, y)
+                break
+            clone = inner.clone(value_mapper=mapping)
+            block.add_op(clone)
+            for old, new in zip(inner.results, clone.results, strict=True):
+                mapping[old] = new
+        for v in m.outputs:
+            if any(k not in inside for k, _ in sinks(v)):
+                exported.append(v)
+                results.append(value_of[v])
+    block.add_op(YieldOp(*results))
+    merged = MapOp(list(read_of.values()), exported, Region(block), cols)
+    cse(merged.body)
+    return MapMerge(merged, [v for v in value_of if v not in exported], exported, second_reads)
+
+
+def _expanded(row: DenseIntOrFPElementsAttr) -> DenseIntOrFPElementsAttr:
+    """`row` with one stored value per element (a splat's value repeated)."""
+    n = row.get_type().element_count()
+    data = row.data.data
+    if n > 1 and len(row.get_values()) == 1:
+        return DenseIntOrFPElementsAttr(row.get_type(), BytesAttr(data * n))
+    return row
 
 
 DATAFLOW = Dialect(

@@ -35,13 +35,14 @@ from inrarch.dialects.dataflow import (
     FifoOp,
     ForkOp,
     GraphOp,
-    KernelOp,
     MapOp,
     MatVecOp,
     ReadOp,
     ShuffleOp,
     TargetAttr,
     WriteOp,
+    consumer,
+    producer,
     stream_type,
 )
 from inrarch.hardware import REFERENCE_MHZ, Target, make_target, operator
@@ -146,8 +147,6 @@ class _Sizer:
         self.graph = graph
         self.kernels = list(graph.kernels())
         self.fifos = list(graph.fifos())
-        self.consumer: dict[SSAValue, KernelOp] = {v: k for k in self.kernels for v in k.stream_inputs}
-        self.producer: dict[SSAValue, KernelOp] = {v: k for k in self.kernels for v in k.stream_outputs}
         self.shapes = {k: k.body_shape() for k in self.kernels if isinstance(k, MapOp)}
         self.bits = {k: k.element_bits for k in self.kernels}
         self.macs = {k: k.mac_format() for k in self.kernels if isinstance(k, MatVecOp)}
@@ -198,10 +197,10 @@ class _Sizer:
             elements = cluster[0].type.elements
             needed = max(1, ceil(elements / interval))
             for v in cluster:
-                user = self.consumer.get(v)
+                user = consumer(v)
                 if isinstance(user, MatVecOp):
                     needed = max(needed, lanes[user][0])
-                maker = self.producer.get(v)
+                maker = producer(v)
                 if isinstance(maker, MatVecOp):  # the members' tokens leave one per iteration
                     needed = max(needed, ceil(maker.members * elements * lanes[maker][2] / interval))
             width = _token_width(elements, needed)

@@ -7,7 +7,18 @@ import numpy as np
 from xdsl.ir import SSAValue
 
 from inrarch.diagnostics import CompileError
-from inrarch.dialects.dataflow import ForkOp, GraphOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
+from inrarch.dataflow.model import dataflow_order
+from inrarch.dialects.dataflow import (
+    ForkOp,
+    GraphOp,
+    KernelOp,
+    MapOp,
+    MatVecOp,
+    ReadOp,
+    ShuffleOp,
+    WriteOp,
+    predecessors,
+)
 from inrarch.evaluator import interpreter
 from inrarch.ir_utils import dense_to_numpy
 
@@ -51,16 +62,10 @@ def run_graph(graph: GraphOp, x: np.ndarray, dtype=np.float64) -> np.ndarray:
 
 def kernel_order(graph: GraphOp) -> list[KernelOp]:
     """The graph's kernels, each after the producers of its input streams."""
-    done: set[SSAValue] = set()
-    pending, order = list(graph.kernels()), []
-    while pending:
-        ready = [k for k in pending if all(v in done for v in k.stream_inputs)]
-        if not ready:
-            raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
-        for k in ready:
-            order.append(k)
-            done.update(k.stream_outputs)
-            pending.remove(k)
+    order = dataflow_order(graph.kernels())
+    position = {k: i for i, k in enumerate(order)}
+    if any(position[p] > position[k] for k in order for p in predecessors(k)):
+        raise CompileError(f"@{graph.sym_name.data} has a cycle of kernels", graph)
     return order
 
 

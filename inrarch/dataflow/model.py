@@ -7,7 +7,7 @@ Map bodies are expression DAGs (`Expr`), hash-consed by `BodyBuilder`, so merged
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +27,7 @@ from inrarch.dialects.dataflow import (
     ShuffleOp,
     WriteOp,
     YieldOp,
+    predecessors,
     stream_type,
 )
 from inrarch.ir_utils import numpy_to_dense
@@ -273,12 +274,17 @@ def to_graph(design: Design) -> GraphOp:
     return graph
 
 
+def dataflow_order(kernels: Iterable[KernelOp]) -> list[KernelOp]:
+    """The kernels, each after the kernels writing its input streams (depth first from the first kernel given, so
+    the order follows the IR's). In a graph with a cycle of streams some kernel comes before one of its writers."""
+    return postorder(kernels, predecessors)
+
+
 def order_kernels(block: Block) -> None:
     """Puts FIFOs first and kernels in dataflow (topological) order, for readable IR."""
     fifos = [op for op in block.ops if isinstance(op, FifoOp)]
     kernels = [op for op in block.ops if isinstance(op, KernelOp)]
-    producer = {v: k for k in kernels for v in k.stream_outputs}
-    ordered = postorder(kernels, lambda k: [producer[v] for v in k.stream_inputs if v in producer])
+    ordered = dataflow_order(kernels)
     for op in [*fifos, *kernels]:
         op.detach()
     block.add_ops([*fifos, *ordered])
