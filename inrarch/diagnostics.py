@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 
 from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, FusedLoc, IntAttr, NameLoc, StringAttr, UnknownLoc
 from xdsl.ir import Attribute, Operation
@@ -85,6 +87,20 @@ class LocatingParser(Parser):
         self._source_name = name
         self._locate_verify_errors = locate_verify_errors
         self.synthesized: list[FileLineColLoc] = []
+        self._newlines: tuple[object, list[int]] | None = None  # (input, offsets of its newlines), built once
+
+    def _line_col(self, span) -> tuple[int, int]:
+        """The 1-based line (with the span's line offset) and column of `span`'s start. xDSL's `Span.get_location`
+        counts the newlines before the span from the start of the input, which, called for every op, makes parsing
+        quadratic in the program's length; the newline offsets are found once here and searched by bisection."""
+        source = span.input
+        if self._newlines is None or self._newlines[0] is not source:
+            newline = re.escape(source.newline)
+            self._newlines = (source, [m.start() for m in re.finditer(newline, source.content)])
+        offsets = self._newlines[1]
+        line = bisect.bisect_left(offsets, span.start)  # newlines before the span
+        line_start = offsets[line - 1] + 1 if line else 0
+        return line + 1 + span.line_offset, span.start - line_start + 1
 
     def _parse_extended_type_or_attribute(self, *args, **kwargs):
         # Dialect types and attributes verify when built: report their errors at their source position.
@@ -105,8 +121,8 @@ class LocatingParser(Parser):
                 raise
             self.raise_error(str(err), at_position=span)
         if isinstance(op.location, UnknownLoc):
-            where = span.get_location()
-            op.location = file_location(self._source_name, where.line + self._line_offset, where.col)
+            line, col = self._line_col(span)
+            op.location = file_location(self._source_name, line + self._line_offset, col)
             self.synthesized.append(op.location)
         return op
 
