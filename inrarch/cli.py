@@ -464,13 +464,21 @@ def _orders(text: str) -> list[int]:
 def cmd_bench(args: argparse.Namespace) -> None:
     from inrarch.apps import bench
 
-    print(f"[bench 1/3] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
+    steps = 3 if args.no_peers else 4
+    print(f"[bench 1/{steps}] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
           "64 samples)", flush=True)  # fmt: skip
     work = bench.work_section(orders=args.work_orders, reverse_orders=[o for o in args.orders if o <= 4])
-    print(f"[bench 2/3] latency, orders {args.orders[0]}..{args.orders[-1]}: PyTorch here, C-simulation here, "
+    print(f"[bench 2/{steps}] latency, orders {args.orders[0]}..{args.orders[-1]}: PyTorch here, C-simulation here, "
           "modeled FPGA", flush=True)  # fmt: skip
     latency = bench.latency_section(args.orders)
-    print(f"[bench 3/3] compile time per stage, orders {args.work_orders[0]}..{args.work_orders[-1]}", flush=True)
+    peers = None
+    if not args.no_peers:
+        print(f"[bench 3/{steps}] software peers, orders {args.orders[0]}..{args.orders[-1]}, "
+              f"{' and '.join(map(str, args.peer_batches))} samples, on {args.device}: nested autograd, torch.func, "
+              "JAX (if installed), inrarch's Taylor module eager and compiled", flush=True)  # fmt: skip
+        peers = bench.peers_section(args.orders, args.peer_batches, tuple(args.peer_clocks.split(",")), args.device,
+                                    compiled=not args.no_compile)  # fmt: skip
+    print(f"[bench {steps}/{steps}] compile time per stage, orders {args.work_orders[0]}..{args.work_orders[-1]}", flush=True)
     compile_rows = bench.compile_section(args.work_orders)
     print()
     print("Matrix-product multiply-adds of the derivatives (INSP layout); PyTorch counted in this run:")
@@ -478,12 +486,19 @@ def cmd_bench(args: argparse.Namespace) -> None:
     print()
     print("Latency for 64 samples (FPGA: modeled; PyTorch and C-sim: measured here; INR-Arch: published):")
     print(bench.latency_table(latency))
+    if peers:
+        print()
+        for clock in args.peer_clocks.split(","):
+            print(f"Software peers ({clock} clock; FPGA modeled):")
+            print(bench.peers_table(peers, latency, clock))
+            print()
+        print(bench.peers_notes(peers))
     print()
     print("Compile time per stage (seconds):")
     print(bench.compile_table(compile_rows))
     if args.out:
         command = "inrarch bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench"
-        paths = bench.write_results(args.out, work, latency, command, compile_rows)
+        paths = bench.write_results(args.out, work, latency, command, compile_rows, peers)
         print("\nwrote " + ", ".join(paths))
 
 
@@ -621,6 +636,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--orders", type=_orders, default=[1, 2, 3, 4], help="orders to build and time, e.g. 1-4")
     p.add_argument("--work-orders", type=_orders, default=list(range(1, 9)), help="orders to count work for")
     p.add_argument("--out", default="out/bench", help="directory for bench.md, bench.csv and the PNGs")
+    p.add_argument("--peer-batches", type=_orders, default=[64, 4096], help="samples per call of the software peers")
+    p.add_argument("--peer-clocks", default="wall,cpu", choices=["wall", "cpu", "wall,cpu"],
+                   help="wall: wall time on 2 torch threads; cpu: process CPU time on one thread (shared machines)")
+    p.add_argument("--device", default="cpu", help="torch device of the software peers (cuda: tools/gpu_bench.sh)")
+    p.add_argument("--no-compile", action="store_true", help="skip the torch.compile'd Taylor module (minutes of "
+                   "code generation per order)")  # fmt: skip
+    p.add_argument("--no-peers", action="store_true", help="skip the software peers")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("bench-fixed", help="the benchmark SIREN in fp32, auto fixed point and a uniform ap_fixed")

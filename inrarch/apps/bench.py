@@ -293,7 +293,7 @@ def latency_table(rows: list[LatencyRow]) -> str:
 
 
 def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], command: str,
-                  compile_rows: list[CompileRow] | None = None) -> list[str]:  # fmt: skip
+                  compile_rows: list[CompileRow] | None = None, peers: list[PeerRow] | None = None) -> list[str]:  # fmt: skip
     import csv
     import os
     import platform
@@ -328,6 +328,8 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                 "INR-Arch's figures are those it published (arXiv 2308.05930, its repository's results table: "
                 "FPGA ap_fixed<32,10> at 300 MHz on an Alveo U50 with about 3,199 DSP).\n\n")  # fmt: skip
         f.write(latency_table(latency) + "\n")
+        if peers:
+            f.write("\n" + peers_markdown(peers, latency))
         if compile_rows:
             f.write("\n## Compile time per stage (seconds, this machine, 64 samples, 3,200 DSP)\n\n")
             f.write("`inrarch.compile`'s stages timed one by one (the C-simulation build not included); the cycle "
@@ -354,6 +356,18 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                            lat.modeled_cycles, lat.timed_cycles]),
                         INR_ARCH["fpga_ms"].get(r.order, "")])  # fmt: skip
     paths.append(csv_path)
+    if peers:
+        with folder.open_text("peers.csv") as f:
+            w = csv.writer(f)
+            w.writerow(["order", "samples", "clock", *(p.replace(" ", "_") + "_ms" for p in PEERS), "best_peer",
+                        "fpga_modeled_ms", "taylor_compile_s"])  # fmt: skip
+            for r in peers:
+                best = r.best()
+                fpga = fpga_ms(latency, r.order, r.samples)
+                w.writerow([r.order, r.samples, r.clock, *("" if r.ms[p] is None else f"{r.ms[p]:.4f}" for p in PEERS),
+                            best[0] if best else "", "" if fpga is None else f"{fpga:.4f}",
+                            "" if r.compile_s is None else f"{r.compile_s:.1f}"])  # fmt: skip
+        paths.append(os.path.join(folder.path, "peers.csv"))
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     orders = [r.order for r in work]
@@ -525,3 +539,264 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
         for r in rows:
             w.writerow(list(asdict(r).values()))
     return [md, path]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Software peers: every way to get the same derivatives in software, timed interleaved in one run
+# ---------------------------------------------------------------------------------------------------------------------
+
+PEERS = ("nested autograd", "torch.func jacfwd", "JAX jacfwd (jit)", "Taylor module", "Taylor module, compiled")
+PEER_BUDGET_S = 20.0  # a peer whose first call takes longer is timed once (a call of 4,096 samples at order 4)
+NESTED_CHUNK = 512  # nested autograd over 4,096 samples runs 512 at a time (INSP-Net runs 256: all at once needs GBs)
+
+
+@dataclass
+class PeerRow:
+    samples: int
+    order: int
+    clock: str  # "wall" (torch's threads, wall time) or "cpu" (one torch thread, process CPU time)
+    ms: dict[str, float | None]  # peer -> median time per call (ms); None: not run (see `notes`)
+    repeats: dict[str, int]
+    notes: dict[str, str] = field(default_factory=dict)
+    compile_s: float | None = None  # torch.compile's first call (code generation)
+    max_error: dict[str, float] = field(default_factory=dict)  # vs float64 nested autograd, / max|ref|
+
+    def best(self) -> tuple[str, float] | None:
+        """The fastest software peer other than nested autograd's baseline included."""
+        timed = [(p, t) for p, t in self.ms.items() if t is not None]
+        return min(timed, key=lambda pt: pt[1]) if timed else None
+
+
+def _jax_peer(model, order: int):
+    """The benchmark SIREN in JAX (the model's weights), every derivative tensor of orders 0..n by nested
+    jax.jacfwd, vmapped and jitted; None when JAX is not installed."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    from torch import nn
+
+    from inrarch.apps.models import SineLayer
+
+    layers = []
+    for m in model:
+        if isinstance(m, SineLayer):
+            layers.append((jnp.asarray(m.linear.weight.detach().numpy().T), jnp.asarray(m.linear.bias.detach().numpy()),
+                           m.omega))  # fmt: skip
+        elif isinstance(m, nn.Linear):
+            layers.append((jnp.asarray(m.weight.detach().numpy().T), jnp.asarray(m.bias.detach().numpy()), None))
+        else:
+            return None
+
+    def f(p):
+        for w, b, omega in layers:
+            p = p @ w + b
+            if omega is not None:
+                p = jnp.sin(omega * p)
+        return p
+
+    fns, g = [f], f
+    for _ in range(order):
+        g = jax.jacfwd(g)
+        fns.append(g)
+    run = jax.jit(lambda x: [jax.vmap(h)(x) for h in fns])
+
+    def call(x):
+        out = run(x)
+        jax.block_until_ready(out)
+        return out
+
+    return call
+
+
+def _nested(model, x, order: int):
+    """insp_derivatives over x, NESTED_CHUNK samples at a time."""
+    import torch
+
+    from inrarch.apps.reference import insp_derivatives
+
+    chunks = [insp_derivatives(model, p, order) for p in x.split(NESTED_CHUNK)]
+    return [torch.cat(list(parts)) for parts in zip(*chunks, strict=True)]
+
+
+def peers_section(orders=(1, 2, 3, 4), batches=(64, 4096), clocks=("wall", "cpu"), device: str = "cpu",
+                  rounds: int = 7, compiled: bool = True, threads: int = 2, log=print) -> list[PeerRow]:  # fmt: skip
+    """Every software peer of the benchmark SIREN's derivatives of orders 0..n, per batch size: PyTorch nested
+    autograd (INSP-Net's way), torch.func (nested jacfwd, vmapped), JAX (nested jacfwd, vmapped, jit; when
+    installed), and inrarch's derivative program as PyTorch (`inrarch.taylor_module`, eager and torch.compile'd).
+    The peers of one (batch, order) are timed interleaved: `rounds` rounds, each one call of every peer under every
+    clock (`wall`: wall time on `threads` torch threads; `cpu`: process CPU time on one torch thread, robust on a
+    shared machine), after a warm-up call; medians are kept. Each peer's outputs are checked against float64
+    nested autograd on the first 16 samples."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    import inrarch
+    from inrarch.apps import models
+    from inrarch.apps.reference import insp_derivatives
+
+    cuda = device.startswith("cuda")
+    model = models.benchmark_siren().to(device)
+    model_cpu = models.benchmark_siren()
+    model64 = copy.deepcopy(model_cpu).double()
+    torch.set_num_threads(threads)
+    rows = []
+    for order in orders:
+        program = inrarch.taylor_module(model_cpu, order=order).to(device)
+        compiled_program = torch.compile(program, dynamic=True) if compiled else None  # one compile for every batch
+        jax_call = _jax_peer(model_cpu, order) if not cuda else None
+        for samples in batches:
+            x = (torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1).to(device)
+            x_np = x.cpu().numpy()
+
+            def sync(out):
+                if cuda:
+                    torch.cuda.synchronize()
+                return out
+
+            calls = {
+                "nested autograd": lambda: sync(_nested(model, x, order)),
+                "torch.func jacfwd": lambda: sync(forward_mode_derivatives(model, x, order)),
+                "JAX jacfwd (jit)": (lambda: jax_call(x_np)) if jax_call is not None else None,
+                "Taylor module": lambda: sync(_no_grad(program, x)),
+                "Taylor module, compiled": (lambda: sync(_no_grad(compiled_program, x))) if compiled else None,
+            }
+            by_clock = {c: PeerRow(samples, order, c, {p: None for p in PEERS}, {p: 0 for p in PEERS}) for c in clocks}
+            notes: dict[str, str] = {}
+            if jax_call is None:
+                notes["JAX jacfwd (jit)"] = "not on CUDA here" if cuda else "JAX is not installed (pip install -e .[peers])"
+            if not compiled:
+                notes["Taylor module, compiled"] = "not run (--no-compile)"
+            # Warm-up (and compile) calls, and the check against float64 nested autograd on 16 samples.
+            ref = torch.stack(insp_derivatives(model64, x[:16].double().cpu(), order), 1).numpy()
+            first_s, errors, compile_s = {}, {}, None
+            for peer, call in calls.items():
+                if call is None:
+                    continue
+                start = time.perf_counter()
+                out = call()
+                first_s[peer] = time.perf_counter() - start
+                if peer == "Taylor module, compiled":
+                    compile_s = first_s[peer]
+                errors[peer] = _peer_error(peer, out, ref)
+            slow = {p for p, s in first_s.items() if s > PEER_BUDGET_S and p != "Taylor module, compiled"}
+            times = {c: {p: [] for p in first_s} for c in clocks}
+            for r in range(rounds):
+                for c in clocks:
+                    torch.set_num_threads(1 if c == "cpu" else threads)
+                    clock = time.process_time if c == "cpu" else time.perf_counter
+                    for peer in first_s:
+                        if peer in slow and r > 0:
+                            continue
+                        start = clock()
+                        calls[peer]()
+                        times[c][peer].append(clock() - start)
+            torch.set_num_threads(threads)
+            for c, row in by_clock.items():
+                row.notes, row.compile_s, row.max_error = dict(notes), compile_s, dict(errors)
+                for peer, ts in times[c].items():
+                    row.ms[peer] = 1e3 * float(np.median(ts))
+                    row.repeats[peer] = len(ts)
+                    if peer in slow:
+                        row.notes[peer] = f"timed once (a call takes over {PEER_BUDGET_S:.0f} s)"
+                rows.append(row)
+                best = row.best()
+                log(f"  order {order}, {samples} samples, {c} clock: " + ", ".join(
+                    f"{p} {t:.2f} ms" for p, t in row.ms.items() if t is not None)
+                    + (f"; best {best[0]}" if best else ""))  # fmt: skip
+    return rows
+
+
+def _no_grad(program, x):
+    import torch
+
+    with torch.no_grad():
+        return program(x)
+
+
+def _peer_error(peer: str, out, ref) -> float:
+    """max |peer - float64 nested autograd| / max |ref| over the first 16 samples, every INSP output."""
+    import numpy as np
+
+    if peer in ("torch.func jacfwd", "JAX jacfwd (jit)"):
+        # Derivative tensors [N, 3, 2, ..., 2] per order -> the INSP list: per level, channel-major then path.
+        columns = []
+        for t in out:
+            a = np.asarray(t.detach().cpu().numpy() if hasattr(t, "detach") else t)[:16]
+            columns.append(a.reshape(a.shape[0], -1))
+        got = np.concatenate(columns, axis=1)
+    elif peer == "nested autograd":
+        got = np.stack([o.detach().cpu().numpy()[:16] for o in out], 1)
+    else:
+        got = out.detach().cpu().numpy()[:16]
+    return float(np.abs(got.astype(np.float64) - ref).max() / np.abs(ref).max())
+
+
+def fpga_ms(latency: list[LatencyRow], order: int, samples: int) -> float | None:
+    """The modeled FPGA time of `samples` samples: calls of the 64-sample design one after the other, each its
+    modeled latency (no overlap between calls: pessimistic)."""
+    row = next((r for r in latency if r.order == order), None)
+    return None if row is None else row.modeled_ms * -(-samples // 64)
+
+
+def peers_table(rows: list[PeerRow], latency: list[LatencyRow], clock: str = "wall") -> str:
+    rows = [r for r in rows if r.clock == clock]
+    lines = ["| n | samples | " + " | ".join(PEERS) + " | best software peer | inrarch FPGA fp32 (modeled) | "
+             "FPGA vs nested autograd | FPGA vs best peer | Taylor compiled vs nested autograd |",
+             "|---:|---:|" + "---:|" * (len(PEERS) + 5) + "---:|"]  # fmt: skip
+    for r in rows:
+        cells = []
+        for p in PEERS:
+            t = r.ms[p]
+            cells.append("—" if t is None else f"{t:.2f} ms" + (" (1 call)" if r.repeats[p] == 1 else ""))
+        best = r.best()
+        fpga = fpga_ms(latency, r.order, r.samples)
+        nested = r.ms["nested autograd"]
+        compiled = r.ms["Taylor module, compiled"]
+        lines.append(
+            f"| {r.order} | {r.samples:,} | " + " | ".join(cells) + " | "
+            + (f"{best[0]} {best[1]:.2f} ms" if best else "—") + " | "
+            + (f"{fpga:.3f} ms" if fpga else "—") + " | "
+            + (f"{nested / fpga:.1f}x" if fpga and nested else "—") + " | "
+            + (f"{best[1] / fpga:.1f}x" if fpga and best else "—") + " | "
+            + (f"{nested / compiled:.1f}x" if nested and compiled else "—") + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def peers_notes(rows: list[PeerRow]) -> str:
+    rows = [r for r in rows if r.clock == rows[0].clock] if rows else rows
+    compile_s = [f"n={r.order}, {r.samples}: {r.compile_s:.0f} s" for r in rows if r.compile_s is not None]
+    errors = {}
+    for r in rows:
+        for p, e in r.max_error.items():
+            errors[p] = max(errors.get(p, 0.0), e)
+    notes = sorted({f"{p}: {n}" for r in rows for p, n in r.notes.items()})
+    return ("torch.compile's first call (code generation, not in the times): " + "; ".join(compile_s) + ".\n\n"
+            if compile_s else "") + (
+        "Largest error of each peer against float64 nested autograd (max |err| / max |ref|, first 16 samples): "
+        + ", ".join(f"{p} {e:.1e}" for p, e in errors.items()) + ".\n\n") + (
+        "Notes: " + "; ".join(notes) + ".\n" if notes else "")  # fmt: skip
+
+
+def peers_markdown(rows: list[PeerRow], latency: list[LatencyRow]) -> str:
+    """The software peers' section of bench.md: one table per clock, then the notes."""
+    text = ["## Software peers: the same derivatives in software, timed interleaved in this run\n",
+            "Every way to get the benchmark SIREN's derivatives of orders 0..n in software, each checked against "
+            "float64 nested autograd: PyTorch nested autograd (INSP-Net's way; over 4,096 samples "
+            f"{NESTED_CHUNK} at a time), torch.func (nested jacfwd, vmapped), JAX (nested jacfwd, vmapped, jit), and "
+            "inrarch's own derivative program printed as PyTorch (`inrarch.taylor_module`: the Taylor-mode program "
+            "of inr-autodiff, one batched pass; eager, and torch.compile'd with inductor). The peers of a row run "
+            "interleaved, one call each per round, medians of the rounds. The FPGA column is inrarch's modeled "
+            "fp32 design (64 samples per call, 3,200 DSP, 300 MHz; 4,096 samples: 64 calls one after the other, "
+            "each its modeled latency, no overlap: pessimistic). Ratios: nested autograd's time / the FPGA's, the "
+            "best software peer's / the FPGA's, and nested autograd's / the compiled Taylor module's.\n"]
+    for clock, title in (("wall", "Wall time, 2 torch threads"),
+                         ("cpu", "CPU time, one torch thread (process CPU time: robust on a shared machine; JAX's "
+                                 "figure sums the CPU time of its threads)")):  # fmt: skip
+        if any(r.clock == clock for r in rows):
+            text.append(f"### {title}\n\n" + peers_table(rows, latency, clock) + "\n")
+    text.append(peers_notes(rows))
+    return "\n".join(text)
