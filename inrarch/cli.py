@@ -380,6 +380,16 @@ def cmd_edit(args: argparse.Namespace) -> None:
     print(f"wrote {paths[0]} (and {len(paths) - 1} files beside it); Vitis project: {out_dir}/project")
 
 
+def cmd_train_editor(args: argparse.Namespace) -> None:
+    from inrarch.apps import edit
+
+    print(f"[train-editor] the {args.task} editor: INRs of {len(edit.TRAIN_IMAGES)} images fitted (or cached), their "
+          f"65 features, {edit.EDITOR_STEPS} training steps", flush=True)  # fmt: skip
+    command = "inrarch train-editor " + " ".join(sys.argv[2:])
+    paths = edit.write_shipped_editor(args.task, args.out, command, progress=not args.no_progress)
+    print("wrote " + ", ".join(paths))
+
+
 def cmd_bench_fixed(args: argparse.Namespace) -> None:
     from inrarch.apps import bench
 
@@ -644,6 +654,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "code generation per order)")  # fmt: skip
     p.add_argument("--no-peers", action="store_true", help="skip the software peers")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("train-editor", help="train an INSP editor and write it where the demo and `inrarch edit` "
+                       "find shipped editors")  # fmt: skip
+    p.add_argument("--task", choices=["denoise", "blur", "edges"], default="denoise")
+    p.add_argument("--out", default="inrarch/apps/editors", help="folder of the shipped editors")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(run=cmd_train_editor)
 
     p = sub.add_parser("bench-fixed", help="the benchmark SIREN in fp32, auto fixed point and a uniform ap_fixed")
     p.add_argument("--orders", type=_orders, default=[1, 2, 3], help="orders of the designs")

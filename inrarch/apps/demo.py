@@ -224,7 +224,8 @@ def run(
         summary["pictures"] = pictures
         log(f"      {pictures[0]} (and {len(pictures) - 1} single images beside it)")
         progress("INR editing as INSP-Net does it: denoising, INR + 65 features + editor in one design (first run: "
-                 "fits INRs and trains the editor, a few minutes; cached after)")  # fmt: skip
+                 "fits the test image's INR; the editor ships with inrarch, `inrarch train-editor` made it; cached "
+                 "after)")  # fmt: skip
         from inrarch.apps import edit as insp
 
         insp_dir = insp.check_output(os.path.join(out_dir, "insp-edit"), force=True)
@@ -236,4 +237,7 @@ def run(
         summary["insp_edit"] = result.figures()
         log(f"      {written[0]} (and {len(written) - 1} files beside it)")
     log(f"Vitis project: {project} (make -C {project} csim-threaded; vitis_hls -f run_hls.tcl)")
+    total = time.perf_counter() - progress.start
+    log(f"demo finished in {total:.0f} s ({total / 60:.1f} min)")
+    summary["seconds"] = total
     return summary

@@ -9,7 +9,7 @@ design.
   values 2 * pixel - 1, coordinates in [-1, 1]^2.
 * Features: INSP-Net's 65 channels per pixel, the first 65 outputs of the INSP list (order 0 to 3, 45 outputs,
   and the first 20 of order 4), each differentiation scaled by 1/189; computed by inrarch's Taylor-mode program
-  (`inrarch.api.differentiate(..., first=65)`) run by inrarch's evaluator in float64.
+  printed as PyTorch (`inrarch.taylor_module(..., first=65)`, float64: one batched pass over all pixels).
 * Editors: INSP-Net's MLP 65 -> 256 -> 256 -> 256 -> 256 -> 3 with ReLU, trained per task with Adam on the pixels
   of the training INRs; the features' standardisation (mean and deviation over the training pixels) is folded into
   the first layer, so the editor is a plain MLP over the raw features.
@@ -17,7 +17,9 @@ design.
   `blur` (target: Gaussian blur of sigma 1.5 pixels) and `edges` (target: the Sobel gradient magnitude per channel).
 
 Fitted INRs and trained editors are cached (`cache_dir()`: $INRARCH_CACHE, else ~/.cache/inrarch/edit), keyed by
-everything that determines them, so a second run takes seconds.
+everything that determines them, so a second run takes seconds. An editor shipped in `inrarch/apps/editors/`
+(written by `inrarch train-editor`, with the key and the command that made it) serves when its key matches and the
+cache has none: a first run then fits only the INR it edits.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,12 +164,36 @@ def fit_inr(name: str, task: str, steps: int = FIT_STEPS, progress: bool = True,
     return model
 
 
+def feature_module(model):
+    """inrarch's Taylor-mode program of INSP-Net's 65 features, as a float64 PyTorch module ([N, 2] -> [N, 65])."""
+    import copy
+
+    import torch
+
+    from inrarch.api import taylor_module
+
+    model64 = copy.deepcopy(model).double()
+    return taylor_module(model64, order=ORDER, scale=SCALE, first=FEATURES,
+                         example_input=torch.zeros(8, 2, dtype=torch.float64))  # fmt: skip
+
+
 def features(model, coords) -> np.ndarray:
     """INSP-Net's 65 features per pixel ([N, 65], float64) from inrarch's Taylor-mode program for `model`."""
-    from inrarch.api import differentiate, evaluate
+    import torch
 
-    module = differentiate(model, coords, order=ORDER, scale=SCALE, first=FEATURES)
-    return np.stack(evaluate(module, coords), axis=1)
+    with torch.no_grad():
+        return feature_module(model)(coords.double()).numpy()
+
+
+def edit_pytorch(model, editor, coords) -> np.ndarray:
+    """The edit in PyTorch float64 ([N, 3]): the editor over the features of `features` (inrarch's Taylor program
+    as PyTorch, equal to nested autograd within 1e-10 in the tests), on copies of both networks."""
+    import copy
+
+    import torch
+
+    with torch.no_grad():
+        return copy.deepcopy(editor).double()(torch.from_numpy(features(model, coords))).numpy()
 
 
 def inr_features(name: str, task: str, progress: bool = True) -> np.ndarray:
@@ -231,25 +258,61 @@ def train_editor(
 
 
 def editor_for(task: str, train_images=TRAIN_IMAGES, steps: int = EDITOR_STEPS, progress: bool = True,
-               log: Callable[[str], None] = print):  # fmt: skip
-    """The task's editor trained on the INRs of `train_images`; cached."""
+               log: Callable[[str], None] = print, inrs_after: Sequence[str] = (), shipped: bool = True):  # fmt: skip
+    """The task's editor trained on the INRs of `train_images`; cached; else the one shipped with inrarch when its
+    key matches (`shipped`). Progress lines count the INRs to fit, `inrs_after` (fitted by the caller next)
+    included."""
     import torch
 
-    path = _cached("editor", {"task": task, "images": list(train_images), "size": SIZE, "fit_steps": FIT_STEPS,
-                              "steps": steps, "features": FEATURES, "blur": BLUR_SIGMA, "noise": NOISE_SIGMA})  # fmt: skip
+    path = _cached("editor", editor_key(task, train_images, steps))
     editor = make_editor()
     if os.path.exists(path):
         editor.load_state_dict(torch.load(path, weights_only=True))
         return editor.eval()
+    shipped = shipped_editor(task, editor_key(task, train_images, steps)) if shipped else None
+    if shipped is not None:
+        editor.load_state_dict(torch.load(shipped[0], weights_only=True))
+        log(f"      the {task} editor shipped with inrarch ({os.path.relpath(shipped[0])}, made by `{shipped[1]}`)")
+        return editor.eval()
     feats, targets = [], []
-    for name in train_images:
+    start = time.perf_counter()
+    images = list(train_images)
+    count = len(images) + (len(inrs_after) if inrs_after else 0)
+    for i, name in enumerate(images, 1):
         feats.append(inr_features(name, task, progress=progress))
         targets.append(task_target(task, load_image(name)).reshape(-1, 3) * 2 - 1)
-    log(f"      training the {task} editor on {len(train_images)} INRs ({len(train_images) * SIZE * SIZE} pixels)")
+        elapsed = time.perf_counter() - start
+        log(f"      INR {i} of {count} ({name}, fitted and its features computed, or cached): elapsed {elapsed:.0f} s, "
+            f"ETA of the INRs {elapsed / i * (count - i):.0f} s")  # fmt: skip
+    log(f"      training the {task} editor on {len(train_images)} INRs ({len(train_images) * SIZE * SIZE} pixels, "
+        f"{steps} steps)")  # fmt: skip
     editor = train_editor(np.concatenate(feats), np.concatenate(targets), steps, progress=progress,
                           desc=f"train {task} editor")  # fmt: skip
+    log(f"      editor trained: elapsed {time.perf_counter() - start:.0f} s")
     _save(path, editor.state_dict())
     return editor
+
+
+EDITORS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "editors")
+
+
+def editor_key(task: str, train_images=TRAIN_IMAGES, steps: int = EDITOR_STEPS) -> dict:
+    """Everything that determines a trained editor (its cache key)."""
+    return {"task": task, "images": list(train_images), "size": SIZE, "fit_steps": FIT_STEPS, "steps": steps,
+            "features": FEATURES, "blur": BLUR_SIGMA, "noise": NOISE_SIGMA}  # fmt: skip
+
+
+def shipped_editor(task: str, key: dict) -> tuple[str, str] | None:
+    """(weights path, the command that made them) of the editor shipped for `task`, if its key is `key`."""
+    meta = os.path.join(EDITORS_DIR, f"{task}-editor.json")
+    weights = os.path.join(EDITORS_DIR, f"{task}-editor.pt")
+    if not (os.path.isfile(meta) and os.path.isfile(weights)):
+        return None
+    with open(meta, encoding="utf-8") as f:
+        info = json.load(f)
+    if info.get("key") != {**key, "version": _VERSION}:
+        return None
+    return weights, info.get("command", "inrarch train-editor")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -266,7 +329,7 @@ class EditResult:
     target: np.ndarray
     inr: np.ndarray  # the INR's reconstruction
     chip: np.ndarray  # the edit, C-simulated
-    pytorch: np.ndarray  # the same networks in PyTorch float64 (nested autograd features)
+    pytorch: np.ndarray  # the same networks in PyTorch float64 (`edit_pytorch`)
     report: dict
     timed_cycles: int
 
@@ -307,12 +370,13 @@ def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None,
     pixel through its C-simulation, and the same networks through PyTorch in float64."""
     import torch
 
-    from inrarch.apps.reference import edit_reference
-
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}' (one of {', '.join(TASKS)})")
-    editor = editor_for(task, progress=progress, log=log)
+    editor = editor_for(task, progress=progress, log=log, inrs_after=[image])
+    start = time.perf_counter()
     model = fit_inr(image, task, progress=progress)
+    log(f"      INR of '{image}' ({'noisy' if task == 'denoise' else 'clean'}) fitted or cached: "
+        f"{time.perf_counter() - start:.0f} s")  # fmt: skip
     original = load_image(image)
     coords = pixel_coordinates(SIZE)
     if out_dir is not None:
@@ -322,7 +386,7 @@ def run_edit(task: str, image: str, dsp: int = 3200, out_dir: str | None = None,
         f"{design.report['modeled_latency_ms']:.3f} ms per {design.samples} pixels at 300 MHz")  # fmt: skip
     chip = np.stack(design.csim(coords), axis=1)
     timed = design.timed_csim(coords[: design.samples])
-    pytorch = edit_reference(model, editor, coords, ORDER, scale=SCALE, first=FEATURES).numpy()
+    pytorch = edit_pytorch(model, editor, coords)
     with torch.no_grad():
         inr = model(coords).numpy()
     return EditResult(task, image, original, task_input(task, original, image), task_target(task, original),
@@ -429,3 +493,30 @@ def write_edit(result: EditResult, out_dir: str) -> list[str]:
                                                                    "bram36", "samples")}}, indent=2)  # fmt: skip
     return [*paths, folder.write(names[-1], summary)]
 
+
+
+def write_shipped_editor(task: str, out_dir: str = EDITORS_DIR, command: str = "inrarch train-editor",
+                         progress: bool = True, log: Callable[[str], None] = print) -> list[str]:  # fmt: skip
+    """Trains (or takes from the cache) the task's editor and writes it where `editor_for` finds shipped editors:
+    `<task>-editor.pt` (its weights) and `<task>-editor.json` (its key, the command that made it, the date)."""
+    import io
+
+    import torch
+
+    from inrarch.files import OutputFolder
+
+    if task not in TASKS:
+        raise ValueError(f"unknown task '{task}' (one of {', '.join(TASKS)})")
+    folder = OutputFolder(out_dir, what="the editors")
+    names = [f"{task}-editor.pt", f"{task}-editor.json"]
+    for name in names:
+        folder.check(name)
+    editor = editor_for(task, progress=progress, log=log, shipped=False)
+    buffer = io.BytesIO()
+    torch.save(editor.state_dict(), buffer)
+    info = {"task": task, "key": {**editor_key(task), "version": _VERSION}, "command": command,
+            "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
+            "note": "INSP-Net's editor MLP (65 -> 256 x 4 -> 3, ReLU), the features' standardisation folded into its "
+                    "first layer; trained on the INRs of the key's images with their features from "
+                    "inrarch.taylor_module (float64)"}  # fmt: skip
+    return [folder.write(names[0], buffer.getvalue()), folder.write(names[1], json.dumps(info, indent=1) + "\n")]

@@ -221,3 +221,43 @@ def test_power_model_arithmetic():
     assert slow["total_w"] == pytest.approx(fixed + 3.25 / 2)
     assert design_power(report, NOMINAL.low())["total_w"] == pytest.approx(fixed + 3.25 / 2)
     assert design_power(report, NOMINAL.high())["total_w"] == pytest.approx(fixed + 9.9)
+
+
+def test_app_features_and_pytorch_edit_match_nested_autograd():
+    """The app's features (inrarch.taylor_module, float64) per order against INSP-Net's nested autograd, and the
+    app's PyTorch edit (editor over those features) against edit_reference (editor over nested-autograd features)."""
+    model = siren(2, 16, 2, 3, seed=3)
+    editor = edit.make_editor(65, hidden=16, layers=2)
+    x = torch.rand(40, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    ours = edit.features(model, x)
+    ref = np.stack([r.numpy() for r in insp_derivatives(model.double(), x.double(), 4, scale=1 / 189, first=65)], 1)
+    orders = [0] * 3 + [1] * 6 + [2] * 12 + [3] * 24 + [4] * 20
+    for k in range(5):
+        idx = [i for i, o in enumerate(orders) if o == k]
+        assert np.abs(ours[:, idx] - ref[:, idx]).max() <= 1e-10 * np.abs(ref[:, idx]).max(), k
+    got = edit.edit_pytorch(model.float(), editor, x)
+    expected = edit_reference(model.float(), editor, x, 4, scale=1 / 189, first=65).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
+
+
+def test_shipped_editor_serves_only_its_key(tmp_path, monkeypatch):
+    """write_shipped_editor writes weights and key; editor_for takes them when the cache misses and the key
+    matches, and trains otherwise (here: a different step count, so a different key)."""
+    monkeypatch.setenv("INRARCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(edit, "EDITORS_DIR", str(tmp_path / "editors"))
+    trained = edit.make_editor()
+    monkeypatch.setattr(edit, "train_editor", lambda *a, **k: trained)
+    monkeypatch.setattr(edit, "inr_features", lambda name, task, progress=True: np.zeros((edit.SIZE**2, 65)))
+    paths = edit.write_shipped_editor("denoise", str(tmp_path / "editors"), "inrarch train-editor --task denoise",
+                                      progress=False, log=lambda _: None)  # fmt: skip
+    assert [os.path.basename(p) for p in paths] == ["denoise-editor.pt", "denoise-editor.json"]
+    for f in os.listdir(tmp_path / "cache"):
+        os.remove(tmp_path / "cache" / f)  # a fresh machine: only the shipped editor
+    lines = []
+    monkeypatch.setattr(edit, "train_editor", lambda *a, **k: pytest.fail("trained although an editor ships"))
+    got = edit.editor_for("denoise", progress=False, log=lines.append)
+    assert "shipped with inrarch" in lines[0] and "made by `inrarch train-editor --task denoise`" in lines[0]
+    for a, b in zip(got.state_dict().values(), trained.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(pytest.fail.Exception, match="trained although an editor ships"):
+        edit.editor_for("denoise", steps=edit.EDITOR_STEPS + 1, progress=False, log=lines.append)
