@@ -10,6 +10,7 @@ torch-mlir gives it, and diagnostics name the innermost frame outside torch itse
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 import math
 import os
 import warnings
@@ -26,17 +27,40 @@ from inrarch.diagnostics import CompileError
 # with the usual activations, elementwise arithmetic, residual connections, Fourier features, feature concatenation.
 # Elementwise ops that map to one op of the registry are listed by their entry (inrarch.ops); the activations
 # torch-mlir expands into several ops, and the structural ops, here.
+EXPANDED_ACTIVATIONS = ("sigmoid", "softplus", "gelu", "relu", "silu", "elu", "leaky_relu")
 SUPPORTED_ATEN_OPS = {a for entry in ops.ELEMENTWISE.values() for a in entry.aten} | {
+    f"aten.{name}.default" for name in EXPANDED_ACTIVATIONS} | {
     "aten.linear.default", "aten.matmul.default", "aten.mm.default", "aten.addmm.default",
     "aten.t.default", "aten.transpose.int", "aten.permute.default",
-    "aten.sigmoid.default", "aten.softplus.default", "aten.gelu.default", "aten.relu.default", "aten.silu.default",
-    "aten.elu.default", "aten.leaky_relu.default",
     "aten.add.Tensor", "aten.add.Scalar", "aten.sub.Tensor", "aten.sub.Scalar", "aten.rsub.Scalar",
     "aten.mul.Tensor", "aten.mul.Scalar", "aten.div.Tensor", "aten.div.Scalar", "aten.pow.Tensor_Scalar",
     "aten.cat.default", "aten.slice.Tensor", "aten.clone.default", "aten.alias.default",
 }  # fmt: skip
 
 _TORCH_DIR = os.path.dirname(torch.__file__)
+
+
+def activations() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    """Every activation a model may apply to a layer's output, by ATen name: each one-operand registry entry that
+    torch.export records as an ATen op of its own, and the ATen activations torch-mlir expands into several registry
+    ops (EXPANDED_ACTIVATIONS). A function defined on part of the real line only (its registry evaluation is not
+    finite somewhere on [-4, 4]: log, sqrt) is applied to 1 + z^2. Model zoos and the fuzzer draw from this, so a new
+    registry entry is built into models and fuzzed without another list to edit."""
+    found: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {}
+    probe = np.linspace(-4.0, 4.0, 81)
+    for entry in ops.ELEMENTWISE.values():
+        if entry.arity != 1:
+            continue
+        with np.errstate(all="ignore"):
+            real_line = bool(np.all(np.isfinite(entry.numpy(probe))))
+        for aten in entry.aten:
+            name = aten.split(".")[1]
+            fn = getattr(torch.ops.aten, name)
+            found[name] = fn if real_line else (lambda f: lambda z: f(1.0 + z * z))(fn)
+    for name in EXPANDED_ACTIVATIONS:
+        found[name] = getattr(torch.ops.aten, name)
+    return found
+
 
 
 def _user_frame(node) -> str | None:

@@ -36,8 +36,16 @@ import numpy as np
 # adversarial MLIR through inrarch-opt: a result or a one-line diagnostic, never an internal error or a hang).
 KINDS = ("model", "nonfinite", "fixed_range", "folder", "mlir")
 
-ACTIVATIONS = ("sin", "cos", "tanh", "sigmoid", "softplus", "gelu", "gelu_tanh", "silu", "elu", "relu",
-               "leaky_relu", "exp")  # fmt: skip
+
+
+def activation_names() -> tuple[str, ...]:
+    """The activations a case draws from: the importer's (every one-operand op of the registry and the ATen
+    activations torch-mlir expands; inrarch.importer.activations) and the tanh-approximated GELU."""
+    from inrarch.importer import activations
+
+    return (*activations(), "gelu_tanh")
+
+
 BUDGETS = (30, 100, 300, 1000, 3200, 5952)
 
 
@@ -75,7 +83,8 @@ def spec_from(draw, compile_case: bool | None = None, kind: str = "model") -> Sp
     dims = draw.integer(1, 3)
     layers = draw.integer(1, 4)
     widths = tuple(draw.integer(4, 48) for _ in range(layers))
-    activations = tuple(draw.choice(ACTIVATIONS) for _ in range(layers))
+    names = activation_names()
+    activations = tuple(draw.choice(names) for _ in range(layers))
     omegas = tuple(round(draw.real(0.5, 30.0), 3) if a == "sin" else 1.0 for a in activations)
     residual = tuple(i > 0 and widths[i] == widths[i - 1] and draw.boolean() for i in range(layers))
     fourier = draw.choice((0, 0, 0, draw.integer(2, 8)))
@@ -113,6 +122,8 @@ def build_model(spec: Spec):
     import torch
     from torch import nn
 
+    from inrarch.importer import activations
+
     torch.manual_seed(spec.seed)
 
     def activation(name: str, omega: float):
@@ -127,7 +138,7 @@ def build_model(spec: Spec):
                 return lambda z: nn.functional.leaky_relu(z, 0.1)
             case "exp":
                 return lambda z: torch.exp(0.5 * z)
-        return getattr(nn.functional, name) if hasattr(nn.functional, name) else getattr(torch, name)
+        return activations()[name]
 
     class FuzzModel(nn.Module):
         def __init__(self):

@@ -52,15 +52,24 @@ def benchmark_siren(seed: int | None = 0, dtype: torch.dtype = torch.float32) ->
     return siren(2, 256, 4, 3, omega=30.0, seed=seed, dtype=dtype)
 
 
-_ACTIVATIONS = {
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "softplus": nn.Softplus,
-    "gelu": nn.GELU,
-    "relu": nn.ReLU,
-    "silu": nn.SiLU,
-    "elu": nn.ELU,
-}
+class Activation(nn.Module):
+    """One of the importer's activations (inrarch.importer.activations: every one-operand registry op and the ATen
+    activations torch-mlir expands), by name."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        from inrarch.importer import activations
+
+        known = activations()
+        if name not in known:
+            raise ValueError(f"unknown activation {name!r}; known: {', '.join(sorted(known))}")
+        self.name, self.fn = name, known[name]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
+
+    def extra_repr(self) -> str:
+        return self.name
 
 
 class Cos(nn.Module):
@@ -77,15 +86,14 @@ def mlp(
     seed: int | None = 0,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Sequential:
-    """An MLP with `layers` hidden layers and the named activation (tanh, sigmoid, softplus, gelu, relu, silu,
-    elu, cos)."""
+    """An MLP with `layers` hidden layers and the named activation (any of inrarch.importer.activations(): tanh,
+    sigmoid, softplus, gelu, relu, silu, elu, cos, sin, atan, ...)."""
     if seed is not None:
         torch.manual_seed(seed)
-    act = Cos if activation == "cos" else _ACTIVATIONS[activation]
     mods: list[nn.Module] = []
     width = in_features
     for _ in range(layers):
-        mods += [nn.Linear(width, hidden), act()]
+        mods += [nn.Linear(width, hidden), Activation(activation)]
         width = hidden
     mods.append(nn.Linear(width, out_features))
     return nn.Sequential(*mods).to(dtype)
