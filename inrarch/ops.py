@@ -12,6 +12,7 @@ An entry (`OpInfo`) gives
   printed code calls `inrarch_sin_f32`, a non-inlined wrapper of `hls::sin` in hls_lib/inrarch/kernels.h, which the
   C-simulation maps to the standard library in hls_lib/csim/hls_math.h); and the name Vitis's ALLOCATION pragma
   limits it by (`mul`: fmul / dmul);
+* its PyTorch expression (the torch target's printed module);
 * the ATen ops PyTorch models express it with, where one maps to it alone (the importer accepts those).
 
 Adding an elementwise activation end to end: one entry here, and, if its C++ is a function, one line in each of
@@ -91,6 +92,9 @@ class OpInfo:
     (negation, abs, min/max, comparison, selection: exact), `table` (a function table of the op's numpy
     evaluation over the input's calibrated range: every unary function, and powf with a constant exponent);
     None: no fixed-point form."""
+    torch: str = ""
+    """Its PyTorch expression over the operands (`{0} + {1}`, `torch.sin({0})`), printed by the torch target
+    (inrarch.targets.pytorch); empty for arith.cmpf and arith.select, which that target prints from the predicate."""
 
     @property
     def latency(self) -> int:
@@ -205,85 +209,85 @@ def _const_exponent(node) -> float:
 # ---------------------------------------------------------------------------------------------------------------------
 
 _ENTRIES = [
-    OpInfo(op=arith.AddfOp, arity=2, numpy=np.add, cpp="{0} + {1}", allocation="add",
+    OpInfo(op=arith.AddfOp, arity=2, numpy=np.add, cpp="{0} + {1}", torch="{0} + {1}", allocation="add",
            cost=Cost(latency=4, dsp=2, lut=200, ff=core_ff(4), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
            taylor=lambda T, j, n: T.add(j[0], j[1]), vjp=lambda b, v, g: [g, g], commutative=True,
            simplify=_simplify_add, fixed="add"),
-    OpInfo(op=arith.SubfOp, arity=2, numpy=np.subtract, cpp="{0} - {1}", allocation="sub",
+    OpInfo(op=arith.SubfOp, arity=2, numpy=np.subtract, cpp="{0} - {1}", torch="{0} - {1}", allocation="sub",
            cost=Cost(latency=4, dsp=2, lut=200, ff=core_ff(4), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
            taylor=lambda T, j, n: T.sub(j[0], j[1]), vjp=lambda b, v, g: [g, b.neg(g)], simplify=_simplify_sub,
            fixed="sub"),
-    OpInfo(op=arith.MulfOp, arity=2, numpy=np.multiply, cpp="{0} * {1}", allocation="mul",
+    OpInfo(op=arith.MulfOp, arity=2, numpy=np.multiply, cpp="{0} * {1}", torch="{0} * {1}", allocation="mul",
            cost=Cost(latency=3, dsp=3, lut=100, ff=core_ff(3), source=f"{VITIS_CORES}; LUT modeled; {CORE_FF}"),
            taylor=lambda T, j, n: T.mul(j[0], j[1]),
            vjp=lambda b, v, g: [b.mul(g, v.args[1]), b.mul(g, v.args[0])], commutative=True,
            simplify=_simplify_mul, fixed="mul"),
-    OpInfo(op=arith.DivfOp, arity=2, numpy=np.divide, cpp="{0} / {1}", allocation="div",
+    OpInfo(op=arith.DivfOp, arity=2, numpy=np.divide, cpp="{0} / {1}", torch="{0} / {1}", allocation="div",
            cost=Cost(latency=12, dsp=0, lut=1040, ff=core_ff(12), source=DIVIDER),
            taylor=lambda T, j, n: T.div(j[0], j[1]),
            vjp=lambda b, v, g: [b.div(g, v.args[1]), b.neg(b.div(b.mul(g, v), v.args[1]))], simplify=_simplify_div,
            fixed="div"),
-    OpInfo(op=arith.NegfOp, arity=1, numpy=np.negative, cpp="-{0}",
+    OpInfo(op=arith.NegfOp, arity=1, numpy=np.negative, cpp="-{0}", torch="-{0}",
            cost=Cost(latency=0, dsp=0, lut=0, ff=0, source="a sign-bit flip: wiring, no logic"),
            taylor=lambda T, j, n: T.neg(j[0]), vjp=lambda b, v, g: [b.neg(g)], simplify=_simplify_neg,
            aten=("aten.neg.default",), fixed="logic"),
-    OpInfo(op=math.SinOp, arity=1, numpy=np.sin, cpp="fn:sin",
+    OpInfo(op=math.SinOp, arity=1, numpy=np.sin, cpp="fn:sin", torch="torch.sin({0})",
            cost=Cost(latency=20, dsp=8, lut=4800, ff=core_ff(20), source=HLS_MATH),
            taylor=lambda T, j, n: T.sin(j[0]), vjp=lambda b, v, g: [b.mul(g, b.unary("math.cos", v.args[0]))],
            aten=("aten.sin.default",), fixed="table"),
-    OpInfo(op=math.CosOp, arity=1, numpy=np.cos, cpp="fn:cos",
+    OpInfo(op=math.CosOp, arity=1, numpy=np.cos, cpp="fn:cos", torch="torch.cos({0})",
            cost=Cost(latency=20, dsp=8, lut=4800, ff=core_ff(20), source=f"{HLS_MATH}; cosf shares sinf's code"),
            taylor=lambda T, j, n: T.cos(j[0]),
            vjp=lambda b, v, g: [b.neg(b.mul(g, b.unary("math.sin", v.args[0])))], aten=("aten.cos.default",),
            fixed="table"),
-    OpInfo(op=math.ExpOp, arity=1, numpy=np.exp, cpp="fn:exp",
+    OpInfo(op=math.ExpOp, arity=1, numpy=np.exp, cpp="fn:exp", torch="torch.exp({0})",
            cost=Cost(latency=12, dsp=7, lut=1920, ff=core_ff(12), source=HLS_MATH),
            taylor=lambda T, j, n: T.exp(j[0]), vjp=lambda b, v, g: [b.mul(g, v)], aten=("aten.exp.default",),
            fixed="table"),
-    OpInfo(op=math.ExpM1Op, arity=1, numpy=np.expm1, cpp="fn:expm1",
+    OpInfo(op=math.ExpM1Op, arity=1, numpy=np.expm1, cpp="fn:expm1", torch="torch.expm1({0})",
            cost=Cost(latency=14, dsp=7, lut=2240, ff=core_ff(14), source=HLS_MATH),
            taylor=lambda T, j, n: T.expm1(j[0]), vjp=lambda b, v, g: [b.mul(g, b.unary("math.exp", v.args[0]))],
            fixed="table"),
-    OpInfo(op=math.LogOp, arity=1, numpy=np.log, cpp="fn:log",
+    OpInfo(op=math.LogOp, arity=1, numpy=np.log, cpp="fn:log", torch="torch.log({0})",
            cost=Cost(latency=14, dsp=6, lut=2880, ff=core_ff(14), source=HLS_MATH),
            taylor=lambda T, j, n: T.log(j[0]), vjp=lambda b, v, g: [b.div(g, v.args[0])],
            aten=("aten.log.default",), fixed="table"),
-    OpInfo(op=math.Log1pOp, arity=1, numpy=np.log1p, cpp="fn:log1p",
+    OpInfo(op=math.Log1pOp, arity=1, numpy=np.log1p, cpp="fn:log1p", torch="torch.log1p({0})",
            cost=Cost(latency=16, dsp=6, lut=3200, ff=core_ff(16), source=HLS_MATH),
            taylor=lambda T, j, n: T.log1p(j[0]),
            vjp=lambda b, v, g: [b.div(g, b.add(b.const(1.0, v.shape), v.args[0]))], aten=("aten.log1p.default",),
            fixed="table"),
-    OpInfo(op=math.TanhOp, arity=1, numpy=np.tanh, cpp="fn:tanh",
+    OpInfo(op=math.TanhOp, arity=1, numpy=np.tanh, cpp="fn:tanh", torch="torch.tanh({0})",
            cost=Cost(latency=20, dsp=9, lut=3840, ff=core_ff(20), source=HLS_MATH),
            taylor=lambda T, j, n: T.tanh(j[0]),
            vjp=lambda b, v, g: [b.mul(g, b.sub(b.const(1.0, v.shape), b.mul(v, v)))], aten=("aten.tanh.default",),
            fixed="table"),
-    OpInfo(op=math.ErfOp, arity=1, numpy=special.erf, cpp="fn:erf",
+    OpInfo(op=math.ErfOp, arity=1, numpy=special.erf, cpp="fn:erf", torch="torch.erf({0})",
            cost=Cost(latency=22, dsp=10, lut=4480, ff=core_ff(22), source=HLS_MATH),
            taylor=lambda T, j, n: T.erf(j[0]),
            vjp=lambda b, v, g: [b.mul(g, b.scale(b.unary("math.exp", b.neg(b.mul(v.args[0], v.args[0]))),
                                                  2.0 / sqrt(pi)))], fixed="table"),
-    OpInfo(op=math.SqrtOp, arity=1, numpy=np.sqrt, cpp="fn:sqrt",
+    OpInfo(op=math.SqrtOp, arity=1, numpy=np.sqrt, cpp="fn:sqrt", torch="torch.sqrt({0})",
            cost=Cost(latency=12, dsp=0, lut=910, ff=core_ff(12), source=DIVIDER),
            taylor=lambda T, j, n: T.sqrt(j[0]), vjp=lambda b, v, g: [b.div(g, b.scale(v, 2.0))],
            aten=("aten.sqrt.default",), fixed="table"),
-    OpInfo(op=math.RsqrtOp, arity=1, numpy=lambda x: 1.0 / np.sqrt(x), cpp="fn:rsqrt",
+    OpInfo(op=math.RsqrtOp, arity=1, numpy=lambda x: 1.0 / np.sqrt(x), cpp="fn:rsqrt", torch="torch.rsqrt({0})",
            cost=Cost(latency=14, dsp=0, lut=1170, ff=core_ff(14), source=DIVIDER),
            taylor=lambda T, j, n: T.rsqrt(j[0]), vjp=lambda b, v, g: [b.scale(b.mul(g, b.mul(v, b.mul(v, v))), -0.5)],
            fixed="table"),
-    OpInfo(op=math.AbsFOp, arity=1, numpy=np.abs, cpp="hls::fabs({0})",
+    OpInfo(op=math.AbsFOp, arity=1, numpy=np.abs, cpp="hls::fabs({0})", torch="torch.abs({0})",
            cost=Cost(latency=0, dsp=0, lut=0, ff=0, source="clearing the sign bit: wiring, no logic"),
            taylor=lambda T, j, n: T.absf(j[0]),
            vjp=lambda b, v, g: [b.where("oge", v.args[0], b.zeros(v.shape), g, b.neg(g))],
            aten=("aten.abs.default",), fixed="logic"),
-    OpInfo(op=math.PowFOp, arity=2, numpy=np.power, cpp="fn:pow",
+    OpInfo(op=math.PowFOp, arity=2, numpy=np.power, cpp="fn:pow", torch="torch.pow({0}, {1})",
            cost=Cost(latency=30, dsp=13, lut=5760, ff=core_ff(30), source=HLS_MATH),
            taylor=lambda T, j, n: T.power(j[0], _const_exponent(n[1]), T.b.ew("math.powf", n[0], n[1])),
            vjp=lambda b, v, g: [b.mul(g, b.mul(v.args[1], b.ew("math.powf", v.args[0],
                                                                b.ew("arith.subf", v.args[1], b.const(1.0, v.shape))))),
                                 None], fixed="table"),
     # atan: w = 1 / (1 + u^2).
-    OpInfo(op=math.AtanOp, arity=1, numpy=np.arctan, cpp="fn:atan",
+    OpInfo(op=math.AtanOp, arity=1, numpy=np.arctan, cpp="fn:atan", torch="torch.atan({0})",
            cost=Cost(latency=24, dsp=8, lut=5120, ff=core_ff(24), source=HLS_MATH),
            taylor=lambda T, j, n: T.chain_of(j[0], T.b.unary("math.atan", n[0]),
                                              T.div(T.one(n[0].shape), T.add(T.one(n[0].shape), T.mul(j[0], j[0])))),
@@ -295,9 +299,9 @@ _ENTRIES = [
            cost=Cost(latency=1, dsp=0, lut=70, ff=1, source=LOGIC)),
     OpInfo(op=arith.SelectOp, arity=3, numpy=np.where, cpp="", fixed="logic",
            cost=Cost(latency=0, dsp=0, lut=32, ff=0, source=f"{LOGIC}: a 32-bit 2-to-1 multiplexer, unregistered")),
-    OpInfo(op=arith.MaximumfOp, arity=2, numpy=np.maximum, cpp="hls::fmax({0}, {1})", fixed="logic",
+    OpInfo(op=arith.MaximumfOp, arity=2, numpy=np.maximum, cpp="hls::fmax({0}, {1})", torch="torch.maximum({0}, {1})", fixed="logic",
            cost=Cost(latency=1, dsp=0, lut=100, ff=32, source=LOGIC)),
-    OpInfo(op=arith.MinimumfOp, arity=2, numpy=np.minimum, cpp="hls::fmin({0}, {1})", fixed="logic",
+    OpInfo(op=arith.MinimumfOp, arity=2, numpy=np.minimum, cpp="hls::fmin({0}, {1})", torch="torch.minimum({0}, {1})", fixed="logic",
            cost=Cost(latency=1, dsp=0, lut=100, ff=32, source=LOGIC)),
 ]  # fmt: skip
 

@@ -42,16 +42,9 @@ from inrarch import ops
 from inrarch.diagnostics import CompileError
 from inrarch.ir_utils import dense_to_numpy
 
-# Elementwise ops as PyTorch expressions over their operands: every entry of the op registry (inrarch.ops; its
-# cmpf and select are printed from the predicate) and the other elementwise ops the evaluator runs.
+# The elementwise ops outside the op registry (whose entries carry their PyTorch expression, `OpInfo.torch`) that
+# the evaluator runs, as PyTorch expressions over their operands.
 _TORCH: dict[str, str] = {
-    "arith.addf": "{0} + {1}", "arith.subf": "{0} - {1}", "arith.mulf": "{0} * {1}", "arith.divf": "{0} / {1}",
-    "arith.negf": "-{0}", "math.sin": "torch.sin({0})", "math.cos": "torch.cos({0})", "math.exp": "torch.exp({0})",
-    "math.expm1": "torch.expm1({0})", "math.log": "torch.log({0})", "math.log1p": "torch.log1p({0})",
-    "math.tanh": "torch.tanh({0})", "math.erf": "torch.erf({0})", "math.sqrt": "torch.sqrt({0})",
-    "math.rsqrt": "torch.rsqrt({0})", "math.absf": "torch.abs({0})", "math.powf": "torch.pow({0}, {1})",
-    "math.atan": "torch.atan({0})", "arith.maximumf": "torch.maximum({0}, {1})",
-    "arith.minimumf": "torch.minimum({0}, {1})",
     "arith.maxnumf": "torch.fmax({0}, {1})", "arith.minnumf": "torch.fmin({0}, {1})",
     "arith.addi": "{0} + {1}", "arith.subi": "{0} - {1}", "arith.muli": "{0} * {1}", "math.tan": "torch.tan({0})",
     "math.fpowi": "torch.pow({0}, {1})", "arith.extf": "{0}", "arith.truncf": "{0}",
@@ -70,6 +63,9 @@ _LINALG_NAMED: dict[str, str] = {
 
 def torch_expression(name: str) -> str | None:
     """The PyTorch expression of an elementwise op (`{0} + {1}`), None for ops the target does not print."""
+    entry = ops.info(name)
+    if entry is not None and entry.torch:
+        return entry.torch
     return _TORCH.get(name)
 
 

@@ -138,9 +138,10 @@ def test_a_model_without_linear_needs_an_example_input():
 @pytest.mark.parametrize("entry", [e for e in ops.ELEMENTWISE.values() if e.name not in ("arith.cmpf", "arith.select")],
                          ids=lambda e: e.name)  # fmt: skip
 def test_every_registry_op_has_a_torch_expression(entry):
-    """The torch target's expression of each elementwise op of the registry computes the entry's numpy function."""
-    expression = torch_expression(entry.name)
-    assert expression is not None
+    """Each elementwise entry of the registry carries its PyTorch expression, which the torch target prints and which
+    computes the entry's numpy function."""
+    expression = entry.torch
+    assert expression and torch_expression(entry.name) == expression
     rng = np.random.default_rng(0)
     args = [rng.uniform(0.2, 1.5, 11) for _ in range(entry.arity)]
     got = eval(expression.format(*(f"a{i}" for i in range(entry.arity))),
