@@ -14,8 +14,8 @@ over samples or Taylor coefficients), values are deleted after their last use, s
 The batch: the function's first input is [N, ...]; every dimension the ops tie to its first one (a union-find over
 the dimensions of all values: elementwise operands, matmul rows, generic loops, slices that keep a whole dimension,
 ...) is printed as `n`, the size of the batch at run time; all others keep their static sizes. A program in which a
-non-splat constant has a batch dimension (a per-sample table) runs only at the IR's batch size: `forward` pads each
-chunk to it.
+non-splat constant has a batch dimension (a per-sample table), or whose results do not all have it, runs only at
+the IR's batch size.
 """
 
 from __future__ import annotations
@@ -697,7 +697,7 @@ import base64
 import torch
 
 COLUMNS = {columns}
-BATCH = {batch}  # None: any batch size; else the only one the program runs at (forward pads each chunk to it)
+BATCH = {batch}  # None: any batch size; else the only one the program runs at
 SAMPLES = {samples}  # the batch size of the IR
 
 _CONSTANTS = {{}}  # filled by module_text()
@@ -708,7 +708,7 @@ def _constant(dtype, shape, data):
 
 
 class Program(torch.nn.Module):
-    """@{function}: forward(x) runs it on x ([N, ...], any N{batch_note}) on x's device and in x's floating dtype,
+    """@{function}: forward(x) runs it on x ([N, ...], {batch_note}) on x's device and in x's floating dtype,
     `chunk` samples at a time.{columns_note}"""
 
     columns = COLUMNS
@@ -729,15 +729,14 @@ class Program(torch.nn.Module):
 
     def forward(self, x):
         self._follow(x)
-        if x.shape[0] <= self.chunk and BATCH is None:
+        if BATCH is not None:
+            if x.shape[0] != BATCH:
+                raise ValueError(f"this program runs at {{BATCH}} samples only (a constant of the IR holds one row per "
+                                 f"sample, or a result has no batch dimension), got {{x.shape[0]}}")
             return self.run(x)
-        parts = []
-        for part in x.split(self.chunk if BATCH is None else BATCH):
-            size = part.shape[0]
-            if BATCH is not None and size < BATCH:
-                part = torch.cat([part, part.new_zeros((BATCH - size, *part.shape[1:]))])
-            out = self.run(part)
-            parts.append(out[:size] if not isinstance(out, tuple) else tuple(o[:size] for o in out))
+        if x.shape[0] <= self.chunk:
+            return self.run(x)
+        parts = [self.run(part) for part in x.split(self.chunk)]
         if isinstance(parts[0], tuple):
             return tuple(torch.cat(p) for p in zip(*parts))
         return torch.cat(parts)
@@ -794,7 +793,7 @@ def print_torch(module: ModuleOp, function: str | None = None, columns: list[str
            f"({len(printer.constants)} constant tensors). Program()(x) computes it; see Program.")
     source = _TEMPLATE.format(
         doc=doc, columns=repr(columns) if stack else "None", batch=batch, samples=samples,
-        function=top.sym_name.data, batch_note="" if batch is None else f", run {batch} at a time",
+        function=top.sym_name.data, batch_note="any N" if batch is None else f"N = {batch} only",
         columns_note=" The results of a derivative program: one [N, K] tensor, columns named by COLUMNS."
         if stack else "", run=run, methods="\n".join(methods).rstrip() + "\n")  # fmt: skip
     return TorchProgram(source, printer.constants, top.sym_name.data, columns, batch, samples)
