@@ -147,3 +147,19 @@ def test_every_registry_op_has_a_torch_expression(entry):
     got = eval(expression.format(*(f"a{i}" for i in range(entry.arity))),
                {"torch": torch, **{f"a{i}": torch.from_numpy(a) for i, a in enumerate(args)}})  # fmt: skip
     np.testing.assert_allclose(got.numpy(), entry.numpy(*args), rtol=1e-12)
+
+
+def test_work_per_call_is_the_taylor_programs():
+    """The module multiplies exactly the matrices of inr-autodiff's Taylor program (its counted work: the bound the
+    README quotes), nothing more."""
+    from inrarch.apps.reference import MatmulWork
+    from inrarch.stats import module_stats
+
+    model = models.siren(2, 32, 3, 3, omega=30.0)
+    x = sample_input(64, 2)
+    for order in (2, 4):
+        stats = [s for s in module_stats(differentiate(model, x, order=order)) if s.function.endswith("_grad")][0]
+        program = inrarch.taylor_module(model, order=order)
+        with torch.no_grad(), MatmulWork() as work:
+            program(x)
+        assert work.macs == stats.matmul_macs > 0
