@@ -301,6 +301,13 @@ class _Printer:
         batch = self.dims.find(self.batch_key)
         return tuple("n" if self.dims.find((value, i)) == batch else d for i, d in enumerate(static))
 
+    def free_result(self, value: SSAValue, first: SSAValue | None) -> bool:
+        """Whether a result is a number (a splat) whose first dimension has the static size of the batch."""
+        val = self.values.get(value)
+        return (val is not None and val.form == "scalar" and self.batch_key is not None and first is not None
+                and first is self.batch_key[0] and isinstance(value.type, TensorType) and _rank(value) >= 1
+                and value.type.get_shape()[0] == first.type.get_shape()[0])  # fmt: skip
+
     def is_batch(self, value: SSAValue, i: int) -> bool:
         return self.batch_key is not None and self.dims.find((value, i)) == self.dims.find(self.batch_key)
 
@@ -646,6 +653,12 @@ class _Printer:
             if op is ret:
                 break
             self.op(op)
+        for v in ret.operands:
+            if self.free_result(v, block.args[0] if block.args else None):
+                # A splat result of the input's batch size (a derivative that is constant, ReLU's second): it
+                # holds no per-sample data, so it takes the batch size of the call.
+                val = self.values[v]
+                self.values[v] = _Val(val.expr, val.form, ("n", *val.shape[1:]), val.number)
         results = [self.full(v) if isinstance(v.type, TensorType) else self.operand(v) for v in ret.operands]
         self.emit(f"return {', '.join(results)}{',' if len(results) == 1 else ''}" if results else "return ()")
         body = self.lines[body_start:]
@@ -769,7 +782,7 @@ def print_torch(module: ModuleOp, function: str | None = None, columns: list[str
     results = list(top.function_type.outputs.data)
     all_batched = batch_key is not None and all(
         isinstance(r, TensorType) for r in results) and all(
-        printer.is_batch(v, 0) for v in top.body.block.last_op.operands)  # fmt: skip
+        printer.is_batch(v, 0) or printer.free_result(v, first) for v in top.body.block.last_op.operands)  # fmt: skip
     if batch_key is None or not all_batched:
         batch = samples
     else:
