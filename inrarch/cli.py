@@ -474,6 +474,19 @@ def _orders(text: str) -> list[int]:
 def cmd_bench(args: argparse.Namespace) -> None:
     from inrarch.apps import bench
 
+    if args.peers_only:
+        print(f"[bench 1/2] modeled FPGA latency, orders {args.orders[0]}..{args.orders[-1]} (designs compiled, not "
+              "C-simulated)", flush=True)  # fmt: skip
+        modeled = bench.modeled_section(args.orders)
+        print(f"[bench 2/2] software peers, {' and '.join(map(str, args.peer_batches))} samples, on {args.device}",
+              flush=True)  # fmt: skip
+        peers = bench.peers_section(args.orders, args.peer_batches, tuple(args.peer_clocks.split(",")), args.device,
+                                    compiled=not args.no_compile)  # fmt: skip
+        print(bench.peers_markdown(peers, modeled))
+        command = "inrarch bench " + " ".join(sys.argv[2:])
+        print("wrote " + ", ".join(bench.write_peers(args.out, peers, modeled, command)))
+        return
+
     steps = 3 if args.no_peers else 4
     print(f"[bench 1/{steps}] work counts, orders {args.work_orders[0]}..{args.work_orders[-1]} (benchmark SIREN, "
           "64 samples)", flush=True)  # fmt: skip
@@ -653,6 +666,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-compile", action="store_true", help="skip the torch.compile'd Taylor module (minutes of "
                    "code generation per order)")  # fmt: skip
     p.add_argument("--no-peers", action="store_true", help="skip the software peers")
+    p.add_argument("--peers-only", action="store_true", help="only the software peers beside the modeled FPGA "
+                   "latency (peers.md, peers.csv)")  # fmt: skip
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("train-editor", help="train an INSP editor and write it where the demo and `inrarch edit` "

@@ -548,6 +548,7 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
 PEERS = ("nested autograd", "torch.func jacfwd", "JAX jacfwd (jit)", "Taylor module", "Taylor module, compiled")
 PEER_BUDGET_S = 20.0  # a peer whose first call takes longer is timed once (a call of 4,096 samples at order 4)
 PEER_FEW_S = 2.0  # one whose first call takes longer is timed in 3 rounds
+PEER_SKIP_S = 40.0  # a peer whose call at the largest batch would take longer (CPU seconds, extrapolated) is skipped
 NESTED_CHUNK = 512  # nested autograd over 4,096 samples runs 512 at a time (INSP-Net runs 256: all at once needs GBs)
 
 
@@ -647,6 +648,7 @@ def peers_section(orders=(1, 2, 3, 4), batches=(64, 4096), clocks=("wall", "cpu"
     torch.set_num_threads(threads)
     rows = []
     for order in orders:
+        small_cpu_s: dict[str, tuple[int, float]] = {}  # peer -> (samples, CPU seconds of its first call there)
         program = inrarch.taylor_module(model_cpu, order=order).to(device)
         compiled_program = torch.compile(program, dynamic=True) if compiled else None  # one compile for every batch
         jax_call = _jax_peer(model_cpu, order) if not cuda else None
@@ -678,9 +680,17 @@ def peers_section(orders=(1, 2, 3, 4), batches=(64, 4096), clocks=("wall", "cpu"
             for peer, call in calls.items():
                 if call is None:
                     continue
-                start = time.perf_counter()
+                if peer in small_cpu_s and peer != "Taylor module, compiled":
+                    n0, cpu0 = small_cpu_s[peer]
+                    estimate = cpu0 * samples / n0
+                    if estimate > PEER_SKIP_S:
+                        notes[peer] = (f"not run at {samples:,} samples: about {estimate:.0f} CPU s a call "
+                                       f"(its {n0}-sample call x {samples // n0})")  # fmt: skip
+                        continue
+                start, start_cpu = time.perf_counter(), time.process_time()
                 out = call()
                 first_s[peer] = time.perf_counter() - start
+                small_cpu_s.setdefault(peer, (samples, time.process_time() - start_cpu))
                 if peer == "Taylor module, compiled":
                     compile_s = first_s[peer]
                 errors[peer] = _peer_error(peer, out, ref)
@@ -700,7 +710,7 @@ def peers_section(orders=(1, 2, 3, 4), batches=(64, 4096), clocks=("wall", "cpu"
                         times[c][peer].append(clock() - start)
             torch.set_num_threads(threads)
             for c, row in by_clock.items():
-                row.notes, row.compile_s, row.max_error = dict(notes), compile_s, dict(errors)
+                row.notes, row.compile_s, row.max_error = {p: n for p, n in notes.items()}, compile_s, dict(errors)
                 for peer, ts in times[c].items():
                     row.ms[peer] = 1e3 * float(np.median(ts))
                     row.repeats[peer] = len(ts)
@@ -804,3 +814,56 @@ def peers_markdown(rows: list[PeerRow], latency: list[LatencyRow]) -> str:
             text.append(f"### {title}\n\n" + peers_table(rows, latency, clock) + "\n")
     text.append(peers_notes(rows))
     return "\n".join(text)
+
+
+@dataclass
+class ModeledRow:
+    """The modeled FPGA latency of the 64-sample fp32 design of one order (`modeled_section`)."""
+
+    order: int
+    modeled_ms: float
+
+
+def modeled_section(orders, samples: int = 64, dsp: int = 3200, log=print) -> list[ModeledRow]:
+    """The designs' modeled latencies alone (compiled, not C-simulated): the FPGA column of `inrarch bench
+    --peers-only`."""
+    import torch
+
+    from inrarch.apps import models
+    from inrarch.design import compile as compile_design
+
+    model = models.benchmark_siren()
+    x = torch.rand(samples, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    rows = []
+    for order in orders:
+        report = compile_design(model, x, order=order, dsp=dsp).report
+        rows.append(ModeledRow(order, report["modeled_latency_ms"]))
+        log(f"  order {order}: modeled FPGA {rows[-1].modeled_ms:.3f} ms")
+    return rows
+
+
+def write_peers(out_dir: str, peers: list[PeerRow], modeled: list, command: str) -> list[str]:
+    """peers.md and peers.csv (`inrarch bench --peers-only`)."""
+    import csv
+    import os
+    import platform
+
+    from inrarch.files import OutputFolder
+
+    folder = OutputFolder(out_dir, what="the benchmark")
+    with folder.open_text("peers.md") as f:
+        f.write("# Software peers of inrarch: SIREN 2 -> 256 x 4 -> 3, INSP layout, all derivatives of orders 0..n\n\n")
+        f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
+                f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
+        f.write(peers_markdown(peers, modeled))
+    with folder.open_text("peers.csv") as f:
+        w = csv.writer(f)
+        w.writerow(["order", "samples", "clock", *(p.replace(" ", "_") + "_ms" for p in PEERS), "best_peer",
+                    "fpga_modeled_ms", "taylor_compile_s"])  # fmt: skip
+        for r in peers:
+            best = r.best()
+            fpga = fpga_ms(modeled, r.order, r.samples)
+            w.writerow([r.order, r.samples, r.clock, *("" if r.ms[p] is None else f"{r.ms[p]:.4f}" for p in PEERS),
+                        best[0] if best else "", "" if fpga is None else f"{fpga:.4f}",
+                        "" if r.compile_s is None else f"{r.compile_s:.1f}"])  # fmt: skip
+    return [os.path.join(folder.path, "peers.md"), os.path.join(folder.path, "peers.csv")]
