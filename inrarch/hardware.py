@@ -147,10 +147,12 @@ def fixed_operator(name: str, clock_mhz: float = REFERENCE_MHZ) -> Operator:
     `fx.mul.AxB` (a DSP48E2 multiply, tiled 27 x 18), `fx.add.W` (a LUT adder), `fx.lut.W` (negation, comparison,
     selection, min/max, abs: logic), `fx.div.Q.D` (a LUT divider of a Q-bit dividend by a D-bit divisor, one quotient
     bit per registered stage, between a register of the operands and one of the signed quotient), and
-    `fx.table.X.E.T.N.P` (a function table: input X bits, entries and slopes of E bits side by side in one memory of
-    2E-bit words, T interpolation-fraction bits, N entries, P = 1 for a periodic table, which first multiplies the
-    input by 1 / (2 pi), 27 bits). A table's latency includes its multiplies, its DSP are counted apart (as the
-    `fx.mul` operators they are, which the code shares like the body's other multiplies). LUT stages follow
+    `fx.table.X.E.S.T.N.C.Q.U` (a function table, `inrarch.dataflow.fixed.Table`: input X bits, N entries of
+    coefficients side by side in one memory of (E + S + Q)-bit words, c0 E bits, c1 S bits multiplied by T fraction
+    bits, and at second order (Q > 0) c2 Q bits by U fraction bits, then an add; C > 0 for a periodic table, which
+    first multiplies the input by 1 / (2 pi) of C bits and mirrors the quarter period). A table's latency includes
+    its multiplies, its DSP are counted apart (as the `fx.mul` operators they are, which the code shares like the
+    body's other multiplies). LUT stages follow
     `logic_latency`, multiplies `dsp_mul_latency`."""
     from inrarch.dataflow.fixed import FX_ADD_LATENCY, mul_dsp
 
@@ -168,12 +170,15 @@ def fixed_operator(name: str, clock_mhz: float = REFERENCE_MHZ) -> Operator:
             q, d = int(args[0]), int(args[1])
             return Operator(logic_latency(q + 2, clock_mhz), 0, q * (d + 1) + 2 * q)
         if kind == "table":
-            x, e, t, n, periodic = (int(v) for v in args)
-            bram, lut = _rom_cost(n, 2 * e)  # entries and slopes side by side: one memory of 2E-bit words
+            x, e, sl, t, n, inv, q, u = (int(v) for v in args)
+            bram, lut = _rom_cost(n, e + sl + q)  # coefficients side by side: one memory of (E + S + Q)-bit words
+            inner = max(sl, q) + 1 if q else sl
             latency = logic_latency(1 + FX_ADD_LATENCY, clock_mhz) + READ_LATENCY["bram" if bram else "lutram"] \
-                + dsp_mul_latency(e, t + 1, clock_mhz)  # fmt: skip
-            if periodic:
-                latency += dsp_mul_latency(x, 27, clock_mhz)
+                + dsp_mul_latency(inner, t + 1, clock_mhz)  # fmt: skip
+            if q:  # c2 x t', then c1 + that, registered
+                latency += dsp_mul_latency(q, u + 1, clock_mhz) + logic_latency(FX_ADD_LATENCY, clock_mhz)
+            if inv:
+                latency += dsp_mul_latency(x, inv, clock_mhz)
             return Operator(latency, 0, lut + e + x, bram)
     except (ValueError, IndexError):
         pass

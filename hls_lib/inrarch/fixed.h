@@ -149,32 +149,84 @@ struct FixedMac {
   }
 };
 
-// One point of an interpolation table: the value there and the slope to the next point, side by side in one word
-// of memory (the printed code aggregates the struct: one memory of 2E-bit words, one read per lookup).
-template <int E>
-struct TabEntry {
-  typename Raw<E>::T tab;
-  typename Raw<E>::T slope;
+// The coefficient formats of a table: c1 (and c2 at second order).
+template <typename Q1, typename Q2 = void>
+struct Coefs {
+  typedef Q1 C1;
+  typedef Q2 C2;
+  static const int W2 = Q2::width;
+};
+template <typename Q1>
+struct Coefs<Q1, void> {
+  typedef Q1 C1;
+  typedef Q1 C2;
+  static const int W2 = 0;
+};
+// The fraction bits multiplying c1 (and c2).
+template <int B1, int B2 = 1>
+struct Bits {
+  static const int T1 = B1;
+  static const int T2 = B2;
 };
 
-// f(x) by linear interpolation in a table of N entries f(lo + i 2^-K) and slopes (entry i+1 minus entry i):
-// u = x - lo, whose raw bits (F fractional bits) split into the index (high bits) and the T = F - K low bits of
-// the fraction t in [0, 1): R(tab[i] + slope[i] * t). Inputs outside [lo, lo + N 2^-K) are clamped to the table
-// and counted as overflows in C-simulation.
-template <typename R, typename QE, int N, int T, typename QX, typename QL>
-inline R table_fn(const QX& x, const QL lo, const TabEntry<QE::width> (&table)[N], const char* site) {
+// One segment of an interpolation table: its coefficients side by side in one word of memory (the printed code
+// aggregates the struct: one memory of (E + S + Q)-bit words, one read per lookup).
+template <int E, int S, int Q = 0>
+struct TabEntry {
+  typename Raw<E>::T c0;
+  typename Raw<S>::T c1;
+  typename Raw<Q>::T c2;
+};
+template <int E, int S>
+struct TabEntry<E, S, 0> {
+  typename Raw<E>::T c0;
+  typename Raw<S>::T c1;
+};
+
+template <int E, int S, int Q>
+inline typename Raw<Q>::T table_c2(const TabEntry<E, S, Q>& e) {
 #pragma HLS INLINE
-  typedef ap_fixed<QX::width + 2, QX::iwidth + 2> U;
-  const U u = U(x) - U(lo);
-  ap_int<U::width> raw = u.range(U::width - 1, 0);
-  const long long top = (static_cast<long long>(N) << T) - 1;
-  if (raw < 0) {
-    raw = 0;
-#ifndef __SYNTHESIS__
-    count_overflow(site);
-#endif
-  } else if (raw.to_int64() > top) {
-    raw = top;
+  return e.c2;
+}
+template <int E, int S>
+inline long long table_c2(const TabEntry<E, S, 0>&) {
+#pragma HLS INLINE
+  return 0;  // (never used: a first-order table has no c2)
+}
+
+// The polynomial of a segment at the fraction `low` (F bits), rounded to R (negated first when `negate`), as
+// inrarch.dataflow.fixed.Table documents it: order 1, c0 + c1 t; order 2, c0 + floor(c1 + c2 t') t, t and t' the
+// top B::T1 and B::T2 bits of the fraction. Exact ap_fixed operators, one assignment at the end.
+template <typename R, typename QE, int F, int ORDER, typename C, typename B, typename ENTRY>
+inline R table_point(const ENTRY& e, unsigned long long low, bool negate) {
+#pragma HLS INLINE
+  ap_ufixed<B::T1, 0> t;
+  t.range(B::T1 - 1, 0) = low >> (F - B::T1);
+  if (ORDER == 1) {
+    const auto v = from_int<QE>(e.c0) + from_int<typename C::C1>(e.c1) * t;
+    return negate ? R(-v) : R(v);
+  } else {
+    ap_ufixed<B::T2, 0> t2;
+    t2.range(B::T2 - 1, 0) = low >> (F - B::T2);
+    const int IW = (C::C1::width > C::W2 ? C::C1::width : C::W2) + 1;
+    typedef ap_fixed<IW, IW - (QE::width - QE::iwidth), AP_TRN, AP_WRAP> TI;  // floor to c0's fractional bits
+    const TI inner = from_int<typename C::C1>(e.c1) + from_int<typename C::C2>(table_c2(e)) * t2;
+    const auto v = from_int<QE>(e.c0) + inner * t;
+    return negate ? R(-v) : R(v);
+  }
+}
+
+// f(x) by a table of N segments from lo in steps 2^-K: u = x - lo in x's lsb (LO is lo's raw value), whose bits
+// split into the index (above the low F = x.frac - K bits) and the fraction. Inputs outside [lo, lo + N 2^-K) are
+// clamped to the table and counted as overflows in C-simulation.
+template <typename R, typename QE, int N, int F, int ORDER, typename C, typename B, typename QX, typename ENTRY>
+inline R table_fn(const QX& x, long long lo, const ENTRY (&table)[N], const char* site) {
+#pragma HLS INLINE
+  const ap_int<QX::width> xr = x.range(QX::width - 1, 0);
+  long long u = xr.to_int64() - lo;
+  const long long top = (static_cast<long long>(N) << F) - 1;
+  if (u < 0 || u > top) {
+    u = u < 0 ? 0 : top;
 #ifndef __SYNTHESIS__
     count_overflow(site);
 #endif
@@ -182,26 +234,27 @@ inline R table_fn(const QX& x, const QL lo, const TabEntry<QE::width> (&table)[N
 #ifdef __SYNTHESIS__
   (void)site;
 #endif
-  const int i = (raw >> T).to_int();
-  ap_ufixed<T, 0> t;
-  t.range(T - 1, 0) = raw.range(T - 1, 0);
-  const TabEntry<QE::width> e = table[i];
-  return R(from_int<QE>(e.tab) + from_int<QE>(e.slope) * t);
+  const int i = static_cast<int>(u >> F);
+  const unsigned long long low = static_cast<unsigned long long>(u) & ((1ULL << F) - 1);
+  return table_point<R, QE, F, ORDER, C, B>(table[i], low, false);
 }
 
-// sin / cos: the phase x / (2 pi) mod 1 is the low PB bits of x * (1 / (2 pi)) (an ap_ufixed<PB, 0> keeps the
-// fraction: AP_TRN, AP_WRAP); its top K bits index a table over one period, the other PB - K the fraction.
-template <typename R, typename QE, int N, int K, int PB, typename QX>
-inline R table_periodic(const QX& x, const TabEntry<QE::width> (&table)[N]) {
+// sin / cos by quarter-wave symmetry: the phase x / (2 pi) mod 1 is the low PB bits of x * c (c = 1 / (2 pi) in QC;
+// an ap_ufixed<PB, 0> keeps the fraction: AP_TRN, AP_WRAP); its top 2 bits plus QUAD (1: cos) are the quadrant, the
+// other PB - 2 the position r in it, mirrored (2^(PB-2) - 1 - r) in odd quadrants; r's top bits index the table of
+// sin over a quarter period (N segments, F bits below the index) and the value is negated in quadrants 2 and 3.
+template <typename R, typename QE, int N, int F, int ORDER, typename C, typename B, int PB, int QUAD, typename QC,
+          typename QX, typename ENTRY>
+inline R table_periodic(const QX& x, const ENTRY (&table)[N]) {
 #pragma HLS INLINE
-  const ap_fixed<27, -1, AP_RND, AP_WRAP> inv_2pi = 0.15915494309189535;
-  const ap_ufixed<PB, 0> phase = x * inv_2pi;
-  const ap_uint<PB> raw = phase.range(PB - 1, 0);
-  const int i = (raw >> (PB - K)).to_int();
-  ap_ufixed<PB - K, 0> t;
-  t.range(PB - K - 1, 0) = raw.range(PB - K - 1, 0);
-  const TabEntry<QE::width> e = table[i];
-  return R(from_int<QE>(e.tab) + from_int<QE>(e.slope) * t);
+  const QC c = 0.15915494309189535;  // 1 / (2 pi) as a double, rounded to QC
+  const ap_ufixed<PB, 0> phase = x * c;
+  const unsigned long long raw = phase.range(PB - 1, 0).to_uint64();
+  const unsigned quadrant = static_cast<unsigned>((raw >> (PB - 2)) + QUAD) & 3u;
+  const unsigned long long mask = (1ULL << (PB - 2)) - 1;
+  const unsigned long long r = (quadrant & 1u) ? mask - (raw & mask) : (raw & mask);
+  const int i = static_cast<int>(r >> F);
+  return table_point<R, QE, F, ORDER, C, B>(table[i], r & ((1ULL << F) - 1), quadrant >= 2);
 }
 
 }  // namespace inrarch

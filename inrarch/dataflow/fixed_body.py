@@ -84,16 +84,44 @@ def constant_exponent(op: Operation) -> float:
     return float(constant_value(owner.value, owner.result.type))
 
 
-def table(op: Operation, formats: BodyFormats) -> Table:
-    fn = ops.info(op.name).numpy
+def table_function(op: Operation):
+    """The numpy function an op's table holds (powf: of its constant exponent)."""
     if op.name == "math.powf":
         c = constant_exponent(op)
-        fn = lambda v: np.power(v, c)  # noqa: E731
+        return lambda v: np.power(v, c)
+    return ops.info(op.name).numpy
+
+
+def table_domain(fn, lo: float, hi: float, margin: float) -> tuple[float, float]:
+    """A table's domain from its calibrated inputs [lo, hi]: widened by `margin` about the middle, but on each side
+    only halfway to where the function stops being finite (log1p below -1, log below 0, ...), whose derivatives no
+    table can follow."""
+    mid, half = (lo + hi) / 2, max((hi - lo) / 2, 1e-9)
+    ends = []
+    for inner, outer in ((lo, mid - half * margin), (hi, mid + half * margin)):
+        grid = np.linspace(inner, outer, 257)
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(np.asarray(fn(grid), dtype=np.float64))
+        bad = np.flatnonzero(~finite)
+        ends.append(outer if not bad.size or bad[0] == 0 else (inner + grid[bad[0] - 1]) / 2)
+    return ends[0], ends[1]
+
+
+_TABLES: dict[tuple, Table] = {}
+
+
+def table(op: Operation, formats: BodyFormats) -> Table:
     domain = op.attributes.get(DOMAIN)
     if domain is None:
         raise CompileError(f"{op.name} in a fixed-point map has no domain", op)
     lo, hi = domain.get_values()
-    return make_table(op.name, fn, formats.of[op.operands[0]], formats.result(op), lo, hi)
+    x, y = formats.of[op.operands[0]], formats.result(op)
+    key = (op.name, constant_exponent(op) if op.name == "math.powf" else None, x, y, lo, hi)
+    if key not in _TABLES:  # (the emulation, the facts and the printers ask for the same tables again and again)
+        if len(_TABLES) > 4096:
+            _TABLES.clear()
+        _TABLES[key] = make_table(op.name, table_function(op), x, y, lo, hi)
+    return _TABLES[key]
 
 
 ROUND_LATENCY = 1  # the rounding of an exact result to its format (AP_RND: an add of half an lsb), registered
@@ -109,6 +137,7 @@ def units(op: Operation, formats: BodyFormats, clock_mhz: float = REFERENCE_MHZ)
 
 
 def _units(op: Operation, formats: BodyFormats, clock_mhz: float) -> tuple[list[str], int]:
+
     if isinstance(op, arith.ConstantOp):
         return [], 0
     kind = fixed_kind(op)
@@ -134,12 +163,26 @@ def _units(op: Operation, formats: BodyFormats, clock_mhz: float) -> tuple[list[
             return [f"fx.lut.{r.width}"], operator(f"fx.lut.{r.width}", clock_mhz).latency
         case "table":
             t = table(op, formats)
-            name = f"fx.table.{t.x.width}.{t.entry.width}.{t.frac_bits}.{t.n}.{int(t.periodic)}"
-            muls = [f"fx.mul.{t.entry.width}x{t.frac_bits + 1}"]
-            if t.periodic:
-                muls.append(f"fx.mul.{t.x.width}x27")
-            return [name, *muls], operator(name, clock_mhz).latency
+            return [table_unit(t), *table_multiplies(t)], operator(table_unit(t), clock_mhz).latency
     raise CompileError(f"no fixed-point form {kind} for {op.name}", op)
+
+
+def table_unit(t: Table) -> str:
+    """The operator name of a table (`inrarch.hardware.fixed_operator`): input bits; c0, c1 and fraction bits;
+    entries; the width of 1 / (2 pi) of a periodic table (0: none); c2 and its fraction bits (0: linear)."""
+    q, u = (t.coef_bits[1], t.t_bits[1]) if t.order == 2 else (0, 0)
+    inv = t.inv.width if t.periodic and t.inv is not None else 0
+    return f"fx.table.{t.x.width}.{t.entry.width}.{t.coef_bits[0]}.{t.t_bits[0]}.{t.n}.{inv}.{q}.{u}"
+
+
+def table_multiplies(t: Table) -> list[str]:
+    """The multiplies one lookup makes: c2 x t' (order 2), then (c1 or the inner sum) x t, and for a periodic table
+    first the input x 1 / (2 pi)."""
+    muls = [f"fx.mul.{t.coef_bits[1]}x{t.t_bits[1] + 1}"] if t.order == 2 else []
+    muls.append(f"fx.mul.{t.inner_bits}x{t.t_bits[0] + 1}")
+    if t.periodic and t.inv is not None:
+        muls.append(f"fx.mul.{t.x.width}x{t.inv.width}")
+    return muls
 
 
 def divide_numerator(a: Fixed, r: Fixed) -> Fixed:
@@ -200,13 +243,15 @@ def cpp(op: Operation, args: list[str], formats: BodyFormats, tables: dict[Opera
     if fixed_kind(op) == "table":
         t = table(op, formats)
         name = tables[op]
-        entry = t.entry.cpp()
+        coefs = ", ".join(t.coef(j).cpp() for j in range(1, t.order + 1))
+        tb = ", ".join(str(b) for b in t.t_bits)
+        head = f"{r}, {t.entry.cpp()}, {t.n}, {t.frac_bits}, {t.order}, inrarch::Coefs<{coefs}>, inrarch::Bits<{tb}>"
         if t.periodic:
-            return f"inrarch::table_periodic<{r}, {entry}, {t.n}, {t.k}, {t.phase_bits}>({args[0]}, {name}[p])"
-        lo = repr(float(t.lo))
-        return f"inrarch::table_fn<{r}, {entry}, {t.n}, {t.frac_bits}>({args[0]}, {lo}, {name}[p], \"{name}\")"
+            return f"inrarch::table_periodic<{head}, {t.phase_bits}, {t.quadrant}, {t.inv.cpp()}>({args[0]}, {name})"
+        lo = int(round(t.lo * 2.0**t.x.frac))
+        return f"inrarch::table_fn<{head}>({args[0]}, {lo}LL, {name}, \"{name.split('[')[0]}\")"
     raise CompileError(f"the HLS printer has no fixed-point C++ for {op.name}", op)
 
 
 __all__ = ["DOMAIN", "FORMAT", "BodyFormats", "cpp", "emulate", "is_fixed_body", "op_format", "set_format", "table",
-           "units"]  # fmt: skip
+           "table_domain", "table_function", "table_multiplies", "table_unit", "units"]  # fmt: skip

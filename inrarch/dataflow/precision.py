@@ -31,7 +31,8 @@ from xdsl.ir import Operation, SSAValue
 from inrarch import ops
 from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
 from inrarch.dataflow.functional import kernel_order, matvec_values, shuffle_values
-from inrarch.dataflow.fixed_body import DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format
+from inrarch.dataflow.fixed_body import (DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format, table_domain,
+                                         table_function)
 from inrarch.diagnostics import CompileError
 from inrarch.evaluator import constant_value, interpreter, run_op
 from inrarch.dialects.dataflow import (
@@ -73,15 +74,21 @@ class _Run:
     """One run of the graph on inputs [M, d]: float64 (recording ranges) or fixed point (from the formats the
     graph carries, counting overflows per site)."""
 
-    def __init__(self, graph: GraphOp, fixed: bool):
+    def __init__(self, graph: GraphOp, fixed: bool, only: str | None = None):
         self.graph = graph
         self.fixed = fixed
+        self.only = only  # fixed point at this error site alone (see `error_sites`), float64 elsewhere
         self.ranges = Ranges()
         self.overflows: Counter[str] = Counter()
-        self.interp = None if fixed else interpreter(graph, np.float64)[0]  # float64: the reference evaluator
+        # float64: the reference evaluator
+        self.interp = None if fixed and only is None else interpreter(graph, np.float64)[0]
+
+    def _at(self, site: str) -> bool:
+        """Whether the run rounds at `site` (every site, or the one it was asked for)."""
+        return self.fixed and (self.only is None or self.only == site)
 
     def _quantize(self, f: Fixed | None, x: np.ndarray, site: str) -> np.ndarray:
-        if not self.fixed or f is None:
+        if not self.fixed or f is None or not self._at(site.rsplit(":", 1)[0] + ":out"):
             return x
         q, n = f.quantize(x)
         if n:
@@ -105,7 +112,7 @@ class _Run:
                 case MapOp():
                     outs = self._map(kernel, ins, site)
                 case MatVecOp():
-                    outs = self._matvec(kernel, ins)
+                    outs = self._matvec(kernel, ins, site)
                 case ShuffleOp():
                     outs = shuffle_values(kernel, ins)
                 case _:
@@ -126,7 +133,7 @@ class _Run:
         env: dict[SSAValue, np.ndarray] = {}
         formats = BodyFormats(kernel) if self.fixed else None
         cols = [dense_to_numpy(c).astype(np.float64)[None, :] for c in kernel.const_rows]
-        if formats is not None:
+        if formats is not None and self._at(f"{site}:values"):
             cols = [f.quantize(c)[0] for f, c in zip(kernel.col_formats(), cols, strict=True)]
         for arg, val in zip(block.args, [*ins, *cols], strict=True):
             env[arg] = val
@@ -137,10 +144,12 @@ class _Run:
                 if op.name == "dataflow.yield":
                     yielded = args
                     break
-                if formats is not None:
+                if formats is not None and self._at(_value_site(site, n, op)):
                     val, count = emulate(op, args, formats)
                     if count:
                         self.overflows[f"{site}:v{n}"] += count
+                elif formats is not None:
+                    (val,) = run_op(self.interp, op, args)
                 else:
                     (val,) = run_op(self.interp, op, args)
                     if not isinstance(op, arith.CmpfOp):
@@ -161,14 +170,20 @@ class _Run:
             out.append(a)
         return out
 
-    def _matvec(self, kernel: MatVecOp, ins: list[np.ndarray]) -> list[np.ndarray]:
+    def _matvec(self, kernel: MatVecOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
         w = dense_to_numpy(kernel.weights).astype(np.float64)
         bias = dense_to_numpy(kernel.bias).astype(np.float64) if kernel.bias is not None else None
-        if self.fixed and kernel.weight_format is not None:
+        if self._at(f"{site}:weights") and kernel.weight_format is not None:
             w = kernel.weight_format.value.quantize(w)[0]
             if bias is not None:
                 bias = kernel.acc_format.value.quantize(bias)[0]
         return matvec_values(kernel, ins, w, bias)
+
+
+def _value_site(site: str, n: int, op: Operation) -> str:
+    """The error site of body op n of a map: its table, or the map's other roundings together."""
+    entry = ops.info(op.name)
+    return f"{site}:v{n}" if entry is not None and entry.fixed == "table" else f"{site}:values"
 
 
 def _absmax(val) -> float:
@@ -192,6 +207,73 @@ def run_fixed(graph: GraphOp, x: np.ndarray) -> tuple[np.ndarray, Counter[str]]:
     if "f32" in str(element):
         out = out.astype(np.float32).astype(np.float64)
     return out, r.overflows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Error attribution
+# ---------------------------------------------------------------------------------------------------------------------
+
+ATTRIBUTION_POINTS = 64  # calibration points each error site is measured on
+TOP_SITES = 3  # the error sites an accepted design's report lists
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """The output error of one error site alone: the design in fixed point there, float64 everywhere else."""
+
+    site: str  # k<kernel>_<op>:<what>: out (its results' rounding), weights, values (a map's other roundings), v<n>
+    what: str  # in words
+    where: str | None  # the source location of the op in the user's model, when the IR has one
+    error: float  # max over outputs of max|out - float64| / max|float64|
+
+    def describe(self) -> str:
+        return f"{self.what} ({self.site}{', ' + self.where if self.where else ''}): {self.error:.2g}"
+
+
+def _spread(x: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """About ATTRIBUTION_POINTS of the inputs, evenly spread over them (and their float64 outputs)."""
+    step = max(1, len(x) // ATTRIBUTION_POINTS)
+    return x[::step], ref[::step]
+
+
+def error_sites(graph: GraphOp) -> list[tuple[str, str, Operation]]:
+    """Every place the fixed-point design rounds, once: (site, what, op). Each kernel's results rounded to their
+    streams' formats (a matvec's: its exact accumulator rounded), each matvec's weights, each function table, and
+    each map's other roundings together."""
+    from inrarch.dataflow.fixed_body import table
+
+    sites = []
+    for k, kernel in enumerate(kernel_order(graph)):
+        site = f"k{k}_{kernel.name.split('.')[1]}"
+        if isinstance(kernel, MapOp):
+            formats = BodyFormats(kernel)
+            for n, op in enumerate(kernel.body.block.ops):
+                if _value_site(site, n, op) != f"{site}:values":
+                    t = table(op, formats)
+                    sites.append((f"{site}:v{n}", f"the {op.name} table ({t.n} entries, order {t.order})", op))
+            sites.append((f"{site}:values", "the rounding of a map's values", kernel))
+        if isinstance(kernel, MatVecOp):
+            sites.append((f"{site}:weights", f"a matvec's {kernel.weight_format.value.width}-bit weights", kernel))
+        if isinstance(kernel, MapOp | MatVecOp | ReadOp | ShuffleOp) and kernel.stream_outputs:
+            what = {"matvec": "a matvec's accumulator rounded to its outputs", "read": "the inputs' conversion"}
+            sites.append((f"{site}:out", what.get(site.split("_", 1)[1], f"the rounding of a {kernel.name}'s results"),
+                          kernel))  # fmt: skip
+    return sites
+
+
+def attribute_error(graph: GraphOp, x: np.ndarray, ref: np.ndarray | None = None) -> list[Contribution]:
+    """Each error site's contribution on inputs x (largest first): the outputs' error with that site alone in
+    fixed point, against float64 (`ref`, else computed)."""
+    from inrarch.diagnostics import op_location
+
+    x = np.asarray(x, dtype=np.float64)
+    if ref is None:
+        ref = record_ranges(graph, x).output
+    out = []
+    for site, what, op in error_sites(graph):
+        y = _Run(graph, fixed=True, only=site).run(x)
+        out.append(Contribution(site, what, op_location(op), float(np.max(output_errors(y, ref)))))
+    return sorted(out, key=lambda c: -c.error)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -288,8 +370,7 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
                 domain = None
                 if fixed_kind(op) == "table":
                     lo, hi = ranges.domains.get(op, (0.0, 0.0))
-                    mid, half = (lo + hi) / 2, max((hi - lo) / 2, 1e-9)
-                    domain = (mid - half * margin, mid + half * margin)
+                    domain = table_domain(table_function(op), lo, hi, margin)
                 set_format(op, fmt(ranges.values.get(op, 0.0)), domain)
         elif isinstance(k, MatVecOp):
             w = dense_to_numpy(k.weights).astype(np.float64)
@@ -342,6 +423,7 @@ class Choice:
     margin: float
     worst_error: float  # max over outputs of max|fixed - float64| / max|float64|
     overflows: dict[str, int]
+    contributors: list[Contribution] = field(default_factory=list)  # the largest error sites (auto)
 
     def describe(self) -> str:
         if self.width is None:
@@ -349,8 +431,10 @@ class Choice:
         else:
             head = f"auto: {self.width}-bit streams and values, {self.weight_bits}-bit weights"
         over = sum(self.overflows.values())
+        tops = "".join(f"; error site {c.describe()}" for c in self.contributors)
         return (f"{head}; ranges from {self.points} calibration inputs (margin x{self.margin:g}), accumulators "
-                f"from sound bounds; worst output error {self.worst_error:.3g} of max|float64|; {over} overflows")  # fmt: skip
+                f"from sound bounds; worst output error {self.worst_error:.3g} of max|float64|; {over} overflows"
+                f"{tops}")  # fmt: skip
 
 
 def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error: float = 1e-3,
@@ -391,10 +475,21 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             out, _ = run_fixed(graph, xs)
             return bool(np.all(output_errors(out, r) <= error * safety))
 
+        def widest(wbits: int) -> int:
+            """The widest W whose exact accumulators fit 64 bits (wider ones raise TooNarrow)."""
+            for width in range(MAX_WIDTH, 7, -1):
+                try:
+                    apply_formats(graph, ranges, width, wbits, margin, overflow)
+                    return width
+                except TooNarrow:
+                    continue
+            return 0
+
         best = None
+        tops: dict[int, int] = {}
         for wbits in (WEIGHT_BITS, 27):
-            lo, hi = 8, MAX_WIDTH
-            if not meets(hi, wbits, sub, sub_ref, 0.5):
+            lo, hi = 8, tops.setdefault(wbits, widest(wbits))
+            if hi < lo or not meets(hi, wbits, sub, sub_ref, 0.5):
                 continue
             while lo < hi:
                 mid = (lo + hi) // 2
@@ -404,10 +499,25 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
                     lo = mid + 1
             best = (lo, wbits)
             break
-        if best is None:
-            clear_formats(graph)  # (also when some value needs more than MAX_WIDTH integer bits)
+        def refuse(width: int, wbits: int, worst: float, what: str):
+            """The refusal, naming the site that limits the widest format (its error alone, the rest in float64)."""
+            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            top = attribute_error(graph, *_spread(sub, sub_ref))[0]
+            clear_formats(graph)
             raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output within "
-                               f"{error:g} of its largest magnitude on the calibration inputs; use precision=float")  # fmt: skip
+                               f"{error:g} of its largest magnitude on {what} (worst {worst:.3g} at {width} bits, "
+                               f"{wbits}-bit weights); the largest error site is {top.describe()} alone; use "
+                               "precision=float")  # fmt: skip
+
+        if best is None:
+            width, wbits = max(((w, b) for b, w in tops.items() if w >= 8), default=(0, 0))
+            if not width:
+                clear_formats(graph)  # (some value needs more than MAX_WIDTH integer bits)
+                raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits holds the values' "
+                                   "integer bits and exact accumulators of at most 64 bits; use precision=float")
+            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            out, _ = run_fixed(graph, sub)
+            refuse(width, wbits, float(np.max(output_errors(out, sub_ref))), "the calibration inputs")
         width, wbits = best
         while True:  # the whole calibration set, the whole budget
             apply_formats(graph, ranges, width, wbits, margin, overflow)
@@ -415,13 +525,11 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             worst = float(np.max(output_errors(out, ref)))
             if worst <= error:
                 break
-            if width >= MAX_WIDTH:
-                clear_formats(graph)
-                raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output "
-                                   f"within {error:g} of its largest magnitude on all calibration inputs (worst "
-                                   f"{worst:.3g}); use precision=float")  # fmt: skip
+            if width >= tops[wbits]:
+                refuse(width, wbits, worst, "all calibration inputs")
             width += 1
-        choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over))
+        top = attribute_error(graph, *_spread(sub, sub_ref))[:TOP_SITES]
+        choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over), top)
     if choice.overflows and overflow == "error":
         site, count = max(choice.overflows.items(), key=lambda kv: kv[1])
         total = sum(choice.overflows.values())
@@ -432,5 +540,5 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
     return choice
 
 
-__all__ = ["Choice", "Ranges", "apply_formats", "calibration_grid", "choose_formats", "clear_formats",
-           "output_errors", "record_ranges", "run_fixed"]  # fmt: skip
+__all__ = ["Choice", "Contribution", "Ranges", "apply_formats", "attribute_error", "calibration_grid", "choose_formats",
+           "clear_formats", "error_sites", "output_errors", "record_ranges", "run_fixed"]  # fmt: skip

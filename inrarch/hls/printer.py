@@ -452,16 +452,17 @@ class HlsPrinter:
                 if body_op.name.startswith("math.") and ops.info(body_op.name).fixed == "table":
                     t = fixed_table(body_op, formats)
                     var = f"{name}_v{n}_tab"
-                    tables[body_op] = var
-                    tab, slope = t.entries()
-                    raw = [np.ldexp(t.entry.quantize(a)[0], t.entry.frac) for a in (tab, slope)]
-                    pairs = ", ".join(f"{{{self._int(a)}, {self._int(b)}}}" for a, b in zip(*raw, strict=True))
-                    self.constants.append(f"#define {var.upper()}_INIT {{{pairs}}}")
+                    tables[body_op] = f"{var}[p]"
+                    coefs = t.raw_coefficients()
+                    rows = ", ".join("{" + ", ".join(self._int(c) for c in row) + "}"
+                                     for row in zip(*coefs, strict=True))  # fmt: skip
+                    self.constants.append(f"#define {var.upper()}_INIT {{{rows}}}")
                     copies = ", ".join([f"{var.upper()}_INIT"] * lanes)
-                    # Entries and slopes side by side: one memory of 2E-bit words, one read per lookup.
-                    head.append(f"  static const inrarch::TabEntry<{t.entry.width}> {var}[{lanes}][{t.n}] = {{{copies}}};")
+                    # The coefficients side by side: one memory of (E + S + Q)-bit words, one read per lookup.
+                    entry = ", ".join(str(b) for b in (t.entry.width, *t.coef_bits))
+                    head.append(f"  static const inrarch::TabEntry<{entry}> {var}[{lanes}][{t.n}] = {{{copies}}};")
                     head.append(f"#pragma HLS AGGREGATE variable = {var} compact = bit")
-                    head += self._storage(var, memory(var, "rom", lanes, t.n, 2 * t.entry.width), [1])
+                    head += self._storage(var, memory(var, "rom", lanes, t.n, t.word_bits), [1])
                 expr = fixed_cpp(body_op, [values[v] for v in body_op.operands], formats, tables)
                 lines.append(f"      const {f.cpp()} v{n} = inrarch::q<{f.cpp()}>({expr}, \"{site}\");")
             values[body_op.results[0]] = f"v{n}"

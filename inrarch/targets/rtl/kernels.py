@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from math import ceil, gcd, pi
+from math import ceil, gcd
 
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Elaboratable, EnableInserter, Module, Mux, Signal, Value, signed, unsigned
 from xdsl.dialects import arith
 
 from inrarch import ops
-from inrarch.dataflow.fixed import INV_2PI, Fixed
+from inrarch.dataflow.fixed import Fixed
 from inrarch.dataflow.fixed_body import BodyFormats, divide_numerator, fixed_kind
 from inrarch.dataflow.fixed_body import table as body_table
+from inrarch.dataflow.fixed_body import table_multiplies
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import ForkOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp, YieldOp
 from inrarch.evaluator import constant_value
@@ -46,7 +47,7 @@ from inrarch.targets.rtl.hw import (
     memory_stages,
     mul_stages,
     multiply,
-
+    rom,
     round_to,
     tree_sum,
     wide_rom,
@@ -575,12 +576,9 @@ def _mul_keys(op, formats: BodyFormats) -> list[tuple[int, int]]:
     if kind == "mul":
         a, b = (formats.of[v] for v in op.operands)
         return [(a.width, b.width)]
-    if kind == "table":
-        t = body_table(op, formats)
-        keys = [(t.entry.width, t.frac_bits + 1)]
-        if t.periodic:
-            keys.append((t.x.width, INV_2PI.width))
-        return keys
+    if kind == "table":  # the multiplies the hardware facts count (table_multiplies), as operand widths
+        muls = table_multiplies(body_table(op, formats))
+        return [tuple(int(v) for v in mul.split(".")[2].split("x")) for mul in muls]
     return []
 
 
@@ -763,37 +761,56 @@ class MapRtl(Kernel):
 
     def _table(self, m, pipe: Pipe, op, x: Timed, formats: BodyFormats, muls: Multipliers, r: Fixed, name: str,
                st: Structure, lane: int) -> Timed:  # fmt: skip
-        """The printed tables' interpolation (`inrarch::table_periodic` / `table_fn`): index and fraction from the
-        input's bits, entry + slope x fraction, rounded to r."""
+        """The printed tables (`inrarch::table_periodic` / `table_fn`, `inrarch.dataflow.fixed.Table`): index and
+        fraction from the input's bits (periodic: from the phase x / 2 pi, mirrored and negated by quadrant), the
+        segment's polynomial, rounded to r."""
         t = body_table(op, formats)
-        tab, slope = t.entries()
-        e = t.entry
-        tab_raw = [int(v) for v in np.ldexp(tab, e.frac)]
-        slope_raw = [int(v) for v in np.ldexp(slope, e.frac)]
-        fbits = t.frac_bits
+        coefs = t.raw_coefficients()
+        e, f = t.entry, t.frac_bits
+        t1, t2 = t.t_bits[0], (t.t_bits[1] if t.order == 2 else 0)
+        negate = None
         if t.periodic:
-            inv = Timed(Const(const_raw(1.0 / (2.0 * pi), INV_2PI), signed(INV_2PI.width)), x.stage)
+            pb = t.phase_bits
+            inv = Timed(Const(t.inv_raw(), signed(t.inv.width)), x.stage)
             prod = muls.multiply(x, inv, name + "_ph")
-            shift = t.x.frac + INV_2PI.frac - t.phase_bits  # phase = floor(x / 2 pi * 2^PB) mod 2^PB
-            bits = Value.cast(prod.value) >> shift if shift >= 0 else Value.cast(prod.value) << -shift
-            phase = Timed(Value.cast(bits)[: t.phase_bits], prod.stage)
+            shift = t.x.frac + t.inv.frac - pb  # phase = floor(x / 2 pi * 2^pb) mod 2^pb
+            raw = (Value.cast(prod.value) >> shift)[:pb]
+            quadrant = (raw[pb - 2 :] + t.quadrant)[:2]
+            position = Mux(quadrant[0], ~raw[: pb - 2], raw[: pb - 2])  # mirrored in odd quadrants
+            phase = Timed(pipe.reg(position, name + "_u", unsigned(pb - 2)), prod.stage + 1)
+            negate = Timed(pipe.reg(quadrant[1], name + "_neg"), prod.stage + 1)
         else:
             lo_raw = int(round(t.lo * 2.0**t.x.frac))
-            top = (t.n << fbits) - 1
+            top = (t.n << f) - 1
             u = x.at(pipe, x.stage) - lo_raw
             clamped = Mux(u < 0, 0, Mux(u > top, top, u))
             width = max(1, top.bit_length())
             phase = Timed(pipe.reg(clamped[:width], name + "_u", unsigned(width)), x.stage + 1)
-        index = Value.cast(phase.value)[fbits : fbits + max(1, (t.n - 1).bit_length())] if t.n > 1 else Const(0, 1)
-        frac_t = Timed(Cat(Value.cast(phase.value)[:fbits], Const(0, 1)).as_signed(), phase.stage)
-        (entry, slope_v), stages = wide_rom(m, pipe, name + "_tab", [tab_raw, slope_raw], e.width, index)
+        bits = Value.cast(phase.value)
+        index = bits[f : f + max(1, (t.n - 1).bit_length())] if t.n > 1 else Const(0, 1)
+        widths = [e.width, *t.coef_bits]
+        offsets = [sum(widths[:j]) for j in range(len(widths))]
+        words = [sum((int(c[w]) & ((1 << b) - 1)) << o for c, b, o in zip(coefs, widths, offsets, strict=True))
+                 for w in range(t.n)]  # fmt: skip
+        data, stages = rom(m, pipe, name + "_tab", words, unsigned(sum(widths)), index)
+        fields = [Value.cast(data)[o : o + b].as_signed() for b, o in zip(widths, offsets, strict=True)]
         if lane == 0:
-            st.memories.append((f"{op.name}:{name.split('_', 1)[1]}", 2, t.n, e.width))
+            st.memories.append((f"{op.name}:{name.split('_', 1)[1]}", 1, t.n, sum(widths)))
         at = phase.stage + stages
-        step = muls.multiply(Timed(slope_v, at), Timed(frac_t.at(pipe, at), at), name + "_sl")
-        total = pipe.reg(align(Timed(entry, at).at(pipe, step.stage), e.frac, e.frac + fbits) + step.value,
-                         name + "_sum")  # fmt: skip
-        return self._round(pipe, Timed(total, step.stage + 1), e.frac + fbits, r, name)
+
+        def fraction(b: int) -> Timed:  # the top b bits of the fraction, as a signed multiplier operand
+            return Timed(Cat(bits[f - b : f], Const(0, 1)).as_signed(), phase.stage)
+
+        inner = Timed(fields[1], at)
+        if t.order == 2:
+            p2 = muls.multiply(Timed(fields[2], at), Timed(fraction(t2).at(pipe, at), at), name + "_c2")
+            exact = (align(inner.at(pipe, p2.stage), 0, t2) + p2.value) >> t2  # floor to c0's fractional bits
+            inner = Timed(pipe.reg(Value.cast(exact)[: t.inner_bits].as_signed(), name + "_in"), p2.stage + 1)
+        step = muls.multiply(inner, Timed(fraction(t1).at(pipe, inner.stage), inner.stage), name + "_sl")
+        total = align(Timed(fields[0], at).at(pipe, step.stage), e.frac, e.frac + t1) + step.value
+        if negate is not None:
+            total = Mux(negate.at(pipe, step.stage), -total, total)
+        return self._round(pipe, Timed(pipe.reg(total, name + "_sum"), step.stage + 1), e.frac + t1, r, name)
 
 
 GENERATORS = {ReadOp: ReadRtl, WriteOp: WriteRtl, ForkOp: ForkRtl, ShuffleOp: ShuffleRtl, MatVecOp: MatvecRtl,

@@ -23,12 +23,13 @@
 // CHECK-NOT:   $signed(mul2_
 
 // The map computes one element every ii = 2 cycles, so its multiplies share multipliers: per element it makes
-// two 21 x 21 multiplies (30 z and sin(u) x1), the sin table's phase multiply (21 x 27, by 1 / 2 pi) and its
-// interpolation (23-bit slope x 24-bit fraction): ceil(2 / 2) + 1 + 1 = three multipliers, not four.
+// two 21 x 21 multiplies (30 z and sin(u) x1), the sin table's phase multiply (21 x 32: 1 / 2 pi to the bits
+// the input's range and the output's lsb need) and its interpolation (a 13-bit slope, no wider than the slopes
+// need, x a 14-bit fraction): ceil(2 / 2) + 1 + 1 = three multipliers, not four.
 // CHECK:       module \tiny.k4_map
 // CHECK-DAG:   $signed(mx21x21_0_a_{{[0-9]+}}) * $signed(mx21x21_0_b_{{[0-9]+}});
-// CHECK-DAG:   $signed(mx21x27_0_a_{{[0-9]+}}) * $signed(mx21x27_0_b_{{[0-9]+}});
-// CHECK-DAG:   $signed(mx23x24_0_a_{{[0-9]+}}) * $signed(mx23x24_0_b_{{[0-9]+}});
+// CHECK-DAG:   $signed(mx21x32_0_a_{{[0-9]+}}) * $signed(mx21x32_0_b_{{[0-9]+}});
+// CHECK-DAG:   $signed(mx13x14_0_a_{{[0-9]+}}) * $signed(mx13x14_0_b_{{[0-9]+}});
 // CHECK-NOT:   mx21x21_1_a
 // CHECK:       module \tiny.k5_matvec
 
