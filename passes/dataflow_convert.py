@@ -19,17 +19,33 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, SymbolRefAttr, TensorType
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import FloatAttr, MemRefType, ModuleOp, SymbolRefAttr, TensorType
+from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from inrarch.autodiff.graph import Builder, Node, topological_order
 from inrarch.autodiff.lift import check_size, lift_function
-from inrarch.dataflow.model import BodyBuilder, Design, Expr, Kernel, Stream, to_graph
+from inrarch.dataflow.model import order_kernels
 from inrarch.diagnostics import CompileError
+from inrarch.dialects.dataflow import (
+    FifoOp,
+    ForkOp,
+    GraphOp,
+    KernelOp,
+    MapOp,
+    MatVecOp,
+    ReadOp,
+    ShuffleOp,
+    WriteOp,
+    YieldOp,
+    stream_type,
+)
 from inrarch.evaluator import find_function
+from inrarch.ir_utils import numpy_to_dense
+from inrarch.ops import BY_NAME
 
-Ref = tuple[Stream, int] | float  # an element of a sample: (stream, index) or a constant
+Ref = tuple[SSAValue, int] | float  # an element of a sample: (stream, index) or a constant
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,7 @@ class DataflowConvertPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         function = find_function(op, self.func)
         check_size(function, self.max_gb, "dataflow-convert")
-        graph = to_graph(convert_function(function))
+        graph = convert_function(function)
         graph.location = function.location
         if "inr.derivative" in function.attributes:
             graph.derivative = function.attributes["inr.derivative"]
@@ -76,25 +92,36 @@ def erase_unused_private_functions(module: ModuleOp) -> None:
 
 
 class _Converter:
-    def __init__(self, design: Design):
-        self.design = design
-        self.layouts: dict[int, list[Ref]] = {}
-        self.input_stream: Stream | None = None
+    """Builds the graph's FIFOs and kernels as it visits the per-sample program; every stream gets one reader, then
+    `add_forks` gives a stream read by several kernels a fork."""
 
-    def add(self, kernel: Kernel) -> Kernel:
-        self.design.kernels.append(kernel)
+    def __init__(self, graph: GraphOp, element_type: Attribute):
+        self.graph = graph
+        self.element_type = element_type
+        self.fifos: list[FifoOp] = []
+        self.kernels: list[KernelOp] = []
+        self.layouts: dict[int, list[Ref]] = {}
+        self.input_stream: SSAValue | None = None
+
+    def stream(self, elements: int) -> SSAValue:
+        fifo = FifoOp(stream_type(self.element_type, elements, 1), 2)
+        self.fifos.append(fifo)
+        return fifo.stream
+
+    def add(self, kernel: KernelOp) -> KernelOp:
+        self.kernels.append(kernel)
         return kernel
 
-    def materialize(self, refs: list[Ref]) -> Stream:
+    def materialize(self, refs: list[Ref]) -> SSAValue:
         """A stream carrying exactly these elements per sample (a shuffle unless they already form one)."""
         first = refs[0]
         if not isinstance(first, float):
             stream = first[0]
-            if len(refs) == stream.elements and all(
+            if len(refs) == stream.type.elements and all(
                 not isinstance(r, float) and r[0] is stream and r[1] == i for i, r in enumerate(refs)
             ):
                 return stream
-        ins: list[Stream] = []
+        ins: list[SSAValue] = []
         for r in refs:
             if not isinstance(r, float) and all(r[0] is not s for s in ins):
                 ins.append(r[0])
@@ -103,50 +130,68 @@ class _Converter:
             ins.append(self.input_stream)
         offsets, total = {}, 0
         for s in ins:
-            offsets[id(s)] = total
-            total += s.elements
-        select = [-1 if isinstance(r, float) else offsets[id(r[0])] + r[1] for r in refs]
-        fill = [r if isinstance(r, float) else 0.0 for r in refs] if any(isinstance(r, float) for r in refs) else []
-        out = Stream(len(refs))
-        self.add(Kernel("shuffle", ins, [out], select=select, fill=fill))
+            offsets[s] = total
+            total += s.type.elements
+        select = [-1 if isinstance(r, float) else offsets[r[0]] + r[1] for r in refs]
+        fill = [r if isinstance(r, float) else 0.0 for r in refs] if any(isinstance(r, float) for r in refs) else None
+        out = self.stream(len(refs))
+        self.add(ShuffleOp(ins, [out], select, fill))
         return out
 
     def elementwise(self, node: Node, args: list[Node]) -> list[Ref]:
-        body = BodyBuilder()
-        ins: list[Stream] = []
+        """One map whose body is the node's op: streams as inputs (each once), constants that vary per feature as
+        column constants, the others as `arith.constant`s."""
+        etype = self.element_type
+        ins: list[SSAValue] = []
         cols: list[np.ndarray] = []
-        exprs: list[Expr] = []
+        operands: list[tuple[str, object]] = []  # ("in", k) | ("col", k) | ("const", value)
         for a in args:
             if a.is_const:
                 value = np.broadcast_to(a.value, node.shape).reshape(-1)
                 if value.size == 0 or np.all(value == value[0]):
-                    exprs.append(body.const(float(value[0]) if value.size else 0.0))
+                    operands.append(("const", float(value[0]) if value.size else 0.0))
                 else:
                     cols.append(np.array(value))
-                    exprs.append(body.col(len(cols) - 1))
+                    operands.append(("col", len(cols) - 1))
                 continue
             stream = self.materialize(self.layouts[a.uid])
-            for k, s in enumerate(ins):
-                if s is stream:
-                    exprs.append(body.input(k))
-                    break
-            else:
+            if stream not in ins:
                 ins.append(stream)
-                exprs.append(body.input(len(ins) - 1))
+            operands.append(("in", ins.index(stream)))
+        block = Block(arg_types=[etype] * (len(ins) + len(cols)))
+        consts: dict[float, SSAValue] = {}
+
+        def value(kind: str, k) -> SSAValue:
+            if kind == "in":
+                return block.args[k]
+            if kind == "col":
+                return block.args[len(ins) + k]
+            if k not in consts:
+                c = arith.ConstantOp(FloatAttr(k, etype))
+                block.add_op(c)
+                consts[k] = c.result
+            return consts[k]
+
+        values = [value(kind, k) for kind, k in operands]
         if node.kind == "where":
-            result = body.where(node.attrs[0], *exprs)
+            p, q, t, f = values
+            cmp = arith.CmpfOp(p, q, node.attrs[0])
+            result = arith.SelectOp(cmp.result, t, f)
+            block.add_ops([cmp, result])
         else:
-            result = body.op(node.op, *exprs)
-        out = Stream(int(np.prod(node.shape)))
-        self.add(Kernel("map", ins, [out], body=body, results=[result], cols=cols))
-        return [(out, i) for i in range(out.elements)]
+            result = BY_NAME[node.op].op.create(operands=values, result_types=[etype])
+            block.add_op(result)
+        block.add_op(YieldOp(result.results[0]))
+        out = self.stream(int(np.prod(node.shape)))
+        self.add(MapOp(ins, [out], Region(block), [numpy_to_dense(c, etype) for c in cols]))
+        return [(out, i) for i in range(out.type.elements)]
 
     def visit(self, node: Node) -> list[Ref]:
         match node.kind:
             case "input":
-                stream = Stream(node.shape[0])
+                stream = self.stream(node.shape[0])
                 self.input_stream = stream
-                self.add(Kernel("read", [], [stream]))
+                self.add(ReadOp(self.graph.block.args[0], stream))
                 return [(stream, i) for i in range(node.shape[0])]
             case "const":
                 return [float(v) for v in np.asarray(node.value).reshape(-1)]
@@ -165,25 +210,51 @@ class _Converter:
                 return self.elementwise(node, list(node.args))
             case "matmul":
                 source = self.materialize(self.layouts[node.args[0].uid])
-                out = Stream(node.shape[0])
-                self.add(Kernel("matvec", [source], [out], weights=node.value))
-                return [(out, i) for i in range(out.elements)]
+                out = self.stream(node.shape[0])
+                self.add(MatVecOp([source], [out], numpy_to_dense(node.value, self.element_type)))
+                return [(out, i) for i in range(out.type.elements)]
         raise AssertionError(node.kind)
 
+    def add_forks(self) -> list[ForkOp]:
+        """A fork for every stream several kernels read (each reader then reads a branch of its own), in the order of
+        the streams' writers. The writers' streams are named s1, s2, ... in that order, then the branches."""
+        readers: dict[SSAValue, list[KernelOp]] = {}
+        for k in self.kernels:
+            for v in k.stream_inputs:
+                readers.setdefault(v, []).append(k)
+        produced = [v for k in self.kernels for v in k.stream_outputs]
+        forks: list[ForkOp] = []
+        branches: list[SSAValue] = []
+        for v in produced:
+            users = readers.get(v, [])
+            if len(users) > 1:
+                outs = [self.stream(v.type.elements) for _ in users]
+                forks.append(ForkOp(v, outs))
+                for user, out in zip(users, outs, strict=True):
+                    user.operands[list(user.operands).index(v)] = out
+                branches += outs
+        for n, v in enumerate([*produced, *branches], start=1):
+            v.name_hint = f"s{n}"
+        return forks
 
-def convert_function(function: func.FuncOp) -> Design:
+
+def convert_function(function: func.FuncOp) -> GraphOp:
     in_type = function.function_type.inputs.data[0] if function.function_type.inputs else None
     if not isinstance(in_type, TensorType) or in_type.get_num_dims() != 2:
         raise CompileError(f"dataflow-convert: @{function.sym_name.data} must take one tensor<N x d>", function)
     samples, dims = in_type.get_shape()
     builder = Builder(samples)
     x, outputs = lift_function(builder, function)
-    widths = [int(np.prod(o.shape)) for o in outputs]
-    design = Design(function.sym_name.data, samples, in_type.element_type, dims, sum(widths))
-    conv = _Converter(design)
+    width = sum(int(np.prod(o.shape)) for o in outputs)
+    etype = in_type.element_type
+    graph = GraphOp(function.sym_name.data, [MemRefType(etype, [samples, dims]), MemRefType(etype, [samples, width])])
+    graph.block.args[0].name_hint, graph.block.args[1].name_hint = "in", "out"
+    conv = _Converter(graph, etype)
     for node in topological_order([x, *outputs]):
         conv.layouts[node.uid] = conv.visit(node)
-    refs = [r for o in outputs for r in conv.layouts[o.uid]]
-    final = conv.materialize(refs)
-    design.kernels.append(Kernel("write", [final], []))
-    return design
+    final = conv.materialize([r for o in outputs for r in conv.layouts[o.uid]])
+    conv.add(WriteOp([final], graph.block.args[1]))
+    forks = conv.add_forks()
+    graph.block.add_ops([*conv.fifos, *conv.kernels, *forks])
+    order_kernels(graph.block)
+    return graph
