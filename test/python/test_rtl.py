@@ -121,7 +121,8 @@ def test_broken_recurrence_runs_slower_in_rtl(tmp_path, monkeypatch):
 
     honest = model_span(_accumulator_design()).cycles
     monkeypatch.setattr(facts, "tree_accumulation",
-                        lambda distance, acc_read, add="arith.addf": facts.Recurrence("accumulator", 0, distance))  # fmt: skip
+                        lambda distance, acc_read, add="arith.addf", clock_mhz=None: facts.Recurrence("accumulator", 0,
+                                                                                                       distance))  # fmt: skip
     graph = _accumulator_design()
     matvec = next(op for op in graph.kernels() if op.name == "dataflow.matvec")
     assert matvec.facts().ii == 1  # the broken promise

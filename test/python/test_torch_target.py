@@ -121,7 +121,7 @@ def test_inductor_compiled_matches_nested_autograd():
     assert_matches(compiled(x), insp_derivatives(model, x, 3), 1e-10)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.cuda  # run on a GPU machine with `pytest -m cuda`; without a device it fails, never skips
 def test_cuda_follows_the_input_device():
     model = models.siren(2, 16, 2, 1, omega=30.0).double()
     x = sample_input(100, 2, torch.float64)
