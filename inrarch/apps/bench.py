@@ -357,17 +357,7 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
                         INR_ARCH["fpga_ms"].get(r.order, "")])  # fmt: skip
     paths.append(csv_path)
     if peers:
-        with folder.open_text("peers.csv") as f:
-            w = csv.writer(f)
-            w.writerow(["order", "samples", "clock", *(p.replace(" ", "_") + "_ms" for p in PEERS), "best_peer",
-                        "fpga_modeled_ms", "taylor_compile_s"])  # fmt: skip
-            for r in peers:
-                best = r.best()
-                fpga = fpga_ms(latency, r.order, r.samples)
-                w.writerow([r.order, r.samples, r.clock, *("" if r.ms[p] is None else f"{r.ms[p]:.4f}" for p in PEERS),
-                            best[0] if best else "", "" if fpga is None else f"{fpga:.4f}",
-                            "" if r.compile_s is None else f"{r.compile_s:.1f}"])  # fmt: skip
-        paths.append(os.path.join(folder.path, "peers.csv"))
+        paths.append(write_peers_csv(folder, peers, latency))
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     orders = [r.order for r in work]
@@ -849,7 +839,6 @@ def modeled_section(orders, samples: int = 64, dsp: int = 3200, log=print) -> li
 
 def write_peers(out_dir: str, peers: list[PeerRow], modeled: list, command: str) -> list[str]:
     """peers.md and peers.csv (`inrarch bench --peers-only`)."""
-    import csv
     import os
     import platform
 
@@ -861,14 +850,22 @@ def write_peers(out_dir: str, peers: list[PeerRow], modeled: list, command: str)
         f.write(f"Produced by `{command}` on {platform.machine()} / {os.cpu_count()} CPU cores, "
                 f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
         f.write(peers_markdown(peers, modeled))
+    return [os.path.join(folder.path, "peers.md"), write_peers_csv(folder, peers, modeled)]
+
+
+def write_peers_csv(folder, peers: list[PeerRow], latency: list) -> str:
+    """peers.csv in `folder`: a row per (order, samples, clock), every peer's ms, the best, the modeled FPGA's."""
+    import csv
+    import os
+
     with folder.open_text("peers.csv") as f:
         w = csv.writer(f)
         w.writerow(["order", "samples", "clock", *(p.replace(" ", "_") + "_ms" for p in PEERS), "best_peer",
                     "fpga_modeled_ms", "taylor_compile_s"])  # fmt: skip
         for r in peers:
             best = r.best()
-            fpga = fpga_ms(modeled, r.order, r.samples)
+            fpga = fpga_ms(latency, r.order, r.samples)
             w.writerow([r.order, r.samples, r.clock, *("" if r.ms[p] is None else f"{r.ms[p]:.4f}" for p in PEERS),
                         best[0] if best else "", "" if fpga is None else f"{fpga:.4f}",
                         "" if r.compile_s is None else f"{r.compile_s:.1f}"])  # fmt: skip
-    return [os.path.join(folder.path, "peers.md"), os.path.join(folder.path, "peers.csv")]
+    return os.path.join(folder.path, "peers.csv")
