@@ -115,6 +115,20 @@ def _map_loops(map_attr, op) -> list[int | None]:
     return map_dims(map_attr, op)
 
 
+def _slice_index(offsets, sizes, strides, full: tuple[int, ...], kept) -> list[str]:
+    """The Python index of a static slice, one entry per dimension of the full tensor: an integer where the slice
+    drops the dimension (`kept[i] is None`), `:` where it takes all of it, else start:stop(:step)."""
+    index = []
+    for i, (o, s, st) in enumerate(zip(offsets, sizes, strides, strict=True)):
+        if kept[i] is None:
+            index.append(str(o))
+        elif o == 0 and st == 1 and s == full[i]:
+            index.append(":")
+        else:
+            index.append(f"{o}:{o + s * st}:{st}" if st != 1 else f"{o}:{o + s}")
+    return index
+
+
 def _kept_dims(source: tuple[int, ...], sizes: list[int], result: tuple[int, ...]) -> list[int | None]:
     """For each source dimension of a (rank-reducing) slice, the result dimension it becomes, or None (dropped)."""
     kept: list[int | None] = []
@@ -573,14 +587,7 @@ class _Printer:
             return
         full = tuple(op.source.type.get_shape())
         kept = _kept_dims(full, sizes, tuple(op.result.type.get_shape()))
-        index = []
-        for i, (o, s, st) in enumerate(zip(offsets, sizes, strides, strict=True)):
-            if kept[i] is None:
-                index.append(str(o))
-            elif o == 0 and st == 1 and s == full[i]:
-                index.append(":")
-            else:
-                index.append(f"{o}:{o + s * st}:{st}" if st != 1 else f"{o}:{o + s}")
+        index = _slice_index(offsets, sizes, strides, full, kept)
         while index and index[-1] == ":":
             index.pop()
         text = self.full(op.source)
@@ -590,14 +597,7 @@ class _Printer:
         offsets, sizes, strides = _static_slice(op)
         full = tuple(op.dest.type.get_shape())
         kept = _kept_dims(full, sizes, tuple(op.source.type.get_shape()))
-        index = []
-        for i, (o, s, st) in enumerate(zip(offsets, sizes, strides, strict=True)):
-            if kept[i] is None:
-                index.append(str(o))
-            elif o == 0 and st == 1 and s == full[i]:
-                index.append(":")
-            else:
-                index.append(f"{o}:{o + s * st}:{st}")
+        index = _slice_index(offsets, sizes, strides, full, kept)
         name = self.define(op.result, f"{self.full(op.dest)}.clone()").expr
         self.emit(f"{name}[{', '.join(index)}] = {self.operand(op.source)}")
 
