@@ -6,18 +6,20 @@ A `dataflow.graph` is one DATAFLOW region. Its arguments are the top-level array
 tokens, each a scalar or a small vector (`tensor<V x f32>`) of consecutive features of that sample.
 
 Every stream has exactly one producer and one consumer (Vitis requires it); `dataflow.fork` duplicates a stream.
-FIFOs carry their `depth` in tokens. Every kernel states its hardware facts with `facts()` (`inrarch.dataflow.facts`):
-the II its printed loop reaches and what bounds it, its pipeline depth, operators and memories, and the iterations at
-which it reads and writes its streams. `schedule()` gives the last as a `KernelSchedule`, which the cycle model, the
-FIFO-depth pass and the printer read; the printed C++ follows the same parameters. Design choices are declared
-properties: a matvec's lanes (`par_in` x `par_out`), a map's `lanes` and `ii` (operators shared over ii cycles).
+FIFOs carry their `depth` in tokens. Design choices are declared properties: a matvec's lanes (`par_in` x
+`par_out`), a map's `lanes` and `ii` (operators shared over ii cycles); fixed-point designs state their number
+formats as `#dataflow.fixed` attributes.
+
+The dialect is IR only: it imports xDSL and the `inr` dialect, nothing else. What a kernel costs in hardware (its II
+and what bounds it, pipeline depth, operators, memories, the iterations at which it reads and writes its streams) is
+an interface implemented outside it, looked up by op type: `inrarch.dataflow.facts.kernel_facts(op)`; the arithmetic
+of a format is `inrarch.dataflow.fixed.Fixed` (`Fixed.of(attr)`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from math import ceil
+from dataclasses import dataclass
 
 from xdsl.dialects.builtin import (
     I64,
@@ -63,21 +65,7 @@ from xdsl.transforms.common_subexpression_elimination import cse
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
-from inrarch.dataflow.facts import (
-    BodyShape,
-    KernelFacts,
-    MacFormat,
-    fork_facts,
-    map_facts,
-    matvec_facts,
-    read_facts,
-    shuffle_facts,
-    write_facts,
-)
-from inrarch.dataflow.fixed import Fixed
-from inrarch.dataflow.fixed_body import BodyFormats, is_fixed_body, units
 from inrarch.dialects.inr import DerivativeAttr
-from inrarch.hardware import REFERENCE_MHZ, operator
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Types
@@ -188,8 +176,8 @@ class TargetAttr(ParametrizedAttribute):
 class FixedAttr(ParametrizedAttribute):
     """A fixed-point number format, Vitis's `ap_fixed<W, I, Q, O>`: `#dataflow.fixed<18, 6>` (round half up,
     wrap-around: the defaults) or `#dataflow.fixed<32, 10, trn, sat>`. On a `dataflow.fifo` it says how the
-    stream's values are stored; the stream's element type stays the value type they approximate (see
-    `inrarch.dataflow.fixed` for the arithmetic)."""
+    stream's values are stored; the stream's element type stays the value type they approximate (the arithmetic:
+    `inrarch.dataflow.fixed.Fixed`, whose `Fixed.of(attr)` reads one)."""
 
     name = "dataflow.fixed"
 
@@ -202,12 +190,10 @@ class FixedAttr(ParametrizedAttribute):
         super().__init__(IntAttr(width), IntAttr(int_bits), StringAttr(rounding), StringAttr(overflow))
 
     @staticmethod
-    def of(f: Fixed) -> FixedAttr:
+    def of(f) -> FixedAttr:
+        """The attribute stating format `f` (anything with `width`, `int_bits`, `rounding` and `overflow`, such as
+        `inrarch.dataflow.fixed.Fixed`)."""
         return FixedAttr(f.width, f.int_bits, f.rounding, f.overflow)
-
-    @property
-    def value(self) -> Fixed:
-        return Fixed(self.width.data, self.int_bits.data, self.rounding.data, self.overflow.data)
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser):
@@ -241,29 +227,6 @@ def stream_type(element_type: Attribute, elements: int, width: int) -> StreamTyp
         raise ValueError(f"token width {width} does not divide {elements} elements")
     token = element_type if width == 1 else TensorType(element_type, [width])
     return StreamType(token, elements // width)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Kernel access schedules (read by the cycle model and the FIFO-depth pass)
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class KernelSchedule:
-    """How a kernel's pipelined loop touches its streams, per sample.
-
-    The kernel runs one loop of `steps` iterations per sample, one iteration every `ii` cycles when nothing
-    blocks; sample s occupies iterations s*steps .. s*steps+steps-1. `reads[k]` / `writes[k]` list, for the k-th
-    input / output stream, the iteration offsets (relative to the sample's first iteration) of its token accesses,
-    in token order. Offsets of writes may reach past `steps`: a write happens `write_lag` iterations after the
-    iteration that computes it (the pipeline depth), while the next sample is already entering. The pipeline
-    stalls as a whole when one access of an iteration blocks.
-    """
-
-    steps: int
-    ii: int
-    reads: list[list[int]] = field(default_factory=list)
-    writes: list[list[int]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -402,10 +365,6 @@ class FifoOp(IRDLOperation):
         return self.depth.value.data
 
     @property
-    def fixed(self) -> Fixed | None:
-        return self.format.value if self.format is not None else None
-
-    @property
     def bits(self) -> int:
         """Bits of one element as the FIFO stores it."""
         if self.format is not None:
@@ -427,8 +386,8 @@ _IO_FORMAT = "`ins` `(` $inputs `:` type($inputs) `)` `outs` `(` $outputs `:` ty
 
 
 class KernelOp(IRDLOperation):
-    """A dataflow process. Subclasses name the streams they read and write (`stream_inputs`, `stream_outputs`) and
-    state their hardware facts (`facts()`)."""
+    """A dataflow process. Subclasses name the streams they read and write (`stream_inputs`, `stream_outputs`);
+    their hardware facts are looked up by op type outside the dialect (`inrarch.dataflow.facts.kernel_facts`)."""
 
     traits = traits_def(HasParent(GraphOp))
 
@@ -448,32 +407,11 @@ class KernelOp(IRDLOperation):
             return 32
         return max(v.owner.bits if isinstance(v.owner, FifoOp) else 32 for v in streams)
 
-    @property
-    def ii_value(self) -> int:
-        """The initiation interval of the kernel's loop (from its facts)."""
-        return self.facts().ii
-
-    @property
-    def clock_mhz(self) -> float:
-        """The clock the kernel's latencies are counted at: its graph's target clock (the reference clock of the
-        hardware model, 300 MHz, before dataflow-parallelize sets a target)."""
-        graph = self.parent_op()
-        target = graph.target if isinstance(graph, GraphOp) else None
-        return target.clock_mhz.data if target is not None else REFERENCE_MHZ
-
     def input_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_inputs]
 
     def output_types(self) -> list[StreamType]:
         return [_stream(v) for v in self.stream_outputs]
-
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        """The kernel's hardware facts at `clock_mhz` (default: its graph's target clock)."""
-        raise NotImplementedError(f"{self.name} has no hardware facts")
-
-    def schedule(self) -> KernelSchedule:
-        f = self.facts()
-        return KernelSchedule(f.steps, f.ii, f.reads, f.writes)
 
     def verify_kernel(self) -> None:
         """Kernel-specific checks of stream types and properties."""
@@ -526,11 +464,6 @@ class ReadOp(KernelOp):
         if mem.element_type != out.element_type:
             raise VerifyException(f"dataflow.read element types differ: {mem.element_type} and {out.element_type}")
 
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        out = self.output_types()[0]
-        return read_facts(out.elements, out.width, self.element_bits, self.output.owner.format is not None,
-                          clock_mhz or self.clock_mhz)  # fmt: skip
-
 
 @irdl_op_definition
 class WriteOp(KernelOp):
@@ -566,11 +499,6 @@ class WriteOp(KernelOp):
         if any(t.element_type != mem.element_type for t in types):
             raise VerifyException("dataflow.write element types must match the destination's")
 
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        types = self.input_types()
-        return write_facts([t.count for t in types], [t.width for t in types], self.element_bits,
-                           any(v.owner.format is not None for v in self.inputs), clock_mhz or self.clock_mhz)
-
 
 @irdl_op_definition
 class ForkOp(KernelOp):
@@ -601,11 +529,6 @@ class ForkOp(KernelOp):
         for t in self.output_types():
             if t != self.input.type:
                 raise VerifyException(f"dataflow.fork output type {t} differs from its input type {self.input.type}")
-
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        t = _stream(self.input)
-        return replace(fork_facts(t.count, len(self.outputs), t.width, self.element_bits),
-                       clock_mhz=clock_mhz or self.clock_mhz)
 
 
 @irdl_op_definition
@@ -684,42 +607,6 @@ class MapOp(KernelOp):
         """The declared II: cycles over which the map's operators are shared."""
         return self.ii.value.data
 
-    @property
-    def fixed(self) -> bool:
-        """Whether the body computes in fixed point (its ops carry formats)."""
-        return is_fixed_body(self.body.block)
-
-    def col_formats(self) -> list[Fixed]:
-        return [a.value for a in self.const_formats.data] if self.const_formats is not None else []
-
-    def body_shape(self, clock_mhz: float | None = None) -> BodyShape:
-        """Operations per element, critical path (in cycles at `clock_mhz`, default the graph's target clock) and
-        longest operator chain of the body (in fixed point: the operators of each op's fixed-point form,
-        `inrarch.dataflow.fixed_body`)."""
-        clock = clock_mhz or self.clock_mhz
-        counts: dict[str, int] = {}
-        finish: dict[SSAValue, tuple[int, int]] = {}  # value -> (cycles, operators on the longest path)
-        formats = BodyFormats(self) if self.fixed else None
-        for op in self.body.block.ops:
-            if op.name in ("arith.constant", "dataflow.yield"):
-                continue
-            if formats is not None:
-                names, latency = units(op, formats, clock)
-            else:
-                names, latency = [op.name], operator(op.name, clock).latency
-            for name in names:
-                counts[name] = counts.get(name, 0) + 1
-            start = max((finish.get(v, (0, 0)) for v in op.operands), default=(0, 0))
-            for r in op.results:
-                finish[r] = (start[0] + latency, start[1] + 1)
-        yielded = [finish.get(v, (0, 0)) for v in self.body.block.last_op.operands]
-        return BodyShape(counts, max((y[0] for y in yielded), default=0), max((y[1] for y in yielded), default=0))
-
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        t, clock = self.stream, clock_mhz or self.clock_mhz
-        return map_facts(self.body_shape(clock), t.elements, t.width, self.lanes_value, self.sharing_ii,
-                         len(self.inputs), len(self.outputs), len(self.const_rows), self.element_bits, clock)  # fmt: skip
-
     def verify_kernel(self) -> None:
         types = self.input_types() + self.output_types()
         if not self.outputs:
@@ -766,7 +653,7 @@ class MatVecOp(KernelOp):
     input token, for each of its `par_in`-element slices, for each member g, for each of the
     ceil(columns / par_out) column blocks of the output. Results of a sample leave, token by token (output token
     major, member minor), while the next sample is computed. Its II follows from its accumulator recurrence
-    (`facts()`)."""
+    (`inrarch.dataflow.facts`)."""
 
     name = "dataflow.matvec"
 
@@ -846,19 +733,6 @@ class MatVecOp(KernelOp):
     def macs_per_sample(self) -> int:
         rows, cols = self.shape
         return self.members * rows * cols
-
-    def mac_format(self) -> MacFormat | None:
-        """The widths of a fixed-point matvec's numbers (None in floating point)."""
-        if self.weight_format is None or self.acc_format is None:
-            return None
-        x, y = self.inputs[0].owner.bits, self.outputs[0].owner.bits
-        return MacFormat(x, self.weight_format.width.data, self.acc_format.width.data, y)
-
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        rows, cols = self.shape
-        vin, vout = self.input_types()[0].width, self.output_types()[0].width
-        return matvec_facts(self.members, rows, cols, vin, vout, self.par_in_value, self.par_out_value,
-                            self.element_bits, self.mac_format(), clock_mhz or self.clock_mhz)  # fmt: skip
 
     def verify_kernel(self) -> None:
         ins, outs = self.input_types(), self.output_types()
@@ -948,12 +822,6 @@ class ShuffleOp(KernelOp):
             raise VerifyException("dataflow.shuffle select entries of -1 need a fill")
         if len({t.element_type for t in ins + outs}) != 1:
             raise VerifyException("dataflow.shuffle streams must share one element type")
-
-    def facts(self, clock_mhz: float | None = None) -> KernelFacts:
-        ins, outs = self.input_types(), self.output_types()
-        facts = shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
-                              max(t.width for t in outs), self.element_bits)
-        return replace(facts, clock_mhz=clock_mhz or self.clock_mhz)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from inrarch.dataflow.facts import BodyShape, MacFormat, map_operators, matvec_dsp, matvec_loop
+from inrarch.dataflow.facts import BodyShape, MacFormat, body_shape, mac_format, map_operators, matvec_dsp, matvec_loop
 from inrarch.dataflow.resources import graph_resources
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -147,9 +147,9 @@ class _Sizer:
         self.graph = graph
         self.kernels = list(graph.kernels())
         self.fifos = list(graph.fifos())
-        self.shapes = {k: k.body_shape() for k in self.kernels if isinstance(k, MapOp)}
+        self.shapes = {k: body_shape(k) for k in self.kernels if isinstance(k, MapOp)}
         self.bits = {k: k.element_bits for k in self.kernels}
-        self.macs = {k: k.mac_format() for k in self.kernels if isinstance(k, MatVecOp)}
+        self.macs = {k: mac_format(k) for k in self.kernels if isinstance(k, MatVecOp)}
         self.clock = graph.target.clock_mhz.data if graph.target is not None else REFERENCE_MHZ
         parent: dict[SSAValue, SSAValue] = {f.stream: f.stream for f in self.fifos}
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inrarch.apps.demo import fit_siren, pixel_coordinates
+from inrarch.apps.fit import fit_siren, pixel_coordinates
 
 SIZE = 64
 ORDER = 4

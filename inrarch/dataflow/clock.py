@@ -70,9 +70,10 @@ def _estimate(limits: list[ClockLimit]) -> ClockEstimate:
 
 def kernel_clock(kernel) -> ClockEstimate:
     """The clock estimate of one kernel op of a dataflow graph (its facts at its graph's clock)."""
+    from inrarch.dataflow.facts import kernel_facts, mac_format
     from inrarch.dialects.dataflow import MatVecOp
 
-    f = kernel.facts()
+    f = kernel_facts(kernel)
     limits = [ClockLimit(_mhz(REGISTER_NS + ENABLE_LEVELS * LEVEL_NS + _fanout_ns(f.ff)),
                          f"control fan-out: the pipeline's enable to ~{f.ff:,} registers")]  # fmt: skip
     streams = [*kernel.stream_inputs, *kernel.stream_outputs]
@@ -87,7 +88,7 @@ def kernel_clock(kernel) -> ClockEstimate:
         ns = REGISTER_NS + levels * LEVEL_NS + _fanout_ns(p["PO"]) + SPAN_NS * sqrt(f.dsp)
         limits.append(ClockLimit(_mhz(ns), f"broadcast: a {sources}-to-1 lane input to {p['PO']} multipliers "
                                            f"across an array of {f.dsp:,} DSP"))  # fmt: skip
-        mac = kernel.mac_format()
+        mac = mac_format(kernel)
         if mac is not None:
             ns = REGISTER_NS + LEVEL_NS + CARRY8_NS * ceil(mac.acc / 8)
             limits.append(ClockLimit(_mhz(ns), f"adder stage: a {mac.acc}-bit carry chain per adder-tree level"))

@@ -26,10 +26,14 @@ operator on its longest chain). All figures are modeled, none measured. LUT and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from math import ceil, gcd
 
+from xdsl.ir import SSAValue
+
+from inrarch.dataflow.fixed_body import BodyFormats, is_fixed_body, units
+from inrarch.dialects.dataflow import ForkOp, GraphOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
 from inrarch.hardware import (
     bram18_for,
     conversion_latency,
@@ -468,6 +472,143 @@ def fifo_lut(depth: int, width: int, bits: int = 32) -> int:
     return 40
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# The kernel ops of the dataflow dialect: their facts, looked up by op type
+# ---------------------------------------------------------------------------------------------------------------------
+# The dialect is IR only; the hardware facts of its kernel ops are this interface. `kernel_facts(op)` finds the rule
+# registered for the op's type (`@facts_rule(OpType)`) and gives it the op and the clock its latencies are counted
+# at. A kernel op without a rule has no facts: the passes, the cycle model and the printer cannot use it
+# (test_hardware_facts checks that every kernel op of the dialect has one).
+
+KernelRule = Callable[[KernelOp, float], KernelFacts]
+KERNEL_FACTS: dict[type[KernelOp], KernelRule] = {}
+
+
+def facts_rule(op_type: type[KernelOp]) -> Callable[[KernelRule], KernelRule]:
+    """Registers the decorated function as the facts of `op_type`'s kernels."""
+
+    def register(rule: KernelRule) -> KernelRule:
+        KERNEL_FACTS[op_type] = rule
+        return rule
+
+    return register
+
+
+def kernel_mhz(kernel: KernelOp) -> float:
+    """The clock a kernel's latencies are counted at: its graph's target clock (the reference clock of the hardware
+    model, 300 MHz, before dataflow-parallelize sets a target)."""
+    graph = kernel.parent_op()
+    target = graph.target if isinstance(graph, GraphOp) else None
+    return target.clock_mhz.data if target is not None else REFERENCE_MHZ
+
+
+def kernel_facts(kernel: KernelOp, clock_mhz: float | None = None) -> KernelFacts:
+    """The hardware facts of `kernel` at `clock_mhz` (default: its graph's target clock)."""
+    rule = KERNEL_FACTS.get(type(kernel))
+    if rule is None:
+        raise NotImplementedError(f"{kernel.name} has no hardware facts (no @facts_rule in inrarch.dataflow.facts)")
+    return rule(kernel, clock_mhz or kernel_mhz(kernel))
+
+
+@dataclass
+class KernelSchedule:
+    """How a kernel's pipelined loop touches its streams, per sample (read by the cycle model and the FIFO-depth
+    pass).
+
+    The kernel runs one loop of `steps` iterations per sample, one iteration every `ii` cycles when nothing
+    blocks; sample s occupies iterations s*steps .. s*steps+steps-1. `reads[k]` / `writes[k]` list, for the k-th
+    input / output stream, the iteration offsets (relative to the sample's first iteration) of its token accesses,
+    in token order. Offsets of writes may reach past `steps`: a write happens `write_lag` iterations after the
+    iteration that computes it (the pipeline depth), while the next sample is already entering. The pipeline
+    stalls as a whole when one access of an iteration blocks.
+    """
+
+    steps: int
+    ii: int
+    reads: list[list[int]] = field(default_factory=list)
+    writes: list[list[int]] = field(default_factory=list)
+
+
+def kernel_schedule(kernel: KernelOp) -> KernelSchedule:
+    f = kernel_facts(kernel)
+    return KernelSchedule(f.steps, f.ii, f.reads, f.writes)
+
+
+def body_shape(map_op: MapOp, clock_mhz: float | None = None) -> BodyShape:
+    """Operations per element, critical path (in cycles at `clock_mhz`, default the graph's target clock) and
+    longest operator chain of a map's body (in fixed point: the operators of each op's fixed-point form,
+    `inrarch.dataflow.fixed_body`)."""
+    clock = clock_mhz or kernel_mhz(map_op)
+    counts: dict[str, int] = {}
+    finish: dict[SSAValue, tuple[int, int]] = {}  # value -> (cycles, operators on the longest path)
+    formats = BodyFormats(map_op) if is_fixed_body(map_op.body.block) else None
+    for op in map_op.body.block.ops:
+        if op.name in ("arith.constant", "dataflow.yield"):
+            continue
+        if formats is not None:
+            names, latency = units(op, formats, clock)
+        else:
+            names, latency = [op.name], operator(op.name, clock).latency
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        start = max((finish.get(v, (0, 0)) for v in op.operands), default=(0, 0))
+        for r in op.results:
+            finish[r] = (start[0] + latency, start[1] + 1)
+    yielded = [finish.get(v, (0, 0)) for v in map_op.body.block.last_op.operands]
+    return BodyShape(counts, max((y[0] for y in yielded), default=0), max((y[1] for y in yielded), default=0))
+
+
+def mac_format(matvec: MatVecOp) -> MacFormat | None:
+    """The widths of a fixed-point matvec's numbers (None in floating point)."""
+    if matvec.weight_format is None or matvec.acc_format is None:
+        return None
+    x, y = matvec.inputs[0].owner.bits, matvec.outputs[0].owner.bits
+    return MacFormat(x, matvec.weight_format.width.data, matvec.acc_format.width.data, y)
+
+
+@facts_rule(ReadOp)
+def _read(op: ReadOp, clock_mhz: float) -> KernelFacts:
+    out = op.output_types()[0]
+    return read_facts(out.elements, out.width, op.element_bits, op.output.owner.format is not None, clock_mhz)
+
+
+@facts_rule(WriteOp)
+def _write(op: WriteOp, clock_mhz: float) -> KernelFacts:
+    types = op.input_types()
+    return write_facts([t.count for t in types], [t.width for t in types], op.element_bits,
+                       any(v.owner.format is not None for v in op.inputs), clock_mhz)  # fmt: skip
+
+
+@facts_rule(ForkOp)
+def _fork(op: ForkOp, clock_mhz: float) -> KernelFacts:
+    t = op.input_types()[0]
+    return replace(fork_facts(t.count, len(op.outputs), t.width, op.element_bits), clock_mhz=clock_mhz)
+
+
+@facts_rule(MapOp)
+def _map(op: MapOp, clock_mhz: float) -> KernelFacts:
+    t = op.stream
+    return map_facts(body_shape(op, clock_mhz), t.elements, t.width, op.lanes_value, op.sharing_ii, len(op.inputs),
+                     len(op.outputs), len(op.const_rows), op.element_bits, clock_mhz)  # fmt: skip
+
+
+@facts_rule(MatVecOp)
+def _matvec(op: MatVecOp, clock_mhz: float) -> KernelFacts:
+    rows, cols = op.shape
+    vin, vout = op.input_types()[0].width, op.output_types()[0].width
+    return matvec_facts(op.members, rows, cols, vin, vout, op.par_in_value, op.par_out_value, op.element_bits,
+                        mac_format(op), clock_mhz)  # fmt: skip
+
+
+@facts_rule(ShuffleOp)
+def _shuffle(op: ShuffleOp, clock_mhz: float) -> KernelFacts:
+    ins, outs = op.input_types(), op.output_types()
+    facts = shuffle_facts([t.count for t in ins], [t.count for t in outs], sum(t.elements for t in ins),
+                          max(t.width for t in outs), op.element_bits)  # fmt: skip
+    return replace(facts, clock_mhz=clock_mhz)
+
+
 __all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "MacFormat", "Memory", "lane_operators", "mac_dsp", "Recurrence", "fifo_bram18", "fifo_impl",
-           "fifo_lut", "fork_facts", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts",
+           "fifo_lut", "fork_facts", "KERNEL_FACTS", "KernelSchedule", "body_shape", "facts_rule", "kernel_mhz",
+           "kernel_facts", "kernel_schedule", "mac_format", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts",
            "serial_accumulation", "shuffle_facts", "tree_accumulation", "write_facts"]  # fmt: skip

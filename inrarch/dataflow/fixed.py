@@ -47,6 +47,11 @@ class Fixed:
         if self.rounding not in _CPP_Q or self.overflow not in _CPP_O:
             raise CompileError(f"unknown fixed-point modes {self.rounding}, {self.overflow}")
 
+    @classmethod
+    def of(cls, attr) -> Fixed:
+        """The format a `#dataflow.fixed` attribute states (`inrarch.dialects.dataflow.FixedAttr`)."""
+        return cls(attr.width.data, attr.int_bits.data, attr.rounding.data, attr.overflow.data)
+
     @property
     def frac(self) -> int:
         return self.width - self.int_bits
@@ -84,6 +89,16 @@ class Fixed:
             else:
                 raw = np.mod(raw - lo, 2.0**self.width) + lo
         return np.ldexp(raw, -self.frac), count
+
+
+def fifo_format(fifo) -> Fixed | None:
+    """The format a `dataflow.fifo` stores its stream's values in (None in floating point)."""
+    return Fixed.of(fifo.format) if fifo.format is not None else None
+
+
+def col_formats(map_op) -> list[Fixed]:
+    """The formats of a `dataflow.map`'s column constants (none in floating point)."""
+    return [Fixed.of(a) for a in map_op.const_formats.data] if map_op.const_formats is not None else []
 
 
 _FORMAT = re.compile(r"^\s*ap_fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*>\s*$")
@@ -135,6 +150,19 @@ def mul_dsp(a_bits: int, b_bits: int) -> int:
     """DSP48E2 slices of one a x b signed multiply: its 27 x 18 tiling, the better orientation (a multiply whose
     operands fit 27 x 18 costs one)."""
     return min(_pieces(a_bits, DSP_A) * _pieces(b_bits, DSP_B), _pieces(b_bits, DSP_A) * _pieces(a_bits, DSP_B))
+
+
+def mul_dsp_why(a_bits: int, b_bits: int) -> str:
+    """Why an a x b multiply takes `mul_dsp` DSP48E2s, in words (e.g. `27x18: 1 DSP`)."""
+    n = mul_dsp(a_bits, b_bits)
+    if n == 1:
+        return f"{a_bits}x{b_bits}: 1 DSP (within the DSP48E2's {DSP_A}x{DSP_B} ports)"
+    if _pieces(a_bits, DSP_A) * _pieces(b_bits, DSP_B) == n:
+        (wide, wb), (narrow, nb) = (a_bits, DSP_A), (b_bits, DSP_B)
+    else:
+        (wide, wb), (narrow, nb) = (b_bits, DSP_A), (a_bits, DSP_B)
+    return (f"{a_bits}x{b_bits}: {n} DSP ({wide} bits in {_pieces(wide, wb)} piece(s) on the {wb}-bit port x {narrow} "
+            f"in {_pieces(narrow, nb)} on the {nb}-bit port)")  # fmt: skip
 
 
 FX_MUL_LATENCY = 3  # a DSP48E2 multiply with its input, multiplier and output registers (one more per extra tile row)
@@ -413,5 +441,5 @@ def make_table(name: str, fn, x: Fixed, y: Fixed, lo: float, hi: float) -> Table
 
 
 __all__ = ["DSP_A", "DSP_B", "FX_ADD_LATENCY", "FX_MUL_LATENCY", "LINEAR_MAX_LOG2", "PERIODIC", "TABLE_MAX_LOG2",
-           "Fixed", "Table", "format_for", "int_bits_for", "make_table", "mul_dsp", "mul_latency", "parse_precision",
+           "Fixed", "Table", "format_for", "int_bits_for", "make_table", "mul_dsp", "mul_dsp_why", "mul_latency", "parse_precision",
            "round_raw"]  # fmt: skip

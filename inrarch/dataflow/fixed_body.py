@@ -16,7 +16,7 @@ from xdsl.dialects.builtin import DenseArrayBase, f64
 from xdsl.ir import Operation, SSAValue
 
 from inrarch import ops
-from inrarch.dataflow.fixed import Fixed, Table, make_table
+from inrarch.dataflow.fixed import Fixed, Table, col_formats, fifo_format, make_table
 from inrarch.diagnostics import CompileError
 from inrarch.hardware import REFERENCE_MHZ, logic_latency, operator
 
@@ -26,7 +26,7 @@ DOMAIN = "domain"
 
 def op_format(op: Operation) -> Fixed | None:
     attr = op.attributes.get(FORMAT)
-    return attr.value if attr is not None else None
+    return Fixed.of(attr) if attr is not None else None
 
 
 def set_format(op: Operation, f: Fixed, domain: tuple[float, float] | None = None) -> None:
@@ -55,10 +55,10 @@ class BodyFormats:
     def __init__(self, map_op):
         block = map_op.body.block
         n_in = len(map_op.inputs)
-        cols = map_op.col_formats()
+        cols = col_formats(map_op)
         self.of: dict[SSAValue, Fixed] = {}
         for i, arg in enumerate(block.args):
-            f = map_op.inputs[i].owner.fixed if i < n_in else cols[i - n_in]
+            f = fifo_format(map_op.inputs[i].owner) if i < n_in else cols[i - n_in]
             if f is None:
                 raise CompileError("a fixed-point map reads a stream without a format", map_op)
             self.of[arg] = f

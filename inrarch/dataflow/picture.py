@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from inrarch.dataflow.facts import kernel_facts
 from inrarch.dialects.dataflow import GraphOp, MapOp, MatVecOp, ShuffleOp
 
 _COLORS = {"read": "#d9ead3", "write": "#d9ead3", "matvec": "#cfe2f3", "map": "#fff2cc", "fork": "#eeeeee",
@@ -23,7 +24,7 @@ def _label(kernel, index: int) -> str:
     elif isinstance(kernel, MapOp):
         ops = sum(1 for op in kernel.body.block.ops if op.name.startswith(("arith.", "math.")))
         lines.append(f"{len(kernel.inputs)} in, {len(kernel.outputs)} out, {ops} ops")
-        lines.append(f"II {kernel.ii_value}")
+        lines.append(f"II {kernel_facts(kernel).ii}")
     elif isinstance(kernel, ShuffleOp):
         lines.append(f"{len(kernel.selection())} elements")
     return "\\n".join(lines)

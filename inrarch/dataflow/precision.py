@@ -29,7 +29,7 @@ from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from inrarch import ops
-from inrarch.dataflow.fixed import Fixed, format_for, int_bits_for
+from inrarch.dataflow.fixed import Fixed, col_formats, fifo_format, format_for, int_bits_for
 from inrarch.dataflow.functional import kernel_order, matvec_values, shuffle_values
 from inrarch.dataflow.fixed_body import (DOMAIN, FORMAT, BodyFormats, emulate, fixed_kind, set_format, table_domain,
                                          table_function)
@@ -120,7 +120,7 @@ class _Run:
             for j, (v, val) in enumerate(zip(kernel.stream_outputs, outs, strict=True)):
                 val = np.asarray(val, dtype=np.float64)
                 if self.fixed:
-                    val = self._quantize(v.owner.fixed, val, f"{site}:out{j}")
+                    val = self._quantize(fifo_format(v.owner), val, f"{site}:out{j}")
                 else:
                     self.ranges.streams[v] = float(np.max(np.abs(val))) if val.size else 0.0
                 values[v] = val
@@ -134,7 +134,7 @@ class _Run:
         formats = BodyFormats(kernel) if self.fixed else None
         cols = [dense_to_numpy(c).astype(np.float64)[None, :] for c in kernel.const_rows]
         if formats is not None and self._at(f"{site}:values"):
-            cols = [f.quantize(c)[0] for f, c in zip(kernel.col_formats(), cols, strict=True)]
+            cols = [f.quantize(c)[0] for f, c in zip(col_formats(kernel), cols, strict=True)]
         for arg, val in zip(block.args, [*ins, *cols], strict=True):
             env[arg] = val
         yielded: list[np.ndarray] = []
@@ -174,9 +174,9 @@ class _Run:
         w = dense_to_numpy(kernel.weights).astype(np.float64)
         bias = dense_to_numpy(kernel.bias).astype(np.float64) if kernel.bias is not None else None
         if self._at(f"{site}:weights") and kernel.weight_format is not None:
-            w = kernel.weight_format.value.quantize(w)[0]
+            w = Fixed.of(kernel.weight_format).quantize(w)[0]
             if bias is not None:
-                bias = kernel.acc_format.value.quantize(bias)[0]
+                bias = Fixed.of(kernel.acc_format).quantize(bias)[0]
         return matvec_values(kernel, ins, w, bias)
 
 
@@ -253,7 +253,7 @@ def error_sites(graph: GraphOp) -> list[tuple[str, str, Operation]]:
                     sites.append((f"{site}:v{n}", f"the {op.name} table ({t.n} entries, order {t.order})", op))
             sites.append((f"{site}:values", "the rounding of a map's values", kernel))
         if isinstance(kernel, MatVecOp):
-            sites.append((f"{site}:weights", f"a matvec's {kernel.weight_format.value.width}-bit weights", kernel))
+            sites.append((f"{site}:weights", f"a matvec's {kernel.weight_format.width.data}-bit weights", kernel))
         if isinstance(kernel, MapOp | MatVecOp | ReadOp | ShuffleOp) and kernel.stream_outputs:
             what = {"matvec": "a matvec's accumulator rounded to its outputs", "read": "the inputs' conversion"}
             sites.append((f"{site}:out", what.get(site.split("_", 1)[1], f"the rounding of a {kernel.name}'s results"),
@@ -375,7 +375,7 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
         elif isinstance(k, MatVecOp):
             w = dense_to_numpy(k.weights).astype(np.float64)
             wf = uniform or format_for(float(np.max(np.abs(w))), weight_bits, exact, "wrap")
-            x0 = k.inputs[0].owner.fixed
+            x0 = fifo_format(k.inputs[0].owner)
             # Accumulators are exact by construction, uniform formats included: every product's bits, and the
             # integer bits of a sound bound on any partial sum.
             wq = wf.quantize(w)[0]

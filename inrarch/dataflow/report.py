@@ -15,8 +15,8 @@ from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
-from inrarch.dataflow.facts import KernelFacts, mac_dsp
-from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY
+from inrarch.dataflow.facts import KernelFacts, kernel_facts, mac_dsp, mac_format
+from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY, Fixed, fifo_format
 from inrarch.hardware import (MAC_DSP, OPERATORS, READ_LATENCY, Target, dsp_mul_latency, logic_latency, make_target,
                               operator, part_target)  # fmt: skip
 
@@ -80,13 +80,13 @@ def design_report(graph: GraphOp) -> dict:
     fifo_words = sum(f.depth_value * f.stream.type.width for f in fifos)
     macs = sum(k.macs_per_sample() for k in graph.kernels() if isinstance(k, MatVecOp))
     lanes = sum(k.parallelism for k in graph.kernels() if isinstance(k, MatVecOp))
-    kernels_facts = [(kernel_name(k, i), k.facts()) for i, k in enumerate(graph.kernels())]
+    kernels_facts = [(kernel_name(k, i), kernel_facts(k)) for i, k in enumerate(graph.kernels())]
     buffers = sum(m.banks * m.words for _, f in kernels_facts for m in f.memories
                   if m.name not in ("W", "bias") and not m.name.startswith("col"))  # fmt: skip
     clock_hz = target.clock_mhz * 1e6
     matvecs = [k for k in graph.kernels() if isinstance(k, MatVecOp)]
     # DSP per multiply-add: 5 in fp32; in fixed point the DSP48E2 tiles of the widest matvec's multiply.
-    lane_dsp = max((mac_dsp(k.mac_format()) for k in matvecs), default=MAC_DSP)
+    lane_dsp = max((mac_dsp(mac_format(k)) for k in matvecs), default=MAC_DSP)
     fixed = graph.precision is not None
     dsp_bound_cycles = macs * samples / (target.dsp // lane_dsp)
     report: dict = {
@@ -100,9 +100,9 @@ def design_report(graph: GraphOp) -> dict:
         "fifo_words": fifo_words,
         "fifo_bits": sum(f.depth_value * f.stream.type.width * f.bits for f in fifos),
         "precision": graph.precision.data if fixed else "float",
-        "formats": {"streams": dict(Counter(str(f.fixed) for f in fifos)),
-                    "weights": [str(k.weight_format.value) for k in matvecs],
-                    "accumulators": [str(k.acc_format.value) for k in matvecs]} if fixed else None,  # fmt: skip
+        "formats": {"streams": dict(Counter(str(fifo_format(f)) for f in fifos)),
+                    "weights": [str(Fixed.of(k.weight_format)) for k in matvecs],
+                    "accumulators": [str(Fixed.of(k.acc_format)) for k in matvecs]} if fixed else None,  # fmt: skip
         "fifo_words_lp_schedule": graph.lp_fifo_words.value.data if graph.lp_fifo_words else None,
         # The LP's stall-free balanced schedule, and the least FIFO words any stall-free schedule at this interval
         # needs; the final depths can be lower, where the cycle model shows a stall costs no cycles.

@@ -1,11 +1,11 @@
-"""Resources of a `dataflow.graph`: the sum of its kernels' hardware facts (`KernelOp.facts()`) and its FIFOs.
+"""Resources of a `dataflow.graph`: the sum of its kernels' hardware facts (`inrarch.dataflow.facts.kernel_facts`) and its FIFOs.
 All figures are modeled (DSP and BRAM from the operator table and the memories the code binds; LUT and FF rough)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inrarch.dataflow.facts import fifo_bram18, fifo_lut
+from inrarch.dataflow.facts import fifo_bram18, fifo_lut, kernel_facts
 from inrarch.dialects.dataflow import GraphOp
 
 
@@ -27,7 +27,7 @@ class Resources:
 def graph_resources(graph: GraphOp) -> Resources:
     total = Resources()
     for kernel in graph.kernels():
-        f = kernel.facts()
+        f = kernel_facts(kernel)
         total = total + Resources(f.dsp, f.bram18, f.lut, f.ff)
     for fifo in graph.fifos():
         t = fifo.stream.type

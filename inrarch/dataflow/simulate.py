@@ -5,6 +5,7 @@ from __future__ import annotations
 from xdsl.ir import SSAValue
 
 from inrarch.dataflow.cycle_model import SimKernel, SimResult, SimStream, Simulator
+from inrarch.dataflow.facts import kernel_facts
 from inrarch.dialects.dataflow import GraphOp, KernelOp
 
 
@@ -25,7 +26,7 @@ def sim_model(graph: GraphOp, depths: dict[SSAValue, int] | None = None) -> tupl
         streams.append(SimStream(stream_name(f.stream, i), depth, f.stream.type.count, f.stream.type.width))
     kernels = []
     for k, kernel in enumerate(graph.kernels()):
-        facts = kernel.facts()
+        facts = kernel_facts(kernel)
         reads = [(index[v], offs) for v, offs in zip(kernel.stream_inputs, facts.reads, strict=True)]
         writes = [(index[v], offs) for v, offs in zip(kernel.stream_outputs, facts.writes, strict=True)]
         kernels.append(SimKernel(kernel_name(kernel, k), facts.steps, facts.ii, reads, writes, facts.write_lag))

@@ -25,8 +25,8 @@ from xdsl.dialects.builtin import Float64Type, MemRefType
 from xdsl.ir import SSAValue
 
 from inrarch import ops
-from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl, memory
-from inrarch.dataflow.fixed import Fixed
+from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl, kernel_facts, memory
+from inrarch.dataflow.fixed import Fixed, col_formats, fifo_format
 from inrarch.dataflow.fixed_body import BodyFormats
 from inrarch.dataflow.fixed_body import cpp as fixed_cpp
 from inrarch.dataflow.fixed_body import table as fixed_table
@@ -208,7 +208,7 @@ class HlsPrinter:
     @staticmethod
     def fmt(v: SSAValue) -> str:
         """The C++ format of a fixed-point stream's values."""
-        return v.owner.fixed.cpp()
+        return fifo_format(v.owner).cpp()
 
     def from_stream(self, v: SSAValue, raw: str) -> str:
         """An element of stream v as a number of its format (fixed point), or as it is."""
@@ -261,7 +261,7 @@ class HlsPrinter:
     def process(self, k: int, kernel: KernelOp) -> tuple[str, str, str]:
         """(function definition, call arguments, process name) of kernel #k."""
         name = f"k{k}_{kernel.name.split('.')[1]}"
-        facts = kernel.facts()
+        facts = kernel_facts(kernel)
         match kernel:
             case ReadOp():
                 return self._read(name, kernel, facts)
@@ -480,8 +480,8 @@ class HlsPrinter:
                  f"  constexpr int W = {w};  // features per token",
                  f"  constexpr int P = {lanes};  // lanes: elements per iteration",
                  f"  constexpr int STEPS = {steps};  // iterations per sample"]  # fmt: skip
-        col_formats = op.col_formats() if self.fixed else [None] * len(op.const_rows)
-        for i, (c, mem, f) in enumerate(zip(op.const_rows, facts.memories, col_formats, strict=True)):
+        col_fmts = col_formats(op) if self.fixed else [None] * len(op.const_rows)
+        for i, (c, mem, f) in enumerate(zip(op.const_rows, facts.memories, col_fmts, strict=True)):
             table = self.const_macro(f"{name}_col{i}", dense_to_numpy(c).reshape(steps, lanes), f)
             ctype = f"inrarch::Raw<{f.width}>::T" if f else self.scalar
             lines.append(f"  static const {ctype} col{i}[STEPS][P] = {table};")
@@ -511,7 +511,7 @@ class HlsPrinter:
         if self.fixed:
             lines += [f"      const {self.fmt(v)} x{i} = {self.from_stream(v, f'a{i}[p]')};" for i, v in enumerate(op.inputs)]
             lines += [f"      const {f.cpp()} c{i} = inrarch::from_int<{f.cpp()}>(col{i}[c][p]);"
-                      for i, f in enumerate(col_formats)]  # fmt: skip
+                      for i, f in enumerate(col_fmts)]  # fmt: skip
             outs = self._lane_code_fixed(name, op, lines, table_lines)
             outs = [self.to_stream(v, o, f"{name}:out{j}") for j, (v, o) in enumerate(zip(op.outputs, outs, strict=True))]
         else:
@@ -559,7 +559,7 @@ class HlsPrinter:
         mems = {m.name: m for m in facts.memories}
         wf = accf = None
         if self.fixed:
-            wf, accf = op.weight_format.value, op.acc_format.value
+            wf, accf = Fixed.of(op.weight_format), Fixed.of(op.acc_format)
             numbers = (f"inrarch::FixedMac<{self.fmt(op.inputs[0])}, {wf.cpp()}, {accf.cpp()}, "
                        f"{self.fmt(op.outputs[0])}>")  # fmt: skip
             tw, tb, tacc = f"inrarch::Raw<{wf.width}>::T", f"inrarch::Raw<{accf.width}>::T", accf.cpp()
@@ -629,8 +629,8 @@ class HlsPrinter:
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
         buffer = self.scalar
         if self.fixed:  # a format that holds every input's values exactly
-            int_bits = max(v.owner.fixed.int_bits for v in op.inputs)
-            frac = max(v.owner.fixed.frac for v in op.inputs)
+            int_bits = max(fifo_format(v.owner).int_bits for v in op.inputs)
+            frac = max(fifo_format(v.owner).frac for v in op.inputs)
             buffer = f"ap_fixed<{int_bits + frac}, {int_bits}>"
         out_values = [v for v, t in zip(op.outputs, outs, strict=True) for _ in range(t.elements)]
         lines = [f"static void {name}({', '.join(params)}) {{",

@@ -15,6 +15,7 @@ import torch
 import inrarch
 from inrarch import ops
 from inrarch.apps import models
+from inrarch.dataflow.facts import kernel_facts
 from inrarch.dataflow.report import format_report
 from inrarch.dataflow.simulate import kernel_name
 from inrarch.dialects.dataflow import MapOp, MatVecOp
@@ -53,14 +54,14 @@ def small():
 
 def test_the_cycle_model_follows_the_clock(small):
     slow, fast = small[300.0].graph, small[600.0].graph
-    depths = {mhz: {kernel_name(k, i): k.facts().full_depth for i, k in enumerate(d.graph.kernels())}
+    depths = {mhz: {kernel_name(k, i): kernel_facts(k).full_depth for i, k in enumerate(d.graph.kernels())}
               for mhz, d in small.items()}  # fmt: skip
     assert depths[300.0].keys() == depths[600.0].keys()
     assert all(depths[600.0][k] >= depths[300.0][k] for k in depths[300.0])
     for kind in (MapOp, MatVecOp):  # every arithmetic kernel's pipeline is deeper at 600 MHz
         for i, (a, b) in enumerate(zip(slow.kernels(), fast.kernels(), strict=True)):
             if isinstance(a, kind):
-                assert b.facts().full_depth > a.facts().full_depth, kernel_name(a, i)
+                assert kernel_facts(b).full_depth > kernel_facts(a).full_depth, kernel_name(a, i)
     assert small[600.0].report["modeled_cycles"] > small[300.0].report["modeled_cycles"]
     # The report counts the operators at its clock.
     assert small[600.0].report["assumptions"]["operator_latency_cycles"]["arith.addf"] == 8
@@ -134,8 +135,8 @@ def test_the_bottleneck_names_what_cannot_go_faster(dsp, kernel, cause):
 
 def test_report_compute_depth_of_a_matvec_is_its_whole_pipeline(bench1):
     for k, op in zip(bench1.report["kernel_facts"], bench1.graph.kernels(), strict=True):
-        if isinstance(op, MatVecOp) and op.facts().params["RB"] > 1:
-            f = op.facts()
+        if isinstance(op, MatVecOp) and kernel_facts(op).params["RB"] > 1:
+            f = kernel_facts(op)
             # read the weights, multiply, the adder tree, accumulate: more than the output phase's row-buffer read
             assert k["compute_depth_cycles"] >= 2 + 3 + 4 * (f.params["PI"].bit_length() - 1) + 4
             assert k["compute_depth_cycles"] > k["depth_cycles"] in (2, 3)  # row-buffer read (1-2), stream write

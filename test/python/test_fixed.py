@@ -11,7 +11,7 @@ from model_kinds import MODEL_KINDS, sample_input
 import inrarch
 from inrarch.apps import models
 from inrarch.apps.reference import insp_derivatives
-from inrarch.dataflow.fixed import Fixed, make_table, mul_dsp, parse_precision
+from inrarch.dataflow.fixed import Fixed, fifo_format, make_table, mul_dsp, parse_precision
 from inrarch.dataflow.precision import calibration_grid, output_errors, run_fixed
 from inrarch.diagnostics import CompileError
 from inrarch.hardware import operator
@@ -200,7 +200,7 @@ def test_saturation_is_asked_for_and_counted():
     model = models.siren(2, 16, 3, 3, omega=30.0)
     x = sample_input(32, 2)
     design = inrarch.compile(model, x, order=2, precision="ap_fixed<16,4>", overflow="saturate")
-    assert all(f.fixed.overflow == "sat" for f in design.graph.fifos())
+    assert all(fifo_format(f).overflow == "sat" for f in design.graph.fifos())
     emulated, expected = run_fixed(design.graph, x.numpy().astype(np.float64))
     out = np.stack(design.csim(x.numpy()), axis=1)
     np.testing.assert_array_equal(out, emulated)  # saturating arithmetic, bit for bit

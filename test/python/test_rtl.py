@@ -125,7 +125,7 @@ def test_broken_recurrence_runs_slower_in_rtl(tmp_path, monkeypatch):
                                                                                                        distance))  # fmt: skip
     graph = _accumulator_design()
     matvec = next(op for op in graph.kernels() if op.name == "dataflow.matvec")
-    assert matvec.facts().ii == 1  # the broken promise
+    assert facts.kernel_facts(matvec).ii == 1  # the broken promise
     broken = model_span(graph).cycles
     project = write_rtl(graph, str(tmp_path / "rtl"))
     d = load(project)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inrarch.dataflow.cycle_model import Simulator
-from inrarch.dataflow.facts import fifo_bram18, fifo_lut
+from inrarch.dataflow.facts import fifo_bram18, fifo_lut, kernel_facts
 from inrarch.dataflow.simulate import sim_model
 from inrarch.dialects.dataflow import GraphOp, ReadOp, WriteOp
 from inrarch.hardware import MEMORY_READ_LATENCY
@@ -43,7 +43,7 @@ def model_span(graph: GraphOp) -> ModelSpan:
     per = len(offsets)
     last_token = int(plans.token_base[stream]) + per * graph.samples - 1
     width = ops[write].input_types()[-1].width
-    depth = ops[write].facts().depth  # the conversion of each word before it leaves
+    depth = kernel_facts(ops[write]).depth  # the conversion of each word before it leaves
     return ModelSpan(int(read_t[last_token]) + width + depth, list(result.max_occupancy))
 
 
@@ -62,7 +62,7 @@ class KernelModel:
 def kernel_models(graph: GraphOp) -> list[KernelModel]:
     out = []
     for op in graph.kernels():
-        f = op.facts()
+        f = kernel_facts(op)
         out.append(KernelModel(f.ii, f.depth, f.dsp, f.bram18, f.lut, f.ff))
     return out
 

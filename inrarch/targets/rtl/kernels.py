@@ -25,7 +25,7 @@ from amaranth.hdl import Array, Cat, Const, Elaboratable, EnableInserter, Module
 from xdsl.dialects import arith
 
 from inrarch import ops
-from inrarch.dataflow.fixed import Fixed
+from inrarch.dataflow.fixed import Fixed, col_formats
 from inrarch.dataflow.fixed_body import BodyFormats, divide_numerator, fixed_kind
 from inrarch.dataflow.fixed_body import table as body_table
 from inrarch.dataflow.fixed_body import table_multiplies
@@ -347,7 +347,7 @@ class MatvecRtl(Kernel):
         lcm = po_n * vout // gcd(po_n, vout)
         wq_n, rq_n = lcm // po_n, lcm // vout
         lb = ceil(cb * po_n / lcm)
-        wf, accf = op.weight_format.value, op.acc_format.value
+        wf, accf = Fixed.of(op.weight_format), Fixed.of(op.acc_format)
         yf = self.outs[0].fmt
         bits_x, bits_y = self.ins[0].bits, self.outs[0].bits
         # Stages of an iteration (from its issue).
@@ -619,12 +619,12 @@ class MapRtl(Kernel):
                 for key in _mul_keys(body_op, formats):
                     uses[key] += lanes
         muls = Multipliers(pipe, ii, uses)
-        col_formats = op.col_formats()
+        formats_of_cols = col_formats(op)
         cols, col_stages = [], 0
-        if col_formats:  # the column constants: one bank per constant and lane, all read at the element group c
-            bits = max(f.width for f in col_formats)
+        if formats_of_cols:  # the column constants: one bank per constant and lane, all read at the element group c
+            bits = max(f.width for f in formats_of_cols)
             banks = []
-            for row, f in zip(op.const_rows, col_formats, strict=True):
+            for row, f in zip(op.const_rows, formats_of_cols, strict=True):
                 raw = np.ldexp(f.quantize(dense_to_numpy(row).astype(np.float64))[0], f.frac).astype(np.int64)
                 banks += [[int(raw[step * lanes + p]) for step in range(steps)] for p in range(lanes)]
             cols, col_stages = wide_rom(m, pipe, "cols", banks, bits, c)
@@ -634,7 +634,7 @@ class MapRtl(Kernel):
             env: dict = {}
             for i, arg in enumerate(block.args[:n_in]):
                 env[arg] = Timed(lane_inputs[i][p], 0, formats.of[arg])
-            for i, f in enumerate(col_formats):
+            for i, f in enumerate(formats_of_cols):
                 data = Value.cast(cols[i * lanes + p])[: f.width].as_signed()
                 env[block.args[n_in + i]] = Timed(data, col_stages, f)
             for n, body_op in enumerate(block.ops):

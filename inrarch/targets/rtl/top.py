@@ -15,6 +15,7 @@ from amaranth.back import rtlil, verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 from xdsl.dialects.builtin import Float64Type, MemRefType
 
+from inrarch.dataflow.fixed import fifo_format
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import FifoOp, GraphOp, KernelOp
 from inrarch.hls.printer import c_identifier
@@ -80,8 +81,8 @@ class DesignRtl(Elaboratable):
         fifo = self.fifos[value]
         t = value.type
         if reading:
-            return Io(fifo.r_data, fifo.r_rdy, fifo.r_en, t.width, f.format.width.data, f.fixed)
-        return Io(fifo.w_data, fifo.w_rdy, fifo.w_en, t.width, f.format.width.data, f.fixed)
+            return Io(fifo.r_data, fifo.r_rdy, fifo.r_en, t.width, f.format.width.data, fifo_format(f))
+        return Io(fifo.w_data, fifo.w_rdy, fifo.w_en, t.width, f.format.width.data, fifo_format(f))
 
     def _kernel(self, k: int, op: KernelOp) -> Kernel:
         generator = GENERATORS.get(type(op))
