@@ -807,6 +807,14 @@ def peers_markdown(rows: list[PeerRow], latency: list[LatencyRow]) -> str:
                                  "figure sums the CPU time of its threads)")):  # fmt: skip
         if any(r.clock == clock for r in rows):
             text.append(f"### {title}\n\n" + peers_table(rows, latency, clock) + "\n")
+    if rows:
+        gpu = GpuAssumptions()
+        text.append("### A GPU, estimated (not measured)\n\n"
+                    "The compiled Taylor module's time per call on a GPU, estimated by `inrarch.apps.bench."
+                    f"gpu_estimate_ms` from the derivative program's matmuls (their shapes in the IR): {gpu.describe()}; "
+                    "per matmul, its launches plus the longer of its multiply-adds and its bytes. An estimate, not a "
+                    "measurement: `bash tools/gpu_bench.sh` times the peers on a CUDA GPU.\n\n"
+                    + gpu_table(rows, latency, gpu) + "\n")  # fmt: skip
     text.append(peers_notes(rows))
     return "\n".join(text)
 
@@ -869,3 +877,100 @@ def write_peers_csv(folder, peers: list[PeerRow], latency: list) -> str:
                         best[0] if best else "", "" if fpga is None else f"{fpga:.4f}",
                         "" if r.compile_s is None else f"{r.compile_s:.1f}"])  # fmt: skip
     return os.path.join(folder.path, "peers.csv")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A GPU, estimated: no GPU was at hand for these tables (tools/gpu_bench.sh measures one where there is)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpuAssumptions:
+    """What the GPU estimate assumes. The peak figures are the vendor's; the rest are stated assumptions."""
+
+    name: str = "NVIDIA H200 SXM"
+    fp32_tflops: float = 67.0  # FP32 (not tensor-core) peak: NVIDIA H200 Tensor Core GPU datasheet
+    memory_tb_s: float = 4.8  # HBM3e bandwidth: the same datasheet
+    gemm_efficiency: float = 0.5  # assumed: the fraction of the FP32 peak a [N, 256] x [256, 256] GEMM reaches
+    launch_us: float = 4.0  # assumed: one kernel launch from PyTorch (no CUDA graph), order of magnitude
+    kernels_per_matmul: int = 2  # the GEMM and one kernel of the elementwise ops inductor fuses between two GEMMs
+
+    def describe(self) -> str:
+        return (f"{self.name}, FP32 {self.fp32_tflops:g} TFLOP/s and {self.memory_tb_s:g} TB/s (datasheet), GEMMs "
+                f"at {self.gemm_efficiency:.0%} of that peak, {self.kernels_per_matmul} kernels per matmul (the GEMM "
+                f"and the fused elementwise ops after it) at {self.launch_us:g} us a launch (assumed)")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MatmulShape:
+    """One matmul of a derivative program at its IR's batch: [m, k] x [k, n]; `batched`: m grows with the batch."""
+
+    m: int
+    k: int
+    n: int
+    batched: bool
+
+
+def program_matmuls(function) -> list[MatmulShape]:
+    """The matmuls of a function of linalg ops on tensors (the derivative program of inr-autodiff)."""
+    from xdsl.dialects.builtin import TensorType
+
+    shapes = []
+    for op in function.walk():
+        if op.name == "linalg.matmul":
+            lhs, rhs = (v.type for v in op.operands[:2])
+            assert isinstance(lhs, TensorType) and isinstance(rhs, TensorType)
+            (m, k), (_, n) = lhs.get_shape(), rhs.get_shape()
+            shapes.append(MatmulShape(m, k, n, batched=True))
+    return shapes
+
+
+def gpu_estimate_ms(matmuls: list[MatmulShape], ir_samples: int, samples: int,
+                    gpu: GpuAssumptions = GpuAssumptions()) -> float:  # fmt: skip
+    """The compiled Taylor module's time per call on `gpu`, estimated, not measured: per matmul (its rows scaled
+    from the IR's batch to `samples`), its kernels' launches plus the longer of its multiply-adds at the GEMM
+    efficiency and its operands' and result's fp32 bytes at the memory bandwidth."""
+    total_s = 0.0
+    for mm in matmuls:
+        m = mm.m * samples // ir_samples if mm.batched else mm.m
+        flops = 2.0 * m * mm.k * mm.n
+        nbytes = 4.0 * (m * mm.k + mm.k * mm.n + m * mm.n)
+        compute_s = flops / (gpu.fp32_tflops * 1e12 * gpu.gemm_efficiency)
+        memory_s = nbytes / (gpu.memory_tb_s * 1e12)
+        total_s += gpu.kernels_per_matmul * gpu.launch_us * 1e-6 + max(compute_s, memory_s)
+    return 1e3 * total_s
+
+
+def benchmark_matmuls(order: int, samples: int = 64) -> list[MatmulShape]:
+    """The matmuls of the benchmark SIREN's Taylor-mode derivative program at `samples` samples."""
+    import torch
+
+    from inrarch.api import differentiate
+    from inrarch.apps import models
+    from inrarch.importer import import_model
+
+    module = differentiate(import_model(models.benchmark_siren(), torch.zeros(samples, 2)), order=order)
+    grad = [f for f in module.ops if getattr(f, "sym_name", None) and f.sym_name.data.endswith("_grad")][0]
+    return program_matmuls(grad)
+
+
+def gpu_table(rows: list[PeerRow], latency: list, gpu: GpuAssumptions = GpuAssumptions()) -> str:
+    """The GPU estimate of the compiled Taylor module beside the modeled FPGA and the best CPU peer measured here."""
+    lines = ["| n | samples | matmuls | Taylor module on the GPU (estimate) | inrarch FPGA fp32 (modeled) | "
+             "FPGA / GPU estimate | best software peer here (its clock) |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    shapes: dict[int, list[MatmulShape]] = {}
+    seen = set()
+    for r in rows:
+        if (r.order, r.samples) in seen:
+            continue
+        seen.add((r.order, r.samples))
+        mms = shapes.setdefault(r.order, benchmark_matmuls(r.order))
+        est = gpu_estimate_ms(mms, 64, r.samples, gpu)
+        fpga = fpga_ms(latency, r.order, r.samples)
+        bests = [(r2.best(), r2.clock) for r2 in rows if (r2.order, r2.samples) == (r.order, r.samples) and r2.best()]
+        (peer, t), clock = min(bests, key=lambda b: b[0][1]) if bests else ((None, None), None)
+        lines.append(f"| {r.order} | {r.samples:,} | {len(mms)} | {est:.3f} ms | "
+                     + (f"{fpga:.3f} ms | {fpga / est:.1f}x |" if fpga else "— | — |")
+                     + (f" {peer} {t:.2f} ms ({clock}) |" if peer else " — |"))  # fmt: skip
+    return "\n".join(lines)

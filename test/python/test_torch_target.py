@@ -163,3 +163,30 @@ def test_work_per_call_is_the_taylor_programs():
         with torch.no_grad(), MatmulWork() as work:
             program(x)
         assert work.macs == stats.matmul_macs > 0
+
+
+def test_gpu_estimate_follows_its_stated_model():
+    """The bench's GPU column is an estimate (no GPU at hand): per matmul, two kernel launches plus the longer of its
+    multiply-adds at the GEMM efficiency and its fp32 bytes at the memory bandwidth. One [64, 256] x [256, 256] matmul
+    of a 64-sample program, run at 4,096 samples on the default assumptions (67 TFLOP/s at 50%, 4.8 TB/s, 4 us a
+    launch): 2 * 4,096 * 256 * 256 = 536,870,912 flops take 16.03 us; 4 * (4,096 * 256 * 2 + 256 * 256) =
+    8,650,752 bytes take 1.80 us; with 8 us of launches, 24.03 us. At 64 samples the flops take 0.25 us and the
+    launches dominate: 8.25 us."""
+    from inrarch.apps.bench import GpuAssumptions, MatmulShape, gpu_estimate_ms
+
+    one = [MatmulShape(64, 256, 256, batched=True)]
+    assert gpu_estimate_ms(one, 64, 4096) == pytest.approx(0.02403, abs=1e-5)
+    assert gpu_estimate_ms(one, 64, 64) == pytest.approx(0.00825, abs=1e-5)
+    assert gpu_estimate_ms(one, 64, 64, GpuAssumptions(launch_us=0.0)) == pytest.approx(0.000250, abs=1e-6)
+
+
+def test_gpu_estimate_counts_the_benchmark_programs_matmuls():
+    """The benchmark SIREN has 5 Linear layers (2 -> 256, three 256 -> 256, 256 -> 3). Its order-1 Taylor program
+    multiplies the values through all 5 and each of the 2 input directions through the last 4 (the first layer's
+    derivative is a column of its weights, no matmul): 13 matmuls. Order 2 adds the 3 second-order coefficients
+    (x0x0, x0x1, x1x1) through the last 4: 25."""
+    from inrarch.apps.bench import benchmark_matmuls
+
+    assert len(benchmark_matmuls(1)) == 13
+    assert len(benchmark_matmuls(2)) == 25
+    assert {(m.k, m.n) for m in benchmark_matmuls(1)} == {(2, 256), (256, 256), (256, 3)}
