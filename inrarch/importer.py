@@ -28,6 +28,15 @@ from inrarch.diagnostics import CompileError
 # Elementwise ops that map to one op of the registry are listed by their entry (inrarch.ops); the activations
 # torch-mlir expands into several ops, and the structural ops, here.
 EXPANDED_ACTIVATIONS = ("sigmoid", "softplus", "gelu", "relu", "silu", "elu", "leaky_relu")
+
+
+def _mish(x):
+    """mish(x) = x tanh(softplus(x)) (Misra, 2019), in ops torch-mlir lowers (it has no lowering of mish)."""
+    return x * torch.tanh(torch.nn.functional.softplus(x))
+
+
+# Activations inrarch rewrites into other ATen ops before torch-mlir sees them (torch.export's decompositions).
+DECOMPOSED_ACTIVATIONS = {"mish": _mish}
 SUPPORTED_ATEN_OPS = {a for entry in ops.ELEMENTWISE.values() for a in entry.aten} | {
     f"aten.{name}.default" for name in EXPANDED_ACTIVATIONS} | {
     "aten.linear.default", "aten.matmul.default", "aten.mm.default", "aten.addmm.default",
@@ -57,7 +66,7 @@ def activations() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
             name = aten.split(".")[1]
             fn = getattr(torch.ops.aten, name)
             found[name] = fn if real_line else (lambda f: lambda z: f(1.0 + z * z))(fn)
-    for name in EXPANDED_ACTIVATIONS:
+    for name in (*EXPANDED_ACTIVATIONS, *DECOMPOSED_ACTIVATIONS):
         found[name] = getattr(torch.ops.aten, name)
     return found
 
@@ -209,6 +218,9 @@ def import_model(model: torch.nn.Module, example_input: torch.Tensor, func_name:
         if any(node.op == "call_function" and node.target == torch.ops.aten.gelu.default
                and node.kwargs.get("approximate") == "tanh" for node in program.graph.nodes):  # fmt: skip
             program = program.run_decompositions({torch.ops.aten.gelu.default: _tanh_gelu})
+        decomposed = {getattr(torch.ops.aten, name).default: fn for name, fn in DECOMPOSED_ACTIVATIONS.items()}
+        if any(node.op == "call_function" and node.target in decomposed for node in program.graph.nodes):
+            program = program.run_decompositions(decomposed)
         for node in program.graph.nodes:
             if node.op == "call_function" and str(node.target) not in SUPPORTED_ATEN_OPS:
                 name = "torch." + str(node.target).rsplit(".", 1)[0] if "aten." in str(node.target) else str(node.target)

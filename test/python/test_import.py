@@ -113,3 +113,30 @@ def test_eval_cli_matches_python(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = np.load(tmp_path / "out.npz")["output0"]
     assert _rel_err(out, model.double()(x.double()).detach().numpy()) < 1e-6
+
+
+class _MishLayer(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 4)
+
+    def forward(self, x):
+        return torch.nn.functional.mish(self.linear(x))  # line checked below
+
+
+def test_mish_is_decomposed_and_located_in_the_users_model():
+    """mish, which torch-mlir does not lower, is decomposed into x tanh(softplus(x)) before it sees it: the module
+    matches PyTorch and its ops keep the line of the user's model that applied it."""
+    import inspect
+
+    from inrarch.diagnostics import op_location
+
+    line = inspect.getsource(_MishLayer).splitlines()
+    lineno = inspect.getsourcelines(_MishLayer)[1] + next(i for i, s in enumerate(line) if "mish" in s)
+    model = _MishLayer()
+    x = sample_input(8, 2)
+    module = import_model(model, x)
+    located = {op_location(op) for op in module.walk() if op.name.startswith(("linalg.", "arith.", "math."))}
+    located = {loc for loc in located if loc is not None and not loc.startswith("<torch-mlir")}  # (no debug location)
+    assert located and all(loc.startswith(f"{__file__}:{lineno}:") for loc in located), located
+    assert _rel_err(evaluate(module, x.numpy())[0], model(x).detach().numpy()) < 1e-6
