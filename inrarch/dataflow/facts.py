@@ -30,9 +30,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from math import ceil, gcd
 
-from xdsl.ir import SSAValue
+from xdsl.ir import Dialect, SSAValue
 
 from inrarch.dataflow.fixed_body import BodyFormats, is_fixed_body, units
+from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import ForkOp, GraphOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
 from inrarch.hardware import (
     bram18_for,
@@ -478,7 +479,7 @@ def fifo_lut(depth: int, width: int, bits: int = 32) -> int:
 # The dialect is IR only; the hardware facts of its kernel ops are this interface. `kernel_facts(op)` finds the rule
 # registered for the op's type (`@facts_rule(OpType)`) and gives it the op and the clock its latencies are counted
 # at. A kernel op without a rule has no facts: the passes, the cycle model and the printer cannot use it
-# (test_hardware_facts checks that every kernel op of the dialect has one).
+# (`kernels_without_facts` names such ops; test/python/test_extending.py checks the dataflow dialect has none).
 
 KernelRule = Callable[[KernelOp, float], KernelFacts]
 KERNEL_FACTS: dict[type[KernelOp], KernelRule] = {}
@@ -506,8 +507,13 @@ def kernel_facts(kernel: KernelOp, clock_mhz: float | None = None) -> KernelFact
     """The hardware facts of `kernel` at `clock_mhz` (default: its graph's target clock)."""
     rule = KERNEL_FACTS.get(type(kernel))
     if rule is None:
-        raise NotImplementedError(f"{kernel.name} has no hardware facts (no @facts_rule in inrarch.dataflow.facts)")
+        raise CompileError(f"{kernel.name} has no hardware facts (no @facts_rule in inrarch.dataflow.facts)", kernel)
     return rule(kernel, clock_mhz or kernel_mhz(kernel))
+
+
+def kernels_without_facts(dialect: Dialect) -> list[str]:
+    """The names of `dialect`'s kernel ops that have no facts rule (none for the dataflow dialect)."""
+    return [op.name for op in dialect.operations if issubclass(op, KernelOp) and op not in KERNEL_FACTS]
 
 
 @dataclass
@@ -608,7 +614,8 @@ def _shuffle(op: ShuffleOp, clock_mhz: float) -> KernelFacts:
     return replace(facts, clock_mhz=clock_mhz)
 
 
-__all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "MacFormat", "Memory", "lane_operators", "mac_dsp", "Recurrence", "fifo_bram18", "fifo_impl",
-           "fifo_lut", "fork_facts", "KERNEL_FACTS", "KernelSchedule", "body_shape", "facts_rule", "kernel_mhz",
-           "kernel_facts", "kernel_schedule", "mac_format", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts",
-           "serial_accumulation", "shuffle_facts", "tree_accumulation", "write_facts"]  # fmt: skip
+__all__ = ["FIFO_LATENCY", "BodyShape", "KernelFacts", "MacFormat", "Memory", "lane_operators", "mac_dsp",
+           "Recurrence", "fifo_bram18", "fifo_impl", "fifo_lut", "fork_facts", "KERNEL_FACTS", "KernelSchedule",
+           "body_shape", "facts_rule", "kernel_mhz", "kernel_facts", "kernel_schedule", "kernels_without_facts",
+           "mac_format", "loop_ii", "map_facts", "matvec_facts", "memory", "read_facts", "serial_accumulation",
+           "shuffle_facts", "tree_accumulation", "write_facts"]  # fmt: skip
