@@ -157,12 +157,12 @@ def mul_dsp_why(a_bits: int, b_bits: int) -> str:
     n = mul_dsp(a_bits, b_bits)
     if n == 1:
         return f"{a_bits}x{b_bits}: 1 DSP (within the DSP48E2's {DSP_A}x{DSP_B} ports)"
-    if _pieces(a_bits, DSP_A) * _pieces(b_bits, DSP_B) == n:
-        (wide, wb), (narrow, nb) = (a_bits, DSP_A), (b_bits, DSP_B)
-    else:
-        (wide, wb), (narrow, nb) = (b_bits, DSP_A), (a_bits, DSP_B)
-    return (f"{a_bits}x{b_bits}: {n} DSP ({wide} bits in {_pieces(wide, wb)} piece(s) on the {wb}-bit port x {narrow} "
-            f"in {_pieces(narrow, nb)} on the {nb}-bit port)")  # fmt: skip
+    # The orientation that costs n, the wider operand on the 27-bit port where both do.
+    wide, narrow = max(a_bits, b_bits), min(a_bits, b_bits)
+    if _pieces(wide, DSP_A) * _pieces(narrow, DSP_B) != n:
+        wide, narrow = narrow, wide
+    return (f"{a_bits}x{b_bits}: {n} DSP ({wide} bits in {_pieces(wide, DSP_A)} piece(s) on the {DSP_A}-bit port x "
+            f"{narrow} in {_pieces(narrow, DSP_B)} on the {DSP_B}-bit port)")  # fmt: skip
 
 
 FX_MUL_LATENCY = 3  # a DSP48E2 multiply with its input, multiplier and output registers (one more per extra tile row)

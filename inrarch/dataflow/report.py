@@ -16,7 +16,7 @@ from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
 from inrarch.dataflow.facts import KernelFacts, kernel_facts, mac_dsp, mac_format
-from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY, Fixed, fifo_format
+from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY, Fixed, fifo_format, mul_dsp, mul_dsp_why
 from inrarch.hardware import (MAC_DSP, OPERATORS, READ_LATENCY, Target, dsp_mul_latency, logic_latency, make_target,
                               operator, part_target)  # fmt: skip
 
@@ -86,9 +86,16 @@ def design_report(graph: GraphOp) -> dict:
     clock_hz = target.clock_mhz * 1e6
     matvecs = [k for k in graph.kernels() if isinstance(k, MatVecOp)]
     # DSP per multiply-add: 5 in fp32; in fixed point the DSP48E2 tiles of the widest matvec's multiply.
-    lane_dsp = max((mac_dsp(mac_format(k)) for k in matvecs), default=MAC_DSP)
+    lane_dsps = [mac_dsp(mac_format(k)) for k in matvecs]
+    lane_dsp = max(lane_dsps, default=MAC_DSP)
     fixed = graph.precision is not None
-    dsp_bound_cycles = macs * samples / (target.dsp // lane_dsp)
+    if len(set(lane_dsps)) > 1:  # fixed-point matvecs of different widths: each multiply-add at its own DSP
+        dsp_bound_cycles = samples * sum(k.macs_per_sample() * d for k, d in zip(matvecs, lane_dsps)) / target.dsp
+    else:
+        dsp_bound_cycles = macs * samples / (target.dsp // lane_dsp)
+    multiplies = [{"kernel": kernel_name(k, i), "x_bits": m.x, "w_bits": m.w, "dsp": mul_dsp(m.x, m.w),
+                   "why": mul_dsp_why(m.x, m.w)}
+                  for i, k in enumerate(graph.kernels()) if isinstance(k, MatVecOp) and (m := mac_format(k))]  # fmt: skip
     report: dict = {
         "design": graph.sym_name.data,
         "samples": samples,
@@ -111,6 +118,7 @@ def design_report(graph: GraphOp) -> dict:
         "weight_words": sum(k.shape[0] * k.shape[1] for k in graph.kernels() if isinstance(k, MatVecOp)),
         "matmul_macs_per_sample": macs,
         "mac_lanes": lanes,
+        "matvec_multiplies": multiplies,  # fixed point: per matvec, the DSP of one multiply and why
         "dsp": resources.dsp,
         "bram36": resources.bram36,
         "uram": 0,
@@ -182,6 +190,7 @@ def format_report(r: dict) -> str:
         f"  buffers     {r['kernel_buffer_words']:,} words inside kernels (matvec accumulators, shuffle rows); "
         f"weights {r['weight_words']:,} words",
         f"  work        {r['matmul_macs_per_sample']:,} matrix multiply-adds per sample on {r['mac_lanes']} lanes",
+        *(f"  multiply    {m['kernel']}: input x weight bits {m['why']}" for m in r.get("matvec_multiplies") or []),
         f"  resources   {r['dsp']} DSP, {r['bram36']:g} BRAM36, ~{r['lut'] / 1000:.0f}K LUT, ~{r['ff'] / 1000:.0f}K FF "
         f"(modeled; budget {r['budget']['dsp']} DSP, {r['budget']['bram36']} BRAM36; no URAM: constant weights "
         "cannot be initialised in URAM)",
@@ -199,9 +208,11 @@ def format_report(r: dict) -> str:
             f"  latency     {r['modeled_cycles']:,} cycles = {r['modeled_latency_ms']:.4g} ms modeled at "
             f"{a['clock_mhz']:g} MHz; interval {r['interval_cycles']} cycles/sample; "
             f"{r['modeled_samples_per_s']:,.0f} samples/s modeled",
-            f"  DSP bound   {r['dsp_bound_ms']:.4g} ms (all multiply-adds on {r['budget']['dsp']} DSP at {a['mac_dsp']} "
-            "DSP each)" + (f"; modeled latency / bound = {r['latency_over_dsp_bound']:.2f}"
-                           if r["latency_over_dsp_bound"] else "; no matrix products"),
+            f"  DSP bound   {r['dsp_bound_ms']:.4g} ms (all multiply-adds on {r['budget']['dsp']} DSP at "
+            + (f"{a['mac_dsp']} DSP each)" if len({m['dsp'] for m in r.get("matvec_multiplies") or []}) <= 1
+               else "each matvec's DSP per multiply-add above)")
+            + (f"; modeled latency / bound = {r['latency_over_dsp_bound']:.2f}" if r["latency_over_dsp_bound"]
+               else "; no matrix products"),
             "  deadlock    none (cycle model with the printed FIFO depths)",
         ]
     c = r["clock"]

@@ -154,13 +154,10 @@ class HlsPrinter:
         self.out_cols = out_type.get_shape()[1]
         self.kernels = list(graph.kernels())
         self.fifos = list(graph.fifos())
-        # Fixed-point designs: streams carry raw ap_int<W> elements, one W for every stream.
-        widths = {f.format.width.data for f in self.fifos if f.format is not None}
-        self.fixed = bool(widths)
-        if self.fixed and (len(widths) != 1 or any(f.format is None for f in self.fifos)):
-            raise CompileError("hls printer: the streams of a fixed-point design must all have formats of one width",
-                               graph)  # fmt: skip
-        self.token_scalar = f"ap_int<{widths.pop()}>" if self.fixed else self.scalar
+        # Fixed-point designs: streams carry raw ap_int<W> elements, W the width of each stream's format.
+        self.fixed = any(f.format is not None for f in self.fifos)
+        if self.fixed and any(f.format is None for f in self.fifos):
+            raise CompileError("hls printer: every stream of a fixed-point design must have a format", graph)
         self.names: dict[SSAValue, str] = {}
         self.arrays: dict[SSAValue, tuple[PortArray, int]] = {}
         self.port_arrays: list[PortArray] = []
@@ -202,8 +199,12 @@ class HlsPrinter:
             return f"{array.name}[{m}]"
         return self.names[v]
 
-    def tok(self, t: StreamType) -> str:
-        return f"Tok<{self.token_scalar}, {t.width}>"
+    def scalar_of(self, v: SSAValue) -> str:
+        """The C++ type of one element of stream v: its format's raw bits (fixed point), or the float type."""
+        return f"ap_int<{v.owner.bits}>" if self.fixed else self.scalar
+
+    def tok(self, v: SSAValue) -> str:
+        return f"Tok<{self.scalar_of(v)}, {v.type.width}>"
 
     @staticmethod
     def fmt(v: SSAValue) -> str:
@@ -223,7 +224,7 @@ class HlsPrinter:
         return fifo_impl(v.owner.depth_value, t.width, v.owner.bits)
 
     def stream_type(self, v: SSAValue) -> str:
-        return f"hls::stream<{self.tok(v.type)}, {v.owner.depth_value}>"
+        return f"hls::stream<{self.tok(v)}, {v.owner.depth_value}>"
 
     def lit(self, value: float) -> str:
         if self.fixed:  # fixed-point constants are printed exactly (the values of their formats)
@@ -278,7 +279,7 @@ class HlsPrinter:
         raise CompileError(f"the HLS printer cannot print {kernel.name}", kernel)
 
     def _params(self, values, direction: str) -> list[str]:
-        return [f"hls::stream<{self.tok(v.type)}>& {direction}{i}" for i, v in enumerate(values)]
+        return [f"hls::stream<{self.tok(v)}>& {direction}{i}" for i, v in enumerate(values)]
 
     @staticmethod
     def _facts_comment(facts: KernelFacts) -> list[str]:
@@ -320,7 +321,7 @@ class HlsPrinter:
         t = op.output_types()[0]
         conv = f"inrarch::FromReal<{self.fmt(op.output)}>" if self.fixed else f"inrarch::Same<{self.scalar}>"
         body = "\n".join([
-            f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(t)}>& out0) {{",
+            f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(op.output)}>& out0) {{",
             *self._facts_comment(facts),
             f"  inrarch::read_rows<{self.scalar}, {conv}, {self.in_cols}, {t.width}, {facts.write_lag}>(in, out0, SAMPLES);",
             "}"])  # fmt: skip
@@ -334,7 +335,7 @@ class HlsPrinter:
                  f"  constexpr int E = {total};  // elements per sample, one per iteration"]  # fmt: skip
         for i, t in enumerate(types):
             if t.width > 1:
-                lines += [f"  {self.token_scalar} h{i}[{t.width}];  // the current token of in{i}, shifted out",
+                lines += [f"  {self.scalar_of(op.inputs[i])} h{i}[{t.width}];  // the current token of in{i}, shifted out",
                           f"#pragma HLS ARRAY_PARTITION variable = h{i} type = complete",
                           f"  int e{i} = 0;"]  # fmt: skip
         lines.append("  int o = 0;  // element of the sample")
@@ -351,7 +352,7 @@ class HlsPrinter:
                 lines.append(f"      v = {real(f'in{i}.read().v[0]')};")
             else:
                 lines += [f"      if (e{i} == 0) {{",
-                          f"        const {self.tok(t)} t = in{i}.read();",
+                          f"        const {self.tok(op.inputs[i])} t = in{i}.read();",
                           f"        for (int k = 0; k < {t.width}; ++k) h{i}[k] = t.v[k];",
                           "      }",
                           f"      v = {real(f'h{i}[0]')};",
@@ -363,7 +364,7 @@ class HlsPrinter:
 
     def _fork(self, name: str, op: ForkOp, facts: KernelFacts):
         t = op.input_types()[0]
-        params = [f"hls::stream<{self.tok(t)}>& in0"] + self._params(op.outputs, "out")
+        params = [f"hls::stream<{self.tok(op.input)}>& in0"] + self._params(op.outputs, "out")
         outs = ", ".join(f"out{i}" for i in range(len(op.outputs)))
         body = "\n".join([f"static void {name}({', '.join(params)}) {{",
                           *self._facts_comment(facts),
@@ -490,9 +491,9 @@ class HlsPrinter:
         table_lines: list[str] = []
         lines.append("  // (function tables)")
         tables_at = len(lines) - 1
-        for prefix, count in (("a", n_in), ("r", n_out)):
-            for j in range(count):
-                lines += [f"  {self.token_scalar} {prefix}{j}[W];",
+        for prefix, streams in (("a", op.inputs), ("r", op.outputs)):
+            for j, v in enumerate(streams):
+                lines += [f"  {self.scalar_of(v)} {prefix}{j}[W];",
                           f"#pragma HLS ARRAY_PARTITION variable = {prefix}{j} type = complete"]  # fmt: skip
         if groups > 1:
             lines.append("  int q = 0;  // element group of the token")
@@ -503,10 +504,10 @@ class HlsPrinter:
         if n_in:
             lines.append(f"    if ({read_cond}) {{" if groups > 1 else "    {")
             for i in range(n_in):
-                lines += [f"      const {self.tok(t)} t{i} = in{i}.read();",
+                lines += [f"      const {self.tok(op.inputs[i])} t{i} = in{i}.read();",
                           f"      for (int e = 0; e < W; ++e) a{i}[e] = t{i}.v[e];"]  # fmt: skip
             lines.append("    }")
-        lines += [f"    {self.token_scalar} y{j}[P];" for j in range(n_out)]
+        lines += [f"    {self.scalar_of(v)} y{j}[P];" for j, v in enumerate(op.outputs)]
         lines += ["    for (int p = 0; p < P; ++p) {", "#pragma HLS UNROLL"]
         if self.fixed:
             lines += [f"      const {self.fmt(v)} x{i} = {self.from_stream(v, f'a{i}[p]')};" for i, v in enumerate(op.inputs)]
@@ -529,11 +530,11 @@ class HlsPrinter:
         lines += [f"    for (int p = 0; p < P; ++p) r{j}[W - P + p] = y{j}[p];" for j in range(n_out)]
         lines.append(f"    if ({'q == ' + str(groups - 1) if groups > 1 else 'true'}) {{")
         for j in range(n_out):
-            lines += [f"      {self.tok(t)} t;",
+            lines += [f"      {self.tok(op.outputs[j])} t;",
                       f"      for (int e = 0; e < W; ++e) t.v[e] = r{j}[e];",
                       f"      out{j}.write(t);"] if n_out == 1 else [
                       "      {",
-                      f"        {self.tok(t)} t;",
+                      f"        {self.tok(op.outputs[j])} t;",
                       f"        for (int e = 0; e < W; ++e) t.v[e] = r{j}[e];",
                       f"        out{j}.write(t);",
                       "      }"]  # fmt: skip
@@ -575,8 +576,8 @@ class HlsPrinter:
         cfg = f"{name}_cfg"
         constants = ["G", "ROWS", "COLS", "VIN", "VOUT", "PI", "PO", "II", "CB", "RB", "STEPS", "OUT_START", "TAIL",
                      "NB", "L", "LB", "LAG"]  # fmt: skip
-        params = (f"hls::stream<{self.tok(ins[0])}, {din}> (&in)[{g}], "
-                  f"hls::stream<{self.tok(outs[0])}, {dout}> (&out)[{g}]")  # fmt: skip
+        params = (f"hls::stream<{self.tok(op.inputs[0])}, {din}> (&in)[{g}], "
+                  f"hls::stream<{self.tok(op.outputs[0])}, {dout}> (&out)[{g}]")  # fmt: skip
         acc_mem = mems.get("acc", Memory("acc", "ram", "lutram", po, g * cb, 32))
         # The loop's dependence distances (the library checks them against C): an accumulator's revisit, and the
         # least distance from a row-buffer write to its read.
@@ -602,7 +603,7 @@ class HlsPrinter:
             f"  static const bool bias_on[{g}] = {{{on}}};",
             f"  {tacc} acc[{g * cb}][{po}];",
             *self._storage("acc", acc_mem, [2]),
-            f"  {self.token_scalar} rows[{nb * g * lb}][{lw}];",
+            f"  {self.scalar_of(op.outputs[0])} rows[{nb * g * lb}][{lw}];",
             *self._storage("rows", mems["rows"], [2]),
             *self._allocations(facts),
             f"  {cfg}::TX x[{g * slices}][{pi}] = {{}};  // the members' current input tokens, {pi}-feature slices",
@@ -649,7 +650,7 @@ class HlsPrinter:
             end += t.count
             cond = "if" if i == 0 else "} else if"
             lines += [f"      {cond} (o < {end}) {{",
-                      f"        const {self.tok(t)} t = in{i}.read();",
+                      f"        const {self.tok(op.inputs[i])} t = in{i}.read();",
                       f"        for (int e = 0; e < {t.width}; ++e) buf[nb][pos + e] = {self.from_stream(op.inputs[i], 't.v[e]')};",
                       f"        pos += {t.width};"]  # fmt: skip
         lines += ["      }",
@@ -662,7 +663,7 @@ class HlsPrinter:
         token = elem = 0
         for j, t in enumerate(outs):
             for _ in range(t.count):
-                lines += [f"          case {token}: {{", f"            {self.tok(t)} t;"]
+                lines += [f"          case {token}: {{", f"            {self.tok(op.outputs[j])} t;"]
                 for e in range(t.width):
                     src = select[elem + e]
                     value = f"buf[wnb][{src}]" if src >= 0 else self.lit(fill[elem + e])

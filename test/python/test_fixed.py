@@ -255,3 +255,69 @@ def test_accepted_design_lists_its_error_sites(small_design):
     assert top[0].error < 1e-3  # an accepted design: no site alone breaks the budget
     weights = [c for c in top if c.site.endswith(":weights")]
     assert weights and all(c.error > 0 for c in weights)  # 18-bit weights do err, and the run says how much
+
+
+def test_widths_per_stream_group(small_design):
+    """auto gives each stream group (a fork's streams; a matvec port's members, one C++ type) and each map's body
+    its own width: from the least uniform width that meets the budget, groups whose narrowing saves DSP48E2 tiles
+    shrink wherever the emulation stays within budget. In this SIREN some matvec outputs, read by the next map's
+    multiplies, go to 18 bits (an 18 x 22 multiply is one DSP, a 22 x 22 one two) while streams of other ranges
+    and sensitivities keep 22: less DSP work than the uniform width's, the budget still met (C-simulation = the
+    emulation, bit for bit: test_auto_matches_pytorch_and_its_emulation runs this design)."""
+    from inrarch.dataflow.precision import apply_formats, dsp_work, record_ranges
+    from inrarch.dialects.dataflow import MatVecOp
+
+    _, _, design = small_design
+    graph = design.graph
+    widths = {fifo_format(f).width for f in graph.fifos()}
+    assert min(widths) <= 18 and max(widths) >= 22, widths
+    for k in graph.kernels():
+        if isinstance(k, MatVecOp):
+            for port in (k.inputs, k.outputs):
+                assert len({fifo_format(v.owner).width for v in port}) == 1  # one C++ type per port
+    m = re.search(r"uniform search (\d+)\), (\d+)-bit weights", design.report["precision"])
+    assert m, design.report["precision"]
+    uniform = graph.clone()
+    apply_formats(uniform, record_ranges(uniform, calibration_grid(2)), int(m.group(1)), int(m.group(2)), 2.0)
+    assert {fifo_format(f).width for f in uniform.fifos()} == {max(widths)}
+    assert dsp_work(graph) < dsp_work(uniform)
+
+
+def test_report_says_dsp_per_multiply(small_design):
+    # The report says, per matvec, its input and weight widths and the DSP48E2s one multiply takes, and why.
+    from inrarch.dataflow.fixed import mul_dsp_why
+    from inrarch.dataflow.report import format_report
+    from inrarch.dialects.dataflow import MatVecOp
+
+    _, _, design = small_design
+    lines = [line for line in format_report(design.report).splitlines() if line.startswith("  multiply ")]
+    matvecs = [k for k in design.graph.kernels() if isinstance(k, MatVecOp)]
+    assert len(lines) == len(matvecs) == len(design.report["matvec_multiplies"])
+    for k, line in zip(matvecs, lines, strict=True):
+        x, w = fifo_format(k.inputs[0].owner).width, k.weight_format.width.data
+        assert line.endswith(f": input x weight bits {x}x{w}: 1 DSP (within the DSP48E2's 27x18 ports)"), line
+    assert mul_dsp_why(28, 18) == "28x18: 2 DSP (28 bits in 2 piece(s) on the 27-bit port x 18 in 1 on the 18-bit port)"
+    assert mul_dsp_why(18, 30) == "18x30: 2 DSP (30 bits in 2 piece(s) on the 27-bit port x 18 in 1 on the 18-bit port)"
+
+
+@pytest.mark.fixed_long
+def test_benchmark_siren_order3_one_dsp_per_multiply():
+    """The benchmark SIREN at order 3 (64 samples, 3,200 DSP): a uniform width needs 28 bits (2 DSP per
+    multiply-add, 0.328 ms modeled); with a width per stream group the matvecs of the hidden and last layers read
+    inputs of at most 27 bits (1 DSP each; the first layer's, 2 rows, 0.1% of the multiply-adds, saves too little
+    to be tried) and the modeled latency is within 0.16 ms, the outputs within 1e-3 of PyTorch float64 on random
+    inputs of the domain (the emulation, which C-simulation matches bit for bit)."""
+    from inrarch.dialects.dataflow import MatVecOp
+
+    model = models.benchmark_siren()
+    x = torch.rand(64, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    design = inrarch.compile(model, x, order=3, dsp=3200, precision="auto")
+    r = design.report
+    assert r["dsp"] <= 3200 and r["modeled_latency_ms"] <= 0.16, r["modeled_latency_ms"]
+    matvecs = [k for k in design.graph.kernels() if isinstance(k, MatVecOp)]
+    for k, m in zip(matvecs, r["matvec_multiplies"], strict=True):
+        assert m["dsp"] == 1 or k.shape[0] == 2, m
+    xs = torch.rand(128, 2, generator=torch.Generator().manual_seed(5)) * 2 - 1
+    out, overflows = run_fixed(design.graph, xs.numpy().astype(np.float64))
+    assert not overflows
+    assert np.max(output_errors(out, _reference(model, xs, 3))) <= 1e-3
