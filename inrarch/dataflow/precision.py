@@ -11,11 +11,14 @@ fixed-point semantics (what the printed ap_fixed C++ computes).
   layer (block scaling: one format per matvec) so that a multiply of a W <= 27-bit input fits one DSP48E2, and
   accumulators every product's bits exactly. W is the least width whose emulated outputs stay within the error
   budget (default 1e-3 of each output's largest magnitude vs float64, with a factor 2 of safety on a subset of the
-  calibration points, then checked on all of them). A uniform `ap_fixed<W,I>` gives every stream, value and
-  weight that one format (accumulators stay exact).
-* Streams of one matvec port are read as one C++ type: they share W, and each member's output format is its input
-  format shifted by the same number of integer bits (a power-of-two scaling, which the linear map commutes with).
-  Fork outputs share their input's format.
+  calibration points, then checked on all of them). From W, each width group (`width_keys`: the streams that must
+  share a width, and each map's body) gets a width of its own (`_refine_widths`): a greedy descent on the design's
+  DSP work (`dsp_work`), each group taken down to the DSP48E2's port widths (27, 18 bits) where that saves DSP and
+  the emulation stays within the budget, the others given up to 2 bits of headroom where that lets more groups
+  shrink. A uniform `ap_fixed<W,I>` gives every stream, value and weight that one format (accumulators stay exact).
+* Streams of one matvec port are read as one C++ type: they share a width (the input port one, the output port
+  another), and each member's output format is its input format shifted by the same number of integer bits (a
+  power-of-two scaling, which the linear map commutes with). Fork outputs share their input's format.
 """
 
 from __future__ import annotations
@@ -281,6 +284,39 @@ class _Groups:
         return v
 
 
+class _WidthGroups(_Groups):
+    """Streams that must share one width: a fork's input and outputs (one format), and the members of each matvec
+    port (one C++ type: each matvec reads its members in member 0's input format and writes them in member 0's
+    output format)."""
+
+    def __init__(self, graph: GraphOp):
+        super().__init__(graph)
+        for k in graph.kernels():
+            if isinstance(k, MatVecOp):
+                for port in (k.inputs, k.outputs):
+                    for v in port[1:]:
+                        a, b = self.find(v), self.find(port[0])
+                        if a is not b:
+                            self.parent[a] = b
+
+
+def width_keys(graph: GraphOp) -> list[SSAValue | MapOp]:
+    """What `apply_formats`'s per-group widths are keyed by, in graph order: the root stream of each width group
+    (`_WidthGroups`), and each map (its body's values and constants)."""
+    groups = _WidthGroups(graph)
+    keys: list[SSAValue | MapOp] = []
+    seen: set[SSAValue] = set()
+    for k in kernel_order(graph):
+        if isinstance(k, MapOp):
+            keys.append(k)
+        for v in k.stream_outputs:
+            root = groups.find(v)
+            if root not in seen:
+                seen.add(root)
+                keys.append(root)
+    return keys
+
+
 def _stream_int_bits(graph: GraphOp, ranges: Ranges, margin: float, uniform: Fixed | None) -> dict[SSAValue, int]:
     groups = _Groups(graph)
     bits: dict[SSAValue, int] = {}
@@ -321,10 +357,13 @@ class TooNarrow(Exception):
 
 
 def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, margin: float,
-                  overflow: str = "wrap", uniform: Fixed | None = None) -> None:  # fmt: skip
+                  overflow: str = "wrap", uniform: Fixed | None = None,
+                  widths: dict[SSAValue | MapOp, int] | None = None) -> None:  # fmt: skip
     """Gives every stream, map-body value, column constant, weight and accumulator of the graph its format
-    (TooNarrow when `width` bits cannot hold some value's integer bits)."""
+    (TooNarrow when a width cannot hold some value's integer bits): `width` bits, or per width group the width
+    `widths` gives (keys: `width_keys`)."""
     mode = "sat" if overflow == "saturate" else "wrap"
+    widths = widths or {}
 
     def fmt(magnitude: float, w: int = width, m: float = margin) -> Fixed:
         if uniform is not None:
@@ -334,14 +373,17 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
         return format_for(magnitude, w, m, mode)
 
     stream_bits = _stream_int_bits(graph, ranges, margin, uniform)
-    if uniform is None and max(stream_bits.values(), default=0) > width:
+    groups = _WidthGroups(graph)
+    stream_width = {f.stream: widths.get(groups.find(f.stream), width) for f in graph.fifos()}
+    if uniform is None and any(stream_bits[v] > w for v, w in stream_width.items()):
         raise TooNarrow
     for f in graph.fifos():
-        f.format = FixedAttr.of(uniform or Fixed(width, stream_bits[f.stream], "rnd", mode))
+        f.format = FixedAttr.of(uniform or Fixed(stream_width[f.stream], stream_bits[f.stream], "rnd", mode))
     exact = 1.0 + 2.0**-20  # constants: integer bits that hold the value itself
     for k in graph.kernels():
         if isinstance(k, MapOp):
-            cols = [fmt(float(np.max(np.abs(dense_to_numpy(c)))), m=exact) for c in k.const_rows]
+            mw = widths.get(k, width)
+            cols = [fmt(float(np.max(np.abs(dense_to_numpy(c)))), w=mw, m=exact) for c in k.const_rows]
             if cols:
                 k.const_formats = ArrayAttr([FixedAttr.of(c) for c in cols])
             for op in k.body.block.ops:
@@ -349,13 +391,13 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
                     continue
                 if isinstance(op, arith.ConstantOp):
                     value = float(np.max(np.abs(constant_value(op.value, op.result.type))))
-                    set_format(op, fmt(value, m=exact))
+                    set_format(op, fmt(value, w=mw, m=exact))
                     continue
                 domain = None
                 if fixed_kind(op) == "table":
                     lo, hi = ranges.domains.get(op, (0.0, 0.0))
                     domain = table_domain(table_function(op), lo, hi, margin)
-                set_format(op, fmt(ranges.values.get(op, 0.0)), domain)
+                set_format(op, fmt(ranges.values.get(op, 0.0), w=mw), domain)
         elif isinstance(k, MatVecOp):
             w = dense_to_numpy(k.weights).astype(np.float64)
             wf = uniform or format_for(float(np.max(np.abs(w))), weight_bits, exact, "wrap")
@@ -372,6 +414,94 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
             acc = Fixed(int_bits + frac, int_bits, "rnd", "wrap")
             k.weight_format = FixedAttr.of(wf)
             k.acc_format = FixedAttr.of(acc)
+
+
+def dsp_work(graph: GraphOp) -> int:
+    """DSP48E2-cycles per sample of a graph carrying fixed-point formats: each matvec's multiply-adds times the DSP
+    of one (`inrarch.dataflow.fixed.mul_dsp` of its input and weight widths), each map's DSP operators (instances
+    as its hardware facts count them at its present lanes and II: operators of one shape shared) times its cycles
+    per sample. With the DSP budget fixed, the interval `dataflow-parallelize` reaches follows it."""
+    from inrarch.dataflow.facts import kernel_facts, mac_dsp, mac_format
+
+    total = 0
+    for k in graph.kernels():
+        if isinstance(k, MatVecOp):
+            total += k.macs_per_sample() * mac_dsp(mac_format(k))
+        elif isinstance(k, MapOp):
+            f = kernel_facts(k)
+            total += f.dsp * f.steps * f.ii
+    return total
+
+
+# Widths below which a multiply operand takes fewer DSP48E2 tiles (its 18- and 27-bit ports, and 2 tiles of each).
+DSP_STEPS = (44, 35, 27, 18)
+HEADROOM = (0, 1, 2)  # bits the search may add to the other groups so that those on a DSP step can shrink
+MIN_SAVING = 0.0025  # the least share of the DSP work a move must save to be tried (each try is an emulation)
+
+
+def _refine_widths(graph: GraphOp, ranges: Ranges, width: int, wbits: int, margin: float, overflow: str,
+                   meets) -> tuple[dict[SSAValue | MapOp, int] | None, int]:  # fmt: skip
+    """Per-group widths from the uniform `width`: a greedy descent on the DSP work (`dsp_work`). Every group starts
+    at width + h (h in HEADROOM); each move takes one group down to the widest DSP step below its width that saves
+    at least MIN_SAVING of the work (largest saving first, graph order on ties), and is kept where the emulation
+    still meets the budget (`meets`; a refused move is not tried again); then groups whose width saves no DSP come
+    back down as far as the budget lets them. The least work wins (the least headroom on ties). Returns (widths,
+    their work), or (None, the uniform work) where nothing is saved."""
+    keys = width_keys(graph)
+    known: dict[tuple, int | None] = {}
+
+    def work(cfg: dict) -> int | None:
+        key = tuple(cfg.get(k, width) for k in keys)
+        if key not in known:
+            try:
+                apply_formats(graph, ranges, width, wbits, margin, overflow, widths=cfg)
+                known[key] = dsp_work(graph)
+            except TooNarrow:
+                known[key] = None
+        return known[key]
+
+    uniform = work({})
+    assert uniform is not None
+    best: tuple[int, dict | None] = (uniform, None)
+    for h in HEADROOM:
+        cur = {key: width + h for key in keys}
+        cost = work(cur)
+        if cost is None or (h and not meets(cur)):
+            continue
+        tried: set[tuple[int, int]] = set()
+        refused = False
+        while True:
+            moves = []
+            for i, key in enumerate(keys):
+                for step in (w for w in DSP_STEPS if w < cur[key] and (i, w) not in tried):
+                    c = work({**cur, key: step})
+                    if c is not None and cost - c >= MIN_SAVING * cost:
+                        moves.append((c - cost, i, step))
+                        break
+            if not moves:
+                break
+            moves.sort()
+            for _, i, step in moves:
+                tried.add((i, step))
+                cfg = {**cur, keys[i]: step}
+                if meets(cfg):
+                    cur, cost = cfg, work(cfg)
+                    break
+                refused = True
+            else:
+                break
+        # The groups whose width saves no DSP: down a bit at a time, together, while the budget holds.
+        idle = [key for key in keys if work({**cur, key: cur[key] - 1}) == cost]
+        for _ in range(h + 2):
+            cfg = {**cur, **{key: cur[key] - 1 for key in idle}}
+            if not idle or work(cfg) is None or work(cfg) > cost or not meets(cfg):
+                break
+            cur, cost = cfg, work(cfg)
+        if cost < best[0]:
+            best = (cost, cur)
+        if not refused:  # every move was kept: more headroom cannot save more
+            break
+    return best[1], best[0]
 
 
 def clear_formats(graph: GraphOp) -> None:
@@ -408,10 +538,15 @@ class Choice:
     worst_error: float  # max over outputs of max|fixed - float64| / max|float64|
     overflows: dict[str, int]
     contributors: list[Contribution] = field(default_factory=list)  # the largest error sites (auto)
+    groups: dict[int, int] = field(default_factory=dict)  # auto: width -> how many width groups (`width_keys`) have it
 
     def describe(self) -> str:
         if self.width is None:
             head = f"uniform {self.precision}"
+        elif len(self.groups) > 1:
+            per = ", ".join(f"{n} at {w}" for w, n in sorted(self.groups.items()))
+            head = (f"auto: {min(self.groups)}-{max(self.groups)}-bit streams and values (per stream group and map: "
+                    f"{per}; uniform search {self.width}), {self.weight_bits}-bit weights")  # fmt: skip
         else:
             head = f"auto: {self.width}-bit streams and values, {self.weight_bits}-bit weights"
         over = sum(self.overflows.values())
@@ -503,17 +638,31 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             out, _ = run_fixed(graph, sub)
             refuse(width, wbits, float(np.max(output_errors(out, sub_ref))), "the calibration inputs")
         width, wbits = best
+
+        def meets_widths(widths: dict) -> bool:
+            try:
+                apply_formats(graph, ranges, width, wbits, margin, overflow, widths=widths)
+            except TooNarrow:
+                return False
+            out, _ = run_fixed(graph, sub)
+            return bool(np.all(output_errors(out, sub_ref) <= error * 0.5))
+
+        widths, _ = _refine_widths(graph, ranges, width, wbits, margin, overflow, meets_widths)
         while True:  # the whole calibration set, the whole budget
-            apply_formats(graph, ranges, width, wbits, margin, overflow)
+            apply_formats(graph, ranges, width, wbits, margin, overflow, widths=widths)
             out, over = run_fixed(graph, x)
             worst = float(np.max(output_errors(out, ref)))
             if worst <= error:
                 break
+            if widths is not None:  # the per-group widths fall back to the uniform width
+                widths = None
+                continue
             if width >= tops[wbits]:
                 refuse(width, wbits, worst, "all calibration inputs")
             width += 1
         top = attribute_error(graph, *_spread(sub, sub_ref))[:TOP_SITES]
-        choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over), top)
+        groups = Counter((widths or {}).get(key, width) for key in width_keys(graph))
+        choice = Choice("auto", width, wbits, len(x), margin, worst, dict(over), top, dict(groups))
     if choice.overflows and overflow == "error":
         site, count = max(choice.overflows.items(), key=lambda kv: kv[1])
         total = sum(choice.overflows.values())
@@ -525,4 +674,4 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
 
 
 __all__ = ["Choice", "Contribution", "Ranges", "apply_formats", "attribute_error", "calibration_grid", "choose_formats",
-           "clear_formats", "error_sites", "output_errors", "record_ranges", "run_fixed"]  # fmt: skip
+           "clear_formats", "dsp_work", "error_sites", "output_errors", "record_ranges", "run_fixed", "width_keys"]  # fmt: skip
