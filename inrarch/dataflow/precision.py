@@ -546,7 +546,7 @@ class Choice:
         elif len(self.groups) > 1:
             per = ", ".join(f"{n} at {w}" for w, n in sorted(self.groups.items()))
             head = (f"auto: {min(self.groups)}-{max(self.groups)}-bit streams and values (per stream group and map: "
-                    f"{per}; uniform search {self.width}), {self.weight_bits}-bit weights")  # fmt: skip
+                    f"{per}, from a uniform {self.width}), {self.weight_bits}-bit weights")  # fmt: skip
         else:
             head = f"auto: {self.width}-bit streams and values, {self.weight_bits}-bit weights"
         over = sum(self.overflows.values())

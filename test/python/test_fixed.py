@@ -275,7 +275,7 @@ def test_widths_per_stream_group(small_design):
         if isinstance(k, MatVecOp):
             for port in (k.inputs, k.outputs):
                 assert len({fifo_format(v.owner).width for v in port}) == 1  # one C++ type per port
-    m = re.search(r"uniform search (\d+)\), (\d+)-bit weights", design.report["precision"])
+    m = re.search(r"from a uniform (\d+)\), (\d+)-bit weights", design.report["precision"])
     assert m, design.report["precision"]
     uniform = graph.clone()
     apply_formats(uniform, record_ranges(uniform, calibration_grid(2)), int(m.group(1)), int(m.group(2)), 2.0)
