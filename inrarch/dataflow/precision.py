@@ -548,7 +548,8 @@ class Choice:
             head = (f"auto: {min(self.groups)}-{max(self.groups)}-bit streams and values (per stream group and map: "
                     f"{per}, from a uniform {self.width}), {self.weight_bits}-bit weights")  # fmt: skip
         else:
-            head = f"auto: {self.width}-bit streams and values, {self.weight_bits}-bit weights"
+            w = min(self.groups, default=self.width)  # every group at one width, the uniform search's or below
+            head = f"auto: {w}-bit streams and values, {self.weight_bits}-bit weights"
         over = sum(self.overflows.values())
         tops = "".join(f"; error site {c.describe()}" for c in self.contributors)
         return (f"{head}; ranges from {self.points} calibration inputs (margin x{self.margin:g}), accumulators "
@@ -674,4 +675,5 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
 
 
 __all__ = ["Choice", "Contribution", "Ranges", "apply_formats", "attribute_error", "calibration_grid", "choose_formats",
-           "clear_formats", "dsp_work", "error_sites", "output_errors", "record_ranges", "run_fixed", "width_keys"]  # fmt: skip
+           "clear_formats", "dsp_work", "error_sites", "output_errors", "record_ranges", "run_fixed",
+           "width_keys"]  # fmt: skip

@@ -5,9 +5,11 @@
 
 // y = W2 (x1 * sin(30 (W1 x + 1/2))) on the default calibration grid of [-1, 1]^2 (4,096 points).
 //
-// auto: every stream and body value gets the same width W (the least whose emulated outputs stay within 1e-3 of
-// their largest magnitude: 21 bits here), integer bits from its calibrated magnitude times 2 (one bit of headroom):
-// the coordinates reach 1, 2 needs I = 3 (|v| < 4); z = W1 x + 1/2 reaches 4 + 8 + 1/2 = 12.5, 25 needs I = 6,
+// auto: every stream and body value gets the least uniform width W whose emulated outputs stay within 1e-3 of
+// their largest magnitude (21 bits here), then a width per stream group and map where a narrower one saves DSP:
+// none here (an 18-bit %x1s would make sin(u) x x1 an 18 x 21 multiply of its own, where the map, at ii = 2,
+// shares one 21 x 21 multiplier between its two multiplies: more DSP, not less). Integer bits from its calibrated
+// magnitude times 2 (one bit of headroom): the coordinates reach 1, 2 needs I = 3 (|v| < 4); z = W1 x + 1/2 reaches 4 + 8 + 1/2 = 12.5, 25 needs I = 6,
 // which is also x's 3 plus the matvec's shift of 3; u = 30 z reaches 375 (I = 11); sin and x1 * sin reach 1
 // (I = 2). The weights get 18 bits with the integer bits of their largest (8: I = 5, as 8 itself must fit), the
 // accumulator every product bit (x: 18 fractional bits, W1: 13) and a sound bound: 4 (x's largest magnitude)
