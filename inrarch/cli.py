@@ -301,6 +301,11 @@ def cmd_csim(args: argparse.Namespace) -> None:
     if missing:
         raise CompileError(f"{project} lacks {missing[0]}, which inrarch wrote there; compile the project again")
     goal = "csim-timed" if args.timed else "csim-threaded" if args.threaded else "csim"
+    if args.ap_fixed:
+        with open(os.path.join(project, "Makefile")) as f:
+            if "csim-ap-fixed:" not in f.read():
+                raise CompileError(f"{project} is a floating-point design: --ap-fixed is for fixed-point ones")
+        goal = "csim-ap-fixed"
     proc = subprocess.run(["make", "-s", "-C", project, goal], capture_output=True, text=True)
     sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if not ln.startswith("timed-csim: fifo")))
     if proc.returncode != 0:
@@ -613,6 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--threaded", action="store_true", help="one thread per process, bounded FIFOs, deadlock check")
     mode.add_argument("--timed", action="store_true",
                       help="cycle-stepped pipelines: cycles and FIFO occupancies beside the cycle model's")  # fmt: skip
+    mode.add_argument("--ap-fixed", action="store_true",
+                      help="fixed point: compute with Xilinx's ap_fixed.h, as synthesis does, instead of the raw-integer "
+                      "ap_fixed (the same bits, slower)")  # fmt: skip
     p.set_defaults(run=cmd_csim)
 
     p = sub.add_parser("rtl", help="measure an RTL project: Verilator simulation (outputs bit for bit, cycles) and "

@@ -12,11 +12,20 @@
 //
 // Functions (sin, cos, tanh, exp, ...) are interpolation tables computed with ap_fixed arithmetic only, so
 // C-simulation and hardware agree bit for bit (no call to a math library whose C and RTL results differ).
+//
+// inrarch's g++ C-simulation builds define INRARCH_CSIM_RAW_FIXED: ap_fixed and ap_int are then the raw-integer
+// classes of hls_lib/csim/ap_fixed_raw.h (int64_t / __int128, the same bits as Xilinx's headers, many times
+// faster). Synthesis and Vitis's C-simulation (no such macro) use Xilinx's ap_fixed.h, as does a g++ build
+// without the macro (`make csim-ap-fixed`).
 #ifndef INRARCH_FIXED_H
 #define INRARCH_FIXED_H
 
+#if defined(INRARCH_CSIM_RAW_FIXED) && !defined(__SYNTHESIS__)
+#include <ap_fixed_raw.h>
+#else
 #include <ap_fixed.h>
 #include <ap_int.h>
+#endif
 
 #ifndef __SYNTHESIS__
 #include <cmath>

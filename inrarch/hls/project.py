@@ -29,10 +29,17 @@ def testbench(p: Printed) -> str:
 //   csim [input.bin output.bin [golden.bin [tolerance]]]   (defaults: data/input.bin csim_output.bin
 //                                                             data/golden.bin 1e-3)
 // A column passes when max|out - golden| <= tolerance * max|golden| over the samples. Exit status 0: pass.
+// The design keeps no state between calls, so a sequential g++ C-simulation runs blocks of calls on threads
+// (INRARCH_CSIM_JOBS of them, default the machine's cores); the outputs are those of one call after another.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
+#if !defined(INRARCH_CSIM_THREADED) && !defined(INRARCH_CSIM_TIMED) && defined(INRARCH_CSIM_HLS_STREAM_H)
+#include <atomic>
+#include <thread>
+#define INRARCH_TB_JOBS 1
+#endif
 
 #include "{p.top}.h"
 #ifdef INRARCH_FIXED
@@ -70,9 +77,25 @@ int main(int argc, char** argv) {{
   }}
   const size_t batches = in.size() / (static_cast<size_t>(SAMPLES) * IN_COLS);
   std::vector<{t}> out(batches * SAMPLES * OUT_COLS);
+#ifdef INRARCH_TB_JOBS
+  const char* jobs_env = std::getenv("INRARCH_CSIM_JOBS");
+  size_t jobs = jobs_env ? static_cast<size_t>(std::atol(jobs_env)) : std::thread::hardware_concurrency();
+  jobs = jobs < 1 ? 1 : (jobs > batches ? batches : jobs);
+  std::atomic<size_t> next(0);
+  auto work = [&]() {{
+    for (size_t b = next++; b < batches; b = next++) {{
+      {p.top}(in.data() + b * SAMPLES * IN_COLS, out.data() + b * SAMPLES * OUT_COLS);
+    }}
+  }};
+  std::vector<std::thread> pool;
+  for (size_t j = 1; j < jobs; ++j) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+#else
   for (size_t b = 0; b < batches; ++b) {{
     {p.top}(in.data() + b * SAMPLES * IN_COLS, out.data() + b * SAMPLES * OUT_COLS);
   }}
+#endif
 #ifdef INRARCH_FIXED
   inrarch::report_overflows();
 #endif
@@ -149,21 +172,32 @@ def modeled_timing(graph, printer, run=None) -> str:
 # Fixed-point designs: Xilinx's ap_types headers (a copy in the project) as system headers, whose own warnings
 # g++ would otherwise print.
 FIXED_INCLUDES = " -isystem hls_lib/ap_types -Wno-uninitialized -Wno-maybe-uninitialized"
+# inrarch's g++ C-simulation of fixed-point designs: the raw-integer ap_fixed (hls_lib/csim/ap_fixed_raw.h).
+RAW_FIXED = "-DINRARCH_CSIM_RAW_FIXED"
 
 
 def makefile(p: Printed) -> str:
-    return f"""# C-simulation of {p.top} with g++ (no Vitis needed): `make csim`, `make csim-threaded` (one thread per
-# dataflow process, bounded FIFOs of the printed depths, exact deadlock detection), or `make csim-timed` (the
-# processes as cycle-stepped stall-all pipelines: cycles per call and each FIFO's most tokens held).
+    fixed_note = ap_fixed_rules = ap_fixed_goal = ""
+    if p.fixed:
+        fixed_note = ("\n# Fixed point: these compute with the raw-integer ap_fixed of hls_lib/csim/ap_fixed_raw.h "
+                      "(INRARCH_CSIM_RAW_FIXED);\n# `make csim-ap-fixed` runs the same C-simulation with Xilinx's "
+                      "ap_fixed.h (hls_lib/ap_types), as synthesis\n# computes: the same bits, slower.")  # fmt: skip
+        ap_fixed_rules = (f"\nbuild/csim-ap-fixed: $(SOURCES) $(HEADERS)\n\tmkdir -p build\n"
+                          f"\t$(CXX) $(CXXFLAGS) -pthread -Ihls_lib/csim -Ihls_lib{FIXED_INCLUDES} $(SOURCES) -o $@\n")
+        ap_fixed_goal = "\ncsim-ap-fixed: build/csim-ap-fixed\n\t./build/csim-ap-fixed\n"
+    return f"""# C-simulation of {p.top} with g++ (no Vitis needed): `make csim` (calls one after another; blocks of calls on
+# INRARCH_CSIM_JOBS threads, default the machine's cores), `make csim-threaded` (one thread per dataflow process,
+# bounded FIFOs of the printed depths, exact deadlock detection), or `make csim-timed` (the processes as
+# cycle-stepped stall-all pipelines: cycles per call and each FIFO's most tokens held).{fixed_note}
 CXX ?= g++
-CXXFLAGS ?= -O2 -std=c++17 -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas
-INCLUDES = -Ihls_lib/csim -Ihls_lib{FIXED_INCLUDES if p.fixed else ""}
+CXXFLAGS ?= {"-O3" if p.fixed else "-O2"} -std=c++17 -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas
+INCLUDES = -Ihls_lib/csim -Ihls_lib{" " + RAW_FIXED if p.fixed else ""}
 SOURCES = {p.top}.cpp testbench.cpp
 HEADERS = {p.top}.h {p.top}_constants.h $(wildcard hls_lib/*/*.h)
 
 build/csim: $(SOURCES) $(HEADERS)
 \tmkdir -p build
-\t$(CXX) $(CXXFLAGS) $(INCLUDES) $(SOURCES) -o $@
+\t$(CXX) $(CXXFLAGS) -pthread $(INCLUDES) $(SOURCES) -o $@
 
 build/csim-threaded: $(SOURCES) $(HEADERS)
 \tmkdir -p build
@@ -172,7 +206,7 @@ build/csim-threaded: $(SOURCES) $(HEADERS)
 build/csim-timed: $(SOURCES) $(HEADERS)
 \tmkdir -p build
 \t$(CXX) $(CXXFLAGS) -DINRARCH_CSIM_TIMED -pthread $(INCLUDES) $(SOURCES) -o $@
-
+{ap_fixed_rules}
 csim: build/csim
 \t./build/csim
 
@@ -181,11 +215,11 @@ csim-threaded: build/csim-threaded
 
 csim-timed: build/csim-timed
 \t./build/csim-timed
-
+{ap_fixed_goal}
 clean:
 \trm -rf build
 
-.PHONY: csim csim-threaded csim-timed clean
+.PHONY: csim csim-threaded csim-timed{" csim-ap-fixed" if p.fixed else ""} clean
 """
 
 
