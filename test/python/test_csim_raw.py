@@ -5,7 +5,7 @@ a third witness written independently in numpy; the overflow counts per site agr
 
 The default suite runs the elementwise zoo (matvecs; sin, exp, log, sqrt and pow tables; division by a tensor; a
 shuffle) in auto formats (round half up) with saturation, on inputs beyond its calibration range so that values
-saturate, and every operation of the library on random formats of both rounding and both overflow modes (about 30
+saturate, and every operation of the library on random formats of both rounding and both overflow modes (about 45
 CPU seconds together, most of it g++ on Xilinx's headers). `-m fixed_long` adds a SIREN of the benchmark's shape
 (2 -> 16 x 3 -> 3, omega 30) at order 2 in INR-Arch's uniform ap_fixed<32,10> (truncation, wrap-around: its
 order-2 streams pass 512 and wrap), the same SIREN in auto formats, in saturating ap_fixed<16,4>, the tanh MLP and
