@@ -6,8 +6,9 @@ HLS_LIB_DIR = Path(__file__).resolve().parent
 
 
 def ap_types_dir() -> Path:
-    """Xilinx's ap_int.h / ap_fixed.h (Apache-2.0) for C-simulation of fixed-point designs, from the hls4ml wheel
-    (pinned in constraints.txt); Vitis uses its own. Found without importing hls4ml."""
+    """Xilinx's ap_int.h / ap_fixed.h (Apache-2.0), from the hls4ml wheel (pinned in constraints.txt), copied into
+    fixed-point projects for their ap_fixed C-simulation build (`make csim-ap-fixed`; inrarch's default build uses
+    the raw-integer csim/ap_fixed_raw.h, the same bits); Vitis uses its own. Found without importing hls4ml."""
     import importlib.util
 
     spec = importlib.util.find_spec("hls4ml")

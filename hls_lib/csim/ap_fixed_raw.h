@@ -16,7 +16,11 @@
 //     compile here (build with Xilinx's headers for them);
 //   * conversion from double and float (the exact binary value, then the target's modes) and to double (round to
 //     nearest even, as ap_fixed_base::to_double);
-//   * comparisons (exact), range(hi, lo) reads and writes, ap_int from integers (wrap-around).
+//   * comparisons (exact) of values of one signedness (Xilinx's compare a signed with an unsigned value as
+//     ap_private does, not by value: such a comparison does not compile here, and no design makes one), range(hi,
+//     lo) reads and writes, ap_int from integers (wrap-around).
+// Not reproduced: to_float (Xilinx's aborts on some values; the printed code converts through to_double), and the
+// aborts of Xilinx's C-simulation on a rounding assignment that drops more bits than its source holds.
 // Synthesis and Vitis's own C-simulation never include this header: inrarch/fixed.h includes it only when the
 // g++ build defines INRARCH_CSIM_RAW_FIXED and __SYNTHESIS__ is not defined.
 #ifndef INRARCH_AP_FIXED_RAW_H
@@ -396,6 +400,8 @@ struct ap_fixed_base {
     constexpr int F2 = W2 - I2;
     constexpr int up = F2 > 0 ? F2 : 0;
     constexpr int W1 = inrarch_raw::max_of(W + up + ((S2 && !S) ? 1 : 0), W2 + ((S && !S2) ? 1 : 0));
+    static_assert(W1 <= 127, "the raw-integer C-simulation divides dividends of up to 127 bits; build with Xilinx's "
+                             "ap_fixed.h (without INRARCH_CSIM_RAW_FIXED) for wider ones");
     typedef typename std::conditional<(W1 + 1 <= 64), int64_t, inrarch_raw::i128>::type D;
     typedef typename inrarch_raw::Unsigned<D>::type U;
     const D dividend = static_cast<D>(static_cast<U>(static_cast<D>(V)) << up);
