@@ -4,8 +4,9 @@ interval T (cycles per sample), the shortest whose design fits the budget.
 For a candidate T, every kernel gets the cheapest parameters whose loop passes a sample in at most T cycles, with
 the II its hardware facts (`inrarch.dataflow.facts`) give for them:
 
-* a matvec, the lane shape par_in x par_out with the fewest DSP whose compute loop — members x rows/par_in x
-  ceil(cols/par_out) iterations at the II its accumulator recurrence allows — takes at most T cycles;
+* a matvec, the lane shape par_in x par_out (par_in a divisor of its rows up to 64, par_out up to its columns)
+  with the fewest DSP whose compute loop — members x rows/par_in x ceil(cols/par_out) iterations at the II its
+  accumulator recurrence allows — takes at most T cycles;
 * every stream, the narrowest token (elements per token, a divisor of its elements) that carries a sample in at
   most T tokens, feeds the par_in lanes of the matvec reading it, and lets the matvec writing it send its members'
   tokens in T cycles; streams joined by a map, a fork or a matvec port share one token type;
@@ -21,14 +22,23 @@ streams' token types in place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil, prod
+from math import ceil, lcm, prod
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from inrarch.dataflow.facts import BodyShape, MacFormat, body_shape, mac_format, map_operators, matvec_dsp, matvec_loop
+from inrarch.dataflow.facts import (
+    BodyShape,
+    MacFormat,
+    body_shape,
+    mac_format,
+    map_operators,
+    matvec_dsp,
+    matvec_loop,
+    par_in_choices,
+)
 from inrarch.dataflow.resources import graph_resources
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
@@ -86,7 +96,7 @@ def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int 
                    mac: MacFormat | None = None, clock_mhz: float = REFERENCE_MHZ) -> tuple[int, int, int] | None:  # fmt: skip
     """(par_in, par_out, ii) with the fewest DSP (then lanes) whose compute loop takes at most `interval` cycles."""
     best = None
-    for par_in in _powers_of_two_dividing(rows, 64):
+    for par_in in par_in_choices(rows):
         for par_out in range(1, cols + 1):
             ii, compute = matvec_loop(members, rows, cols, par_in, par_out, bits, mac, clock_mhz)
             if compute * ii > interval:
@@ -98,13 +108,14 @@ def cheapest_lanes(members: int, rows: int, cols: int, interval: int, bits: int 
     return None if best is None else best[1]
 
 
-def _token_width(elements: int, needed: int) -> int:
-    """The smallest width >= needed dividing `elements` (powers of two first)."""
+def _token_width(elements: int, needed: int, multiple: int = 1) -> int:
+    """The smallest width >= needed dividing `elements` and a multiple of `multiple` (the par_in of the matvecs
+    reading the stream: a token is cut into par_in-element slices), powers of two first."""
     for w in _powers_of_two_dividing(elements, elements):
-        if w >= needed:
+        if w >= needed and w % multiple == 0:
             return w
     for w in range(max(1, needed), elements + 1):
-        if elements % w == 0:
+        if elements % w == 0 and w % multiple == 0:
             return w
     return elements
 
@@ -195,15 +206,16 @@ class _Sizer:
         widths: dict[SSAValue, int] = {}
         for cluster in self.clusters:
             elements = cluster[0].type.elements
-            needed = max(1, ceil(elements / interval))
+            needed, multiple = max(1, ceil(elements / interval)), 1
             for v in cluster:
                 user = consumer(v)
                 if isinstance(user, MatVecOp):
                     needed = max(needed, lanes[user][0])
+                    multiple = lcm(multiple, lanes[user][0])
                 maker = producer(v)
                 if isinstance(maker, MatVecOp):  # the members' tokens leave one per iteration
                     needed = max(needed, ceil(maker.members * elements * lanes[maker][2] / interval))
-            width = _token_width(elements, needed)
+            width = _token_width(elements, needed, multiple)
             for v in cluster:
                 widths[v] = width
         maps: dict[MapOp, tuple[int, int, int]] = {}

@@ -243,6 +243,16 @@ def _shared(count: int, lanes: int, ii: int) -> int:
     return ceil(count * lanes / ii)
 
 
+MAX_PAR_IN = 64  # input lanes of one matvec: one adder tree per output lane over at most this many products
+
+
+def par_in_choices(rows: int) -> list[int]:
+    """The input lane counts a matvec of `rows` rows may take: the divisors of its rows up to MAX_PAR_IN (each
+    input token is cut into slices of par_in elements, so par_in divides the rows; the adder tree takes any
+    count)."""
+    return [d for d in range(1, min(rows, MAX_PAR_IN) + 1) if rows % d == 0]
+
+
 def matvec_loop(members: int, rows: int, cols: int, par_in: int, par_out: int, bits: int = 32,
                 mac: MacFormat | None = None, clock_mhz: float = REFERENCE_MHZ) -> tuple[int, int]:  # fmt: skip
     """(II, compute iterations per sample) of a matvec with these lanes: the II its accumulator recurrence allows

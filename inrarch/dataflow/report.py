@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from math import ceil
 
 
 from inrarch.dataflow.clock import design_clock
@@ -15,7 +16,7 @@ from inrarch.dataflow.cycle_model import Simulator
 from inrarch.dataflow.resources import graph_resources
 from inrarch.dataflow.simulate import kernel_name, sim_model
 from inrarch.dialects.dataflow import GraphOp, MatVecOp
-from inrarch.dataflow.facts import KernelFacts, kernel_facts, mac_dsp, mac_format
+from inrarch.dataflow.facts import MAX_PAR_IN, KernelFacts, kernel_facts, mac_dsp, mac_format, par_in_choices
 from inrarch.dataflow.fixed import DSP_A, DSP_B, FX_ADD_LATENCY, Fixed, fifo_format, mul_dsp, mul_dsp_why
 from inrarch.hardware import (MAC_DSP, OPERATORS, READ_LATENCY, Target, dsp_mul_latency, logic_latency, make_target,
                               operator, part_target)  # fmt: skip
@@ -32,6 +33,12 @@ def _capacity(resources, target: Target, part: Target) -> dict:
             for name, (used, budget, cap) in rows.items()}  # fmt: skip
 
 
+def _lanes_at_most(op: MatVecOp) -> bool:
+    """Whether a matvec has every lane its shape allows (more DSP would not shorten its loop)."""
+    rows, cols = op.shape
+    return op.par_in_value == max(par_in_choices(rows)) and op.par_out_value >= cols
+
+
 def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, budget: int) -> dict:
     """The kernel whose loop takes the most cycles per sample (the one that sets the sample interval), and why.
     Among kernels equally slow, the one that cannot go faster names the cause: a memory port (one word per cycle)
@@ -44,6 +51,7 @@ def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, 
         return f.steps * f.ii, fixed if f.ii == 1 or "sharing" not in f.ii_bound else 0
 
     name, f = max(named, key=rank)
+    kernels = list(graph.kernels())
     if f.kind in ("read", "write"):
         cause, why = "memory ports", f"one m_axi word per cycle: {f.steps} words per sample"
     elif f.ii > 1:
@@ -54,6 +62,12 @@ def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, 
         why = f"II {f.ii}: {f.ii_bound}"
         if "sharing" in f.ii_bound and graph.target is not None:
             why += f" (the sharing the DSP budget allows: {dsp} of {budget} DSP used)"
+    elif isinstance(op := kernels[[n for n, _ in named].index(name)], MatVecOp) and _lanes_at_most(op):
+        rows, cols = op.shape
+        cause = "a matvec's lanes at their most"
+        why = (f"{f.steps} iterations per sample at II 1: {op.members} members x {rows} rows / {op.par_in_value} "
+               f"input lanes x {ceil(cols / op.par_out_value)} column blocks; input lanes divide the rows (at most "
+               f"{MAX_PAR_IN}), output lanes are at most the {cols} columns")  # fmt: skip
     elif graph.target is not None:
         cause = "DSP budget"
         why = (f"{f.steps} iterations per sample at II 1 on its lanes; a shorter interval needs more lanes than the "

@@ -2,6 +2,7 @@
 modeled targets (the figures are the deterministic output of the cycle model, not timings of this machine)."""
 
 import json
+from math import lcm
 
 import numpy as np
 import pytest
@@ -81,3 +82,20 @@ def test_infeasible_budget_says_what_it_needs(benchmark_forward):
     module = differentiate(benchmark_forward, order=1)
     with pytest.raises(CompileError, match=r"the design needs at least \d+ DSP .*the budget is 10$"):
         DataflowLowerPass(dsp=10, quiet=True).apply(make_context(), module)
+
+
+def test_matvec_input_lanes_divide_the_rows_and_tokens_hold_them():
+    """A matvec's input lanes (par_in) are any divisor of its rows up to 64, not only powers of two: a 12-row,
+    1-column matvec takes all 12 products of a sample in one iteration (one adder tree of 12), where powers of two
+    stopped at 4 (3 reduction steps). A stream read by it then carries tokens of a multiple of its lanes: a 48-element
+    stream feeding 12 lanes gets 12-element tokens, not the 16 that divide 48 and exceed 12."""
+    from inrarch.dataflow.facts import par_in_choices
+    from inrarch.passes.dataflow_parallelize import _token_width, cheapest_lanes
+
+    assert par_in_choices(12) == [1, 2, 3, 4, 6, 12]
+    assert par_in_choices(256)[-1] == 64 and par_in_choices(48)[-1] == 48
+    par_in, par_out, ii = cheapest_lanes(members=1, rows=12, cols=1, interval=1)
+    assert (par_in, par_out, ii) == (12, 1, 1)
+    assert _token_width(48, 12, 12) == 12
+    assert _token_width(48, 12) == 16  # without a reader's lanes: powers of two first
+    assert _token_width(48, 24, lcm(12, 16)) == 48

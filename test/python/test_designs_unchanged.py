@@ -3,7 +3,11 @@ gave, and dataflow-fuse as rewrites of the dataflow ops gives the designs its ea
 graph gave: the same FIFO depths (in any FIFO order), modeled cycles, FIFO words, DSP and BRAM, for the benchmark
 SIREN at orders 1-4 and every model kind at orders 1-2. test/Inputs/designs.json holds that model's figures: written with the pure-Python
 Simulator of commit a540dd2 (inrarch/dataflow/cycle_model.py there) in place of the native one, every other part of
-the compiler as here. A run of many samples, extrapolated, equals its exact simulation."""
+the compiler as here. Entries a later change altered on purpose (its commit says why) are written by
+tools/designs_reference.py, which checks each design's cycles against the independent SimPy engine of
+simpy_engine.py first: the 3-input kinds, whose matvecs took input lanes of any divisor of their rows (not only
+powers of two) from dataflow-parallelize, and got faster. A run of many samples, extrapolated, equals its exact
+simulation."""
 
 import json
 import os
