@@ -175,6 +175,20 @@ def test_every_kind_meets_the_budget(name, factory, d, order):
         assert design.overflows == {}
 
 
+@pytest.mark.parametrize("order", [1, pytest.param(2, marks=pytest.mark.fixed_long)])
+def test_mish_meets_the_budget(order):
+    """A mish MLP (nn.Mish, which inrarch decomposes into x tanh(softplus(x)): exp and log1p tables, a tanh table)
+    meets the default budget in auto formats, in bit-accurate C-simulation against PyTorch float64."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Mish(), torch.nn.Linear(32, 32), torch.nn.Mish(),
+                                torch.nn.Linear(32, 3))  # fmt: skip
+    design = inrarch.compile(model, sample_input(16, 2), order=order, precision="auto")
+    xs = sample_input(64, 2, seed=1)
+    out = np.stack(design.csim(xs.numpy()), axis=1)
+    assert np.max(output_errors(out, _reference(model, xs, order))) <= 1e-3
+    assert design.overflows == {}
+
+
 @pytest.mark.parametrize("order", [1, 2])
 def test_benchmark_siren_auto(order):
     """The benchmark SIREN (2 -> 256 x 4 -> 3, 64 samples, 3,200 DSP) in auto fixed point: one DSP per
