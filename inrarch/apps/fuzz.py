@@ -33,8 +33,10 @@ import numpy as np
 # design C-simulated on inputs outside its calibration range: the overflow is reported, or, with none, the outputs
 # stay within the error budget), `folder` (a project written, tampered with by a user or an attacker, and written
 # again: nothing outside the files inrarch lists changes), `mlir` (a small derivative program mutated into
-# adversarial MLIR through inrarch-opt: a result or a one-line diagnostic, never an internal error or a hang).
-KINDS = ("model", "nonfinite", "fixed_range", "folder", "mlir")
+# adversarial MLIR through inrarch-opt: a result or a one-line diagnostic, never an internal error or a hang),
+# `fixed_budget` (an auto fixed-point design at orders 1-3, C-simulated on inputs it was not calibrated on: within the
+# error budget of PyTorch float64, or refused with a refusal that names its largest error site).
+KINDS = ("model", "nonfinite", "fixed_range", "folder", "mlir", "fixed_budget")
 
 
 
@@ -89,8 +91,8 @@ def spec_from(draw, compile_case: bool | None = None, kind: str = "model") -> Sp
     residual = tuple(i > 0 and widths[i] == widths[i - 1] and draw.boolean() for i in range(layers))
     fourier = draw.choice((0, 0, 0, draw.integer(2, 8)))
     compile_case = draw.boolean() if compile_case is None else compile_case
-    compile_case = compile_case or kind in ("fixed_range", "folder")
-    order = draw.integer(1, 2 if compile_case else 4)
+    compile_case = compile_case or kind in ("fixed_range", "folder", "fixed_budget")
+    order = draw.integer(1, 3 if kind == "fixed_budget" else 2 if compile_case else 4)
     budgets = BUDGETS if kind == "model" else BUDGETS[2:]
     return Spec(dims, widths, activations, omegas, residual, fourier, draw.integer(1, 4), draw.integer(4, 32), order,
                 draw.integer(0, 2**31 - 1), draw.choice(budgets) if compile_case else None, kind)  # fmt: skip
@@ -195,7 +197,7 @@ class Mismatch(Exception):
 def check_case(spec: Spec) -> Outcome:
     """Runs one case in this process."""
     checks = {"model": check_model, "nonfinite": check_nonfinite, "fixed_range": check_fixed_range,
-              "folder": check_folder, "mlir": check_mlir}  # fmt: skip
+              "folder": check_folder, "mlir": check_mlir, "fixed_budget": check_fixed_budget}  # fmt: skip
     if spec.kind not in checks:
         raise ValueError(f"unknown kind '{spec.kind}' (one of {', '.join(KINDS)})")
     return checks[spec.kind](spec)
@@ -316,6 +318,44 @@ def check_fixed_range(spec: Spec) -> Outcome:
     if not worst <= 1e-3:
         raise Mismatch(f"inputs x{scale:.2f}: no overflow reported, yet an output is off by {worst:.3g} of its "
                        "largest magnitude")  # fmt: skip
+    return Outcome("pass", compiled=True)
+
+
+def check_fixed_budget(spec: Spec) -> Outcome:
+    """An auto fixed-point design (error budget 1e-3, calibrated on a grid of [-1, 1]^d) C-simulated on random
+    inputs of [-1, 1]^d: every output within 1e-3 of its largest magnitude in PyTorch float64, no overflow; or a
+    refusal that names the error site that limits it (or a budget the design does not fit)."""
+    import copy
+
+    import torch
+
+    import inrarch
+    from inrarch.apps.reference import insp_derivatives
+    from inrarch.dataflow.precision import output_errors
+    from inrarch.diagnostics import CompileError
+
+    model = build_model(spec)
+    x = inputs(spec, dtype=torch.float32)
+    try:
+        design = inrarch.compile(model, x, order=spec.order, dsp=spec.dsp, precision="auto")
+    except CompileError as err:
+        if "the largest error site is" in err.message or "exact accumulators" in err.message:
+            return Outcome("rejected", err.message)
+        if "the design needs at least" in err.message or "BRAM36" in err.message:
+            return Outcome("rejected", err.message)
+        raise Mismatch(f"refused without naming its limiting site: {err.message}") from None
+    held_out = (torch.rand(64, spec.dims, generator=torch.Generator().manual_seed(spec.seed)) * 2 - 1).numpy()
+    try:
+        out = np.stack(design.csim(held_out), axis=1)
+    except CompileError as err:  # values outside their formats on inputs of the calibrated domain
+        raise Mismatch(f"accepted, yet on held-out inputs of [-1, 1]^d: {err.message}") from None
+    ref = np.stack([r.numpy() for r in insp_derivatives(copy.deepcopy(model).double(),
+                                                         torch.as_tensor(held_out, dtype=torch.float64), spec.order)],
+                   axis=1)  # fmt: skip
+    worst = float(np.max(output_errors(out, ref)))
+    if design.overflows or not worst <= 1e-3:
+        raise Mismatch(f"accepted, yet on held-out inputs an output is off by {worst:.3g} of its largest magnitude "
+                       f"({sum(design.overflows.values())} overflows)")  # fmt: skip
     return Outcome("pass", compiled=True)
 
 

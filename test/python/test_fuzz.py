@@ -62,11 +62,12 @@ def test_a_case_round_trips_as_its_reproducer():
 
 
 @pytest.mark.parametrize("kind,seed", [("nonfinite", 0), ("nonfinite", 1), ("mlir", 0), ("mlir", 1), ("mlir", 2),
-                                       ("mlir", 3), ("folder", 0), ("fixed_range", 0)])  # fmt: skip
+                                       ("mlir", 3), ("folder", 0), ("fixed_range", 0), ("fixed_budget", 0)])  # fmt: skip
 def test_the_other_kinds(kind, seed):
     """The generators of the reliability round, a few seeded cases each: NaN/Inf parameters refused by name,
     adversarial MLIR answered with a design or one diagnostic, tampered project folders never reaching outside,
-    fixed-point designs outside their calibration range never silently wrong."""
+    fixed-point designs outside their calibration range never silently wrong, fixed-point designs at orders 1-3
+    within their error budget on held-out inputs or refused naming the site that limits them."""
     import numpy as np
 
     from inrarch.apps.fuzz import NumpyDraw
