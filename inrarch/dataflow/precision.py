@@ -624,9 +624,11 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             apply_formats(graph, ranges, width, wbits, margin, overflow)
             top = attribute_error(graph, *_spread(sub, sub_ref))[0]
             clear_formats(graph)
+            unfit = "".join(f"; {b}-bit weights leave no width whose exact accumulators fit 64 bits"
+                            for b, w in tops.items() if w < 8)  # fmt: skip
             raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output within "
                                f"{error:g} of its largest magnitude on {what} (worst {worst:.3g} at {width} bits, "
-                               f"{wbits}-bit weights); the largest error site is {top.describe()} alone; use "
+                               f"{wbits}-bit weights{unfit}); the largest error site is {top.describe()} alone; use "
                                "precision=float")  # fmt: skip
 
         if best is None:

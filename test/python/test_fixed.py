@@ -335,3 +335,43 @@ def test_benchmark_siren_order3_one_dsp_per_multiply():
     out, overflows = run_fixed(design.graph, xs.numpy().astype(np.float64))
     assert not overflows
     assert np.max(output_errors(out, _reference(model, xs, 3))) <= 1e-3
+
+
+class _DefaultInitSine(torch.nn.Module):
+    """sin(30 (x W^T + b)) with PyTorch's default Linear initialisation (not SIREN's): derivatives grow fast."""
+
+    def __init__(self, i: int, o: int):
+        super().__init__()
+        self.linear = torch.nn.Linear(i, o)
+
+    def forward(self, x):
+        return torch.sin(30.0 * self.linear(x))
+
+
+def _default_init_siren():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(_DefaultInitSine(2, 256), *[_DefaultInitSine(256, 256) for _ in range(3)],
+                               torch.nn.Linear(256, 3))  # fmt: skip
+
+
+@pytest.mark.fixed_long
+def test_default_initialised_siren_order1_meets_the_budget():
+    """The benchmark's shape with PyTorch's default initialisation and omega 30 on every layer: at order 1 auto
+    formats meet the 1e-3 budget (27-bit weights, streams up to 30 bits)."""
+    model = _default_init_siren()
+    design = inrarch.compile(model, sample_input(64, 2), order=1, precision="auto")
+    xs = sample_input(64, 2, seed=1)
+    out = np.stack(design.csim(xs.numpy()), axis=1)
+    assert np.max(output_errors(out, _reference(model, xs, 1))) <= 1e-3
+
+
+def test_default_initialised_siren_order2_refusal_names_its_limits():
+    """At order 2 the same model cannot meet 1e-3 within exact 64-bit accumulators: 18-bit weights alone are off by
+    0.4 of the largest output, and 27-bit weights need accumulators wider than 64 bits. The refusal says both and
+    where the weights are."""
+    with pytest.raises(CompileError) as err:
+        inrarch.compile(_default_init_siren(), sample_input(64, 2), order=2, precision="auto")
+    message = err.value.message
+    assert "27-bit weights leave no width whose exact accumulators fit 64 bits" in message
+    assert re.search(r"the largest error site is a matvec's 18-bit weights \(k\d+_matvec:weights, .*test_fixed.py:\d+",
+                     message), message  # fmt: skip
