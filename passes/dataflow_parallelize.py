@@ -258,6 +258,18 @@ class _Sizer:
             fifo.erase()
 
 
+def _bram36_at(graph: GraphOp, interval: int, target: Target) -> float:
+    """BRAM36 of the graph sized for `interval` (on a copy; infinite where no configuration within the DSP budget
+    keeps up)."""
+    trial = graph.clone()
+    sizer = _Sizer(trial)
+    config = sizer.configure(interval)
+    if config is None or config.dsp > target.dsp:
+        return float("inf")
+    sizer.apply(config)
+    return graph_resources(trial).bram36
+
+
 def parallelize(graph: GraphOp, target: Target) -> int:
     """Sizes the graph's kernels and streams for the shortest interval within the budget; returns it."""
     if target.dsp < 1:
@@ -278,6 +290,17 @@ def parallelize(graph: GraphOp, target: Target) -> int:
             hi = mid
         else:
             lo = mid + 1
+    if _bram36_at(graph, lo, target) > target.bram36:
+        # Fewer lanes need fewer banks: the shortest interval whose weights, buffers and FIFOs fit the BRAM budget
+        # (a design whose multiplies the formats made cheap can have DSP for an interval its BRAM cannot bank).
+        top = sizer.slowest
+        if _bram36_at(graph, top, target) <= target.bram36:
+            while lo < top:
+                mid = (lo + top) // 2
+                if _bram36_at(graph, mid, target) <= target.bram36:
+                    top = mid
+                else:
+                    lo = mid + 1
     config = sizer.configure(lo)
     assert config is not None
     sizer.apply(config)
