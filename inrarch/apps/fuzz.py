@@ -344,7 +344,9 @@ def check_fixed_budget(spec: Spec) -> Outcome:
         if "the design needs at least" in err.message or "BRAM36" in err.message:
             return Outcome("rejected", err.message)
         raise Mismatch(f"refused without naming its limiting site: {err.message}") from None
-    held_out = (torch.rand(64, spec.dims, generator=torch.Generator().manual_seed(spec.seed)) * 2 - 1).numpy()
+    calls = -(-64 // spec.batch)  # at least 64 held-out samples, whole calls of the design's batch
+    held_out = (torch.rand(calls * spec.batch, spec.dims, generator=torch.Generator().manual_seed(spec.seed)) * 2
+                - 1).numpy()  # fmt: skip
     try:
         out = np.stack(design.csim(held_out), axis=1)
     except CompileError as err:  # values outside their formats on inputs of the calibrated domain
