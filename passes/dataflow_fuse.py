@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.context import Context
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
-from xdsl.ir import Block, Region
+from xdsl.ir import Block, BlockArgument, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 from xdsl.rewriter import InsertPoint
 
-from inrarch.dataflow.model import Expr, body_from_block, order_kernels
+from inrarch.dataflow.model import order_kernels
 from inrarch.dialects.dataflow import (
     FifoOp,
     ForkOp,
@@ -48,6 +49,7 @@ from inrarch.dialects.dataflow import (
     reaches,
     source,
 )
+from inrarch.evaluator import constant_value
 from inrarch.ir_utils import dense_to_numpy, numpy_to_dense
 from inrarch.postorder import postorder
 
@@ -92,28 +94,30 @@ def _matvecs(graph: GraphOp) -> list[MatVecOp]:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def _affine(expr: Expr, cols: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(a, b) with expr = in0 * a + b per feature, or None if expr is not affine in its single input."""
-    match expr.kind:
-        case "in":
+def _affine(value: SSAValue, cols: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(a, b) with `value` = in0 * a + b per feature, for a value of a one-input map body (block arguments: the
+    input, then the column constants), or None if it is not affine in the input."""
+    if isinstance(value, BlockArgument):
+        if value.index == 0:
             return np.ones(width), np.zeros(width)
-        case "const":
-            return np.zeros(width), np.full(width, expr.attr)
-        case "col":
-            return np.zeros(width), np.asarray(cols[expr.attr], dtype=np.float64)
-        case "op":
-            parts = [_affine(a, cols, width) for a in expr.args]
-            if any(p is None for p in parts):
-                return None
-            match expr.attr, parts:
-                case "arith.addf", [(a1, b1), (a2, b2)]:
-                    return a1 + a2, b1 + b2
-                case "arith.subf", [(a1, b1), (a2, b2)]:
-                    return a1 - a2, b1 - b2
-                case "arith.negf", [(a1, b1)]:
-                    return -a1, -b1
-                case "arith.mulf", [(a1, b1), (a2, b2)] if not np.any(a1) or not np.any(a2):
-                    return a1 * b2 + a2 * b1, b1 * b2
+        return np.zeros(width), np.asarray(cols[value.index - 1], dtype=np.float64)
+    op = value.owner
+    if isinstance(op, arith.ConstantOp):
+        return np.zeros(width), np.full(width, float(constant_value(op.value, op.result.type)))
+    if not isinstance(op, arith.AddfOp | arith.SubfOp | arith.NegfOp | arith.MulfOp):
+        return None
+    parts = [_affine(v, cols, width) for v in op.operands]
+    if any(p is None for p in parts):
+        return None
+    match op, parts:
+        case arith.AddfOp(), [(a1, b1), (a2, b2)]:
+            return a1 + a2, b1 + b2
+        case arith.SubfOp(), [(a1, b1), (a2, b2)]:
+            return a1 - a2, b1 - b2
+        case arith.NegfOp(), [(a1, b1)]:
+            return -a1, -b1
+        case arith.MulfOp(), [(a1, b1), (a2, b2)] if not np.any(a1) or not np.any(a2):
+            return a1 * b2 + a2 * b1, b1 * b2
     return None
 
 
@@ -123,7 +127,9 @@ def _epilogue(mv: MatVecOp) -> tuple[MapOp, np.ndarray, np.ndarray] | None:
     e = consumer(out)
     if not isinstance(e, MapOp) or len(e.inputs) != 1 or len(e.outputs) != 1 or e.inputs[0] is not out:
         return None
-    _, (result,) = body_from_block(e.body.block, 1)
+    end = e.body.block.last_op
+    assert isinstance(end, YieldOp)
+    (result,) = end.values
     cols = [dense_to_numpy(c).astype(np.float64) for c in e.const_rows]
     affine = _affine(result, cols, out.type.elements)
     return None if affine is None else (e, affine[0], affine[1])

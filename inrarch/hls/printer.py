@@ -23,6 +23,8 @@ import numpy as np
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import Float64Type, MemRefType
 from xdsl.ir import SSAValue
+from xdsl.transforms.common_subexpression_elimination import cse
+from xdsl.transforms.dead_code_elimination import region_dce
 
 from inrarch import ops
 from inrarch.dataflow.facts import KernelFacts, Memory, fifo_impl, kernel_facts, memory
@@ -30,7 +32,6 @@ from inrarch.dataflow.fixed import Fixed, col_formats, fifo_format
 from inrarch.dataflow.fixed_body import BodyFormats
 from inrarch.dataflow.fixed_body import cpp as fixed_cpp
 from inrarch.dataflow.fixed_body import table as fixed_table
-from inrarch.dataflow.model import Expr, body_from_block, expr_nodes
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import (
     ForkOp,
@@ -400,31 +401,39 @@ class HlsPrinter:
             return f"function instances = {self._function(entry.function)}"
         return None
 
-    def _lane_code(self, results: list[Expr], lines: list[str]) -> list[str]:
-        """C++ statements for one lane (inputs x0.., column constants c0..); the expressions of the results."""
-        values: dict[int, str] = {}
-
-        def code(e: Expr) -> str:
-            match e.kind:
-                case "in":
-                    return f"x{e.attr}"
-                case "col":
-                    return f"c{e.attr}"
-                case "const":
-                    return self.lit(e.attr)
-            return values[e.uid]
-
-        for n, e in enumerate(expr_nodes(results)):
-            if e.kind == "op":
-                expr = self._call(e.attr, [code(a) for a in e.args])
-            elif e.kind == "where":
-                p, q, a, b = (code(x) for x in e.args)
-                expr = f"({p} {ops.COMPARISONS[e.attr][1]} {q}) ? {a} : {b}"
-            else:
+    def _lane_code(self, op: MapOp, lines: list[str]) -> list[str]:
+        """C++ statements for one lane (inputs x0.., column constants c0..): one per op of the map body, in block
+        order, on a CSE'd copy of the body (equal work printed once, unused ops dropped); constants are literals
+        and a comparison is printed inside the select it feeds. Returns the yielded values."""
+        body = op.body.clone()
+        cse(body)
+        region_dce(body)
+        block = body.block
+        values: dict[SSAValue, str] = {}
+        conds: dict[SSAValue, tuple[str, str, str]] = {}
+        n_in = len(op.inputs)
+        for i, arg in enumerate(block.args):
+            values[arg] = f"x{i}" if i < n_in else f"c{i - n_in}"
+        for n, body_op in enumerate(block.ops):
+            if isinstance(body_op, YieldOp):
+                return [values[v] for v in body_op.values]
+            if isinstance(body_op, arith.ConstantOp):
+                values[body_op.result] = self.lit(float(constant_value(body_op.value, body_op.result.type)))
                 continue
-            values[e.uid] = f"v{n}"
+            if isinstance(body_op, arith.CmpfOp):
+                conds[body_op.result] = (ops.PREDICATES[body_op.predicate.value.data], values[body_op.lhs],
+                                         values[body_op.rhs])  # fmt: skip
+                continue
+            if isinstance(body_op, arith.SelectOp):
+                if body_op.cond not in conds:
+                    raise CompileError("the HLS printer selects only on an arith.cmpf of the same map body", body_op)
+                pred, p, q = conds[body_op.cond]
+                expr = f"({p} {ops.COMPARISONS[pred][1]} {q}) ? {values[body_op.lhs]} : {values[body_op.rhs]}"
+            else:
+                expr = self._call(body_op.name, [values[v] for v in body_op.operands])
+            values[body_op.results[0]] = f"v{n}"
             lines.append(f"      const {self.scalar} v{n} = {expr};")
-        return [code(r) for r in results]
+        raise CompileError("map body without dataflow.yield", op)
 
     def _lane_code_fixed(self, name: str, op: MapOp, lines: list[str], head: list[str]) -> list[str]:
         """Fixed-point lane code: one statement per body op, its exact result rounded to the op's format
@@ -473,7 +482,6 @@ class HlsPrinter:
         t = op.stream
         prm = facts.params
         w, lanes, groups, steps = t.width, prm["P"], prm["Q"], prm["STEPS"]
-        _, results = body_from_block(op.body.block, len(op.inputs))
         n_in, n_out = len(op.inputs), len(op.outputs)
         params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
         lines = [f"static void {name}({', '.join(params)}) {{",
@@ -518,7 +526,7 @@ class HlsPrinter:
         else:
             lines += [f"      const {self.scalar} x{i} = a{i}[p];" for i in range(n_in)]
             lines += [f"      const {self.scalar} c{i} = col{i}[c][p];" for i in range(len(op.const_rows))]
-            outs = self._lane_code(results, lines)
+            outs = self._lane_code(op, lines)
         lines += [f"      y{j}[p] = {o};" for j, o in enumerate(outs)]
         lines.append("    }")
         lines[tables_at : tables_at + 1] = table_lines
