@@ -626,10 +626,13 @@ def choose_formats(graph: GraphOp, precision: Fixed | str, x: np.ndarray, error:
             clear_formats(graph)
             unfit = "".join(f"; {b}-bit weights leave no width whose exact accumulators fit 64 bits"
                             for b, w in tops.items() if w < 8)  # fmt: skip
+            alone = f"the largest error site is {top.describe()} alone"
+            if top.error < worst / 4:  # no one site accounts for the worst error
+                alone += (", far below the worst: no one site explains it (rounding that moves a value across a point "
+                          "where a derivative jumps, as at relu, abs or leaky_relu, or errors that only add up)")  # fmt: skip
             raise CompileError(f"dataflow-fixed-point: no format of up to {MAX_WIDTH} bits keeps every output within "
                                f"{error:g} of its largest magnitude on {what} (worst {worst:.3g} at {width} bits, "
-                               f"{wbits}-bit weights{unfit}); the largest error site is {top.describe()} alone; use "
-                               "precision=float")  # fmt: skip
+                               f"{wbits}-bit weights{unfit}); {alone}; use precision=float")  # fmt: skip
 
         if best is None:
             width, wbits = max(((w, b) for b, w in tops.items() if w >= 8), default=(0, 0))

@@ -375,3 +375,18 @@ def test_default_initialised_siren_order2_refusal_names_its_limits():
     assert "27-bit weights leave no width whose exact accumulators fit 64 bits" in message
     assert re.search(r"the largest error site is a matvec's 18-bit weights \(k\d+_matvec:weights, .*test_fixed.py:\d+",
                      message), message  # fmt: skip
+
+
+def test_refusal_says_when_no_one_site_explains_the_error():
+    """A model with kinks (abs, relu, leaky_relu: derivatives that jump where a value crosses 0), drawn by the
+    fixed-point fuzzer: rounding that moves a value across a kink changes a derivative by a whole slope, so no width
+    meets 1e-3 (worst 0.05 at 40 bits), while the largest site alone is off by 3e-5. The refusal says that no one
+    site explains it rather than blaming that site."""
+    from inrarch.apps.fuzz import Spec, build_model, inputs
+
+    spec = Spec.parse('{"dims":3,"widths":[26,20,9,21],"activations":["cos","abs","relu","leaky_relu"],'
+                      '"omegas":[1.0,1.0,1.0,1.0],"residual":[false,false,false,false],"fourier":5,"outputs":3,'
+                      '"batch":32,"order":1,"seed":822073490,"dsp":1000,"kind":"fixed_budget"}')  # fmt: skip
+    with pytest.raises(CompileError) as err:
+        inrarch.compile(build_model(spec), inputs(spec, dtype=torch.float32), order=1, dsp=1000, precision="auto")
+    assert "far below the worst: no one site explains it" in err.value.message
