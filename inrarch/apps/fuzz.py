@@ -282,16 +282,25 @@ def check_nonfinite(spec: Spec) -> Outcome:
     raise Mismatch(f"{value} in {name}{list(index)}: inrarch accepted the model")
 
 
-def check_fixed_range(spec: Spec) -> Outcome:
-    """An auto fixed-point design (calibrated on [-1, 1]^d) C-simulated on inputs scaled by 1.5-20: either the
-    C-simulation reports the values that left their formats, or, with none, every output stays within the error
-    budget of PyTorch float64 (1e-3 of its largest magnitude, as in range). Never a silent wrong answer."""
+def _float64_derivatives(model, x: np.ndarray, order: int) -> np.ndarray:
+    """PyTorch float64 nested autograd's derivatives of `model` at x, as one [N, K] array (INSP layout)."""
     import copy
 
     import torch
 
-    import inrarch
     from inrarch.apps.reference import insp_derivatives
+
+    outs = insp_derivatives(copy.deepcopy(model).double(), torch.as_tensor(x, dtype=torch.float64), order)
+    return np.stack([r.numpy() for r in outs], axis=1)
+
+
+def check_fixed_range(spec: Spec) -> Outcome:
+    """An auto fixed-point design (calibrated on [-1, 1]^d) C-simulated on inputs scaled by 1.5-20: either the
+    C-simulation reports the values that left their formats, or, with none, every output stays within the error
+    budget of PyTorch float64 (1e-3 of its largest magnitude, as in range). Never a silent wrong answer."""
+    import torch
+
+    import inrarch
     from inrarch.dataflow.precision import output_errors
     from inrarch.diagnostics import CompileError
 
@@ -311,9 +320,7 @@ def check_fixed_range(spec: Spec) -> Outcome:
         if "left their fixed-point formats" in err.message:
             return Outcome("pass", compiled=True)
         raise
-    ref = np.stack([r.numpy() for r in insp_derivatives(copy.deepcopy(model).double(),
-                                                         torch.as_tensor(far, dtype=torch.float64), spec.order)],
-                   axis=1)  # fmt: skip
+    ref = _float64_derivatives(model, far, spec.order)
     worst = float(np.max(output_errors(out, ref)))
     if not worst <= 1e-3:
         raise Mismatch(f"inputs x{scale:.2f}: no overflow reported, yet an output is off by {worst:.3g} of its "
@@ -325,12 +332,9 @@ def check_fixed_budget(spec: Spec) -> Outcome:
     """An auto fixed-point design (error budget 1e-3, calibrated on a grid of [-1, 1]^d) C-simulated on random
     inputs of [-1, 1]^d: every output within 1e-3 of its largest magnitude in PyTorch float64, no overflow; or a
     refusal that names the error site that limits it (or a budget the design does not fit)."""
-    import copy
-
     import torch
 
     import inrarch
-    from inrarch.apps.reference import insp_derivatives
     from inrarch.dataflow.precision import output_errors
     from inrarch.diagnostics import CompileError
 
@@ -351,9 +355,7 @@ def check_fixed_budget(spec: Spec) -> Outcome:
         out = np.stack(design.csim(held_out), axis=1)
     except CompileError as err:  # values outside their formats on inputs of the calibrated domain
         raise Mismatch(f"accepted, yet on held-out inputs of [-1, 1]^d: {err.message}") from None
-    ref = np.stack([r.numpy() for r in insp_derivatives(copy.deepcopy(model).double(),
-                                                         torch.as_tensor(held_out, dtype=torch.float64), spec.order)],
-                   axis=1)  # fmt: skip
+    ref = _float64_derivatives(model, held_out, spec.order)
     worst = float(np.max(output_errors(out, ref)))
     if design.overflows or not worst <= 1e-3:
         raise Mismatch(f"accepted, yet on held-out inputs an output is off by {worst:.3g} of its largest magnitude "

@@ -110,12 +110,6 @@ class _Run(Semantics):
         return array
 
     def map(self, kernel: MapOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
-        return self._map(kernel, ins, site)
-
-    def matvec(self, kernel: MatVecOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
-        return self._matvec(kernel, ins, site)
-
-    def _map(self, kernel: MapOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
         block = kernel.body.block
         env: dict[SSAValue, np.ndarray] = {}
         formats = BodyFormats(kernel) if self.fixed else None
@@ -157,7 +151,7 @@ class _Run(Semantics):
             out.append(a)
         return out
 
-    def _matvec(self, kernel: MatVecOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
+    def matvec(self, kernel: MatVecOp, ins: list[np.ndarray], site: str) -> list[np.ndarray]:
         w = dense_to_numpy(kernel.weights).astype(np.float64)
         bias = dense_to_numpy(kernel.bias).astype(np.float64) if kernel.bias is not None else None
         if self._at(f"{site}:weights") and kernel.weight_format is not None:

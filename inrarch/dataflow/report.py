@@ -50,8 +50,8 @@ def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, 
         fixed = 3 if f.kind in ("read", "write") else 2 if f.ii > 1 and "sharing" not in f.ii_bound else 1
         return f.steps * f.ii, fixed if f.ii == 1 or "sharing" not in f.ii_bound else 0
 
-    name, f = max(named, key=rank)
-    kernels = list(graph.kernels())
+    index, (name, f) = max(enumerate(named), key=lambda i_nf: rank(i_nf[1]))
+    op = list(graph.kernels())[index]
     if f.kind in ("read", "write"):
         cause, why = "memory ports", f"one m_axi word per cycle: {f.steps} words per sample"
     elif f.ii > 1:
@@ -62,7 +62,7 @@ def _bottleneck(graph: GraphOp, named: list[tuple[str, KernelFacts]], dsp: int, 
         why = f"II {f.ii}: {f.ii_bound}"
         if "sharing" in f.ii_bound and graph.target is not None:
             why += f" (the sharing the DSP budget allows: {dsp} of {budget} DSP used)"
-    elif isinstance(op := kernels[[n for n, _ in named].index(name)], MatVecOp) and _lanes_at_most(op):
+    elif isinstance(op, MatVecOp) and _lanes_at_most(op):
         rows, cols = op.shape
         cause = "a matvec's lanes at their most"
         why = (f"{f.steps} iterations per sample at II 1: {op.members} members x {rows} rows / {op.par_in_value} "
