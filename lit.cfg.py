@@ -11,7 +11,7 @@ root = os.path.dirname(os.path.abspath(__file__))
 config.test_source_root = root
 config.test_exec_root = os.path.join(root, "build", "lit")
 # lit tests live under test/ (run `lit test`); test/python is pytest's, Inputs folders hold data for tests.
-config.excludes = [".venv", "build", "python", "Inputs", "docs", "hls_lib"]
+config.excludes = [".venv", "build", "python", "Inputs", "docs", "inrarch"]
 
 # Run the tools of the environment lit itself runs in (the project's .venv).
 import sys  # noqa: E402

@@ -29,7 +29,7 @@ _API = {
 __all__ = sorted(_API)
 
 
-_SUBMODULES = {"stats": "inrarch.stats", "hardware": "inrarch.hardware", "apps": "inrarch.apps",
+_SUBMODULES = {"stats": "inrarch.stats", "hardware": "inrarch.targets.hardware", "apps": "inrarch.apps",
                "models": "inrarch.models", "reference": "inrarch.apps.reference"}  # fmt: skip
 
 

@@ -43,7 +43,7 @@ def differentiate(
 def evaluate(module, *inputs, dtype=np.float64, func: str | None = None) -> list[np.ndarray]:
     """Runs a function of `module` on numpy (or torch) inputs; returns its results as arrays of `dtype`. A module
     holding a `dataflow.graph` runs the graph: one input array [N, d], one result, the written array [N, M]."""
-    from inrarch.dataflow.functional import run_graph
+    from inrarch.analysis.functional import run_graph
     from inrarch.evaluator import run_function
 
     arrays = [np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x) for x in inputs]

@@ -85,7 +85,7 @@ DEMO_DSP = 3200  # demo and edit: INR-Arch's DSP count, so that their designs co
 
 def budget_line(command: str, dsp: int | None, target: str = "u50") -> str:
     """`[compile] DSP budget: ...`: the DSP budget a command compiles within, and why that one."""
-    from inrarch.hardware import TARGETS
+    from inrarch.targets.hardware import TARGETS
 
     part = TARGETS.get(target)
     whole = f"the {target} part's ({part.part}) {part.dsp:,} DSP" if part is not None else None
@@ -237,7 +237,7 @@ def _derivative_names(module, func: str | None, count: int) -> list[str] | None:
 def cmd_compile(args: argparse.Namespace) -> None:
     import torch
 
-    from inrarch.dataflow.report import format_report
+    from inrarch.analysis.report import format_report
     from inrarch.design import compile as compile_design
 
     shape = parse_shape(args.input_shape)
@@ -290,7 +290,7 @@ def cmd_rtl(args: argparse.Namespace) -> None:
 def cmd_csim(args: argparse.Namespace) -> None:
     import subprocess
 
-    from inrarch.hls.project import MARKER, manifest as project_files
+    from inrarch.targets.hls.project import MARKER, manifest as project_files
 
     project = args.project
     written = project_files(project)
@@ -350,7 +350,7 @@ def _compare_timing(project: str, stdout: str) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from inrarch.apps import demo
 
-    from inrarch.dataflow.fixed import parse_precision
+    from inrarch.analysis.fixed import parse_precision
 
     parse_precision(args.precision)  # every option checked before minutes of fitting
     if args.dsp is not None and args.dsp < 1:
@@ -363,7 +363,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_edit(args: argparse.Namespace) -> None:
     from inrarch.apps import edit
-    from inrarch.dataflow.fixed import parse_precision
+    from inrarch.analysis.fixed import parse_precision
 
     parse_precision(args.precision)  # every option checked before minutes of fitting and training
     if args.dsp is not None and args.dsp < 1:
@@ -447,8 +447,8 @@ def cmd_bench_seed(args: argparse.Namespace) -> None:
 
 
 def cmd_graph(args: argparse.Namespace) -> None:
-    from inrarch.dataflow.picture import write_pictures
-    from inrarch.hls.printer import find_graph
+    from inrarch.analysis.picture import write_pictures
+    from inrarch.targets.hls.printer import find_graph
 
     graph = find_graph(_load_module(args.file))
     base = os.path.splitext(args.output)[0]

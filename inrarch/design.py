@@ -21,7 +21,7 @@ from inrarch.context import make_context
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import GraphOp
 from inrarch.dialects.inr import DerivativeOutput, derivative_outputs
-from inrarch.hls.project import FIXED_INCLUDES
+from inrarch.targets.hls.project import FIXED_INCLUDES
 
 CXX_FLAGS = ["-O2", "-std=c++17", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
 # Fixed-point designs: -O3, under which the raw-integer arithmetic runs about twice as fast as under -O2 (the
@@ -42,7 +42,7 @@ class TimedRun:
 
 _MODES = {"sequential": ["-pthread"], "threaded": ["-DINRARCH_CSIM_THREADED", "-pthread"],
           "timed": ["-DINRARCH_CSIM_TIMED", "-pthread"]}  # fmt: skip
-# The numbers of a fixed-point design's C-simulation: `raw`, the raw-integer ap_fixed of hls_lib/csim/ap_fixed_raw.h
+# The numbers of a fixed-point design's C-simulation: `raw`, the raw-integer ap_fixed of inrarch/targets/hls/lib/csim/ap_fixed_raw.h
 # (int64_t / __int128), or `ap_fixed`, Xilinx's ap_fixed.h (the hls4ml wheel's copy), which synthesis uses. Both give
 # the same bits (test/python/test_csim_raw.py); raw is many times faster.
 ARITHMETIC = ("raw", "ap_fixed")
@@ -122,8 +122,8 @@ class Design:
         if self.out_dir is not None:
             return self.out_dir
         if self._scratch is None:
-            from inrarch.hls.printer import HlsPrinter
-            from inrarch.hls.project import write_project
+            from inrarch.targets.hls.printer import HlsPrinter
+            from inrarch.targets.hls.project import write_project
 
             self._scratch = tempfile.mkdtemp(prefix="inrarch-csim-")
             printed = HlsPrinter(self.graph, outputs=self.outputs).print()
@@ -280,9 +280,9 @@ def compile(
 
     With `out_dir`, writes the Vitis project there, with the example input and PyTorch's results (nested autograd,
     float64) as the testbench's golden data. `out_dir` must be new or empty, or an earlier inrarch project and
-    `force` given (see `inrarch.hls.project.write_project`): inrarch never touches a file it did not write."""
+    `force` given (see `inrarch.targets.hls.project.write_project`): inrarch never touches a file it did not write."""
     from inrarch.api import differentiate, edit_program
-    from inrarch.dataflow.report import design_report, format_report
+    from inrarch.analysis.report import design_report, format_report
     from inrarch.passes.dataflow_lower import DataflowLowerPass
 
     if emit not in ("hls", "rtl"):
@@ -291,7 +291,7 @@ def compile(
         raise CompileError("RTL needs a fixed-point design: pass --precision auto or ap_fixed<W,I> "
                            "(precision='auto' in Python)")  # fmt: skip
     if out_dir is not None:
-        from inrarch.hls.project import check_project_dir
+        from inrarch.targets.hls.project import check_project_dir
 
         check_project_dir(out_dir, force)  # before the work, not after
 
@@ -334,8 +334,8 @@ def compile(
     if out_dir is not None and emit == "rtl":
         design.out_dir = design.write_rtl(out_dir, force, example_input)
     elif out_dir is not None:
-        from inrarch.hls.printer import HlsPrinter
-        from inrarch.hls.project import write_project
+        from inrarch.targets.hls.printer import HlsPrinter
+        from inrarch.targets.hls.project import write_project
         import torch
 
         from inrarch.apps.reference import edit_reference, insp_derivatives
@@ -347,7 +347,7 @@ def compile(
             reference = np.stack([r.numpy() for r in ref], axis=1)
         elif golden:
             reference = edit_reference(model, editor, x, order, layout, scale, first).numpy()
-        from inrarch.hls.project import modeled_timing
+        from inrarch.targets.hls.project import modeled_timing
 
         printer = HlsPrinter(graph, outputs=outputs, scale=scale, scale_known=True)
         printed = printer.print()

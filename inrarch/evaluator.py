@@ -1,6 +1,6 @@
 """A reference evaluator for the IR inrarch produces, on xDSL's interpreter framework: func, arith, math, tensor and
 linalg (named ops and `linalg.generic`, elementwise, broadcasting or reducing) on numpy values, in float32 or
-float64; dataflow graphs run with `inrarch.dataflow.functional`.
+float64; dataflow graphs run with `inrarch.analysis.functional`.
 
 Every pass is checked against it; researchers use it to run their own IR (`inrarch.evaluate(module, x)`), or extend
 it like any xDSL interpreter: subclass `InterpreterFunctions` with `@register_impls` / `@impl(MyOp)` methods and

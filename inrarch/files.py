@@ -1,6 +1,6 @@
 """Writing files: the one file a user names (`-o FILE`: exactly that file, atomically, never through a link or over
 a special file), and folders inrarch fills file by file (`OutputFolder`). Project folders, written whole, are
-`inrarch.hls.project.write_folder`."""
+`inrarch.targets.hls.project.write_folder`."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ An entry (`OpInfo`) gives
   `Builder`), its algebraic identities (x + 0 -> x, ...), whether it commutes;
 * its hardware cost (`Cost`, keyword fields): latency in cycles, DSP, LUT and FF of one fully pipelined fp32 unit at
   300 MHz on UltraScale+, with the source of every figure (an fp32 multiply-add costs 5 DSP, fmul 3 and fadd 2);
-  inrarch.hardware derives the latency at other clocks;
+  inrarch.targets.hardware derives the latency at other clocks;
 * its C++: an expression over the operands (`{0} * {1}`), or a function of the kernel library (`fn:sin`: the
-  printed code calls `inrarch_sin_f32`, a non-inlined wrapper of `hls::sin` in hls_lib/inrarch/kernels.h, which the
-  C-simulation maps to the standard library in hls_lib/csim/hls_math.h); and the name Vitis's ALLOCATION pragma
+  printed code calls `inrarch_sin_f32`, a non-inlined wrapper of `hls::sin` in inrarch/targets/hls/lib/inrarch/kernels.h, which the
+  C-simulation maps to the standard library in inrarch/targets/hls/lib/csim/hls_math.h); and the name Vitis's ALLOCATION pragma
   limits it by (`mul`: fmul / dmul);
 * its PyTorch expression (the torch target's printed module);
 * the ATen ops PyTorch models express it with, where one maps to it alone (the importer accepts those).
@@ -58,8 +58,8 @@ def core_ff(latency: int) -> int:
 @dataclass(frozen=True, kw_only=True)
 class Cost:
     """One fully pipelined fp32 unit on UltraScale+ as Vitis HLS builds it, at the reference clock (300 MHz,
-    inrarch.hardware.REFERENCE_MHZ), with the source of its figures. At other clocks the latency follows
-    inrarch.hardware.latency_at: unchanged up to `closes_mhz`, the fastest clock this pipeline is taken to close
+    inrarch.targets.hardware.REFERENCE_MHZ), with the source of its figures. At other clocks the latency follows
+    inrarch.targets.hardware.latency_at: unchanged up to `closes_mhz`, the fastest clock this pipeline is taken to close
     at (the reference clock for the fp cores: Vitis chooses the fewest stages that meet the clock), beyond it more
     stages."""
 
@@ -88,7 +88,7 @@ class OpInfo:
     """(builder, operand nodes) -> a simpler node, or None."""
     aten: tuple[str, ...] = ()
     fixed: str | None = None
-    """Its fixed-point form (inrarch.dataflow.fixed): `add`, `sub`, `mul`, `div` (ap_fixed arithmetic), `logic`
+    """Its fixed-point form (inrarch.analysis.fixed): `add`, `sub`, `mul`, `div` (ap_fixed arithmetic), `logic`
     (negation, abs, min/max, comparison, selection: exact), `table` (a function table of the op's numpy
     evaluation over the input's calibrated range: every unary function, and powf with a constant exponent);
     None: no fixed-point form."""

@@ -17,7 +17,7 @@ suite. It adds:
   through a link. To stdout, chunks stream as in xDSL.
 * Passes that stand for a pipeline (`dataflow-lower`) run as their steps, so `--time-passes` and
   `--print-between-passes` see each; the derived figures of a dataflow graph that a pass made untrue are dropped
-  after it (inrarch.dataflow.derived).
+  after it (inrarch.analysis.derived).
 """
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ class InrarchOptMain(xDSLOptMain):
         def callback(previous: ModulePass | None, module: ModuleOp, following: ModulePass | None) -> None:
             graphs = [op for op in module.walk() if op.name == "dataflow.graph"] if previous is not None else []
             if graphs:  # (imported only then: an import that resets warning filters would repeat xDSL's warnings)
-                from inrarch.dataflow.derived import drop_stale
+                from inrarch.analysis.derived import drop_stale
 
                 for graph in graphs:
                     drop_stale(graph)  # figures of dataflow-fifo-depth that a later pass made untrue

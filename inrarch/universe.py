@@ -55,7 +55,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
     def hls():
-        from inrarch.hls.target import HlsTarget
+        from inrarch.targets.hls.target import HlsTarget
 
         return HlsTarget
 

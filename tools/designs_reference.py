@@ -20,7 +20,7 @@ def main(keys: list[str]) -> None:
     from simpy_engine import simpy_run
 
     import inrarch
-    from inrarch.dataflow.simulate import sim_model
+    from inrarch.analysis.simulate import sim_model
 
     path = os.path.join(ROOT, "test", "Inputs", "designs.json")
     with open(path) as f:

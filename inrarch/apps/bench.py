@@ -116,7 +116,7 @@ def compile_stages(model, x, order: int, dsp: int = 3200) -> tuple[object, dict[
     """Compiles like inrarch.compile, timing each stage; returns the module and the seconds per stage."""
     from inrarch.context import make_context
     from inrarch.dialects.dataflow import GraphOp
-    from inrarch.hls.printer import HlsPrinter
+    from inrarch.targets.hls.printer import HlsPrinter
     from inrarch.importer import import_model
     from inrarch.passes.dataflow_convert import DataflowConvertPass
     from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass
@@ -209,7 +209,7 @@ class LatencyRow:
     compile_s: float
     modeled_cycles: int = 0
     timed_cycles: int = 0  # the timed C-simulation of the printed code
-    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.dataflow.clock, modeled)
+    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.analysis.clock, modeled)
     achievable_ms: float = 0.0  # the modeled cycles at the lower of 300 MHz and the estimate
 
 
@@ -316,12 +316,12 @@ def write_results(out_dir: str, work: list[WorkRow], latency: list[LatencyRow], 
         f.write(work_table(work) + "\n\n")
         f.write("## Latency\n\n")
         f.write("FPGA figures of inrarch are modeled by its cycle model (fp32, 300 MHz, xcu50-fsvh2104-2-e, "
-                "3,200 DSP at 5 DSP per multiply-add, operator latencies of inrarch.hardware), not measured: every "
+                "3,200 DSP at 5 DSP per multiply-add, operator latencies of inrarch.targets.hardware), not measured: every "
                 "kernel's II, pipeline depth and operator count come from its hardware facts "
-                "(inrarch/dataflow/facts.py), which the printed C++ keeps by construction (explicit adder trees, "
+                "(inrarch/targets/hls/facts.py), which the printed C++ keeps by construction (explicit adder trees, "
                 "banked and bound arrays, explicit operator sharing). The timed C-simulation executes the printed "
                 "C++ as cycle-stepped stall-all pipelines with the printed FIFO depths; its cycles are listed beside "
-                "the model's. The last column is the design's clock estimate (inrarch.dataflow.clock: fan-out, "
+                "the model's. The last column is the design's clock estimate (inrarch.analysis.clock: fan-out, "
                 "broadcast, DSP Fmax, SLR crossing; a structural model, not Vivado timing) and the modeled cycles at "
                 "the lower of 300 MHz and that estimate. "
                 "PyTorch and the C-simulation are measured on this machine in this run (medians); "
@@ -437,7 +437,7 @@ class FixedRow:
     overflows: int  # C-sim overflow count over both input sets
     modeled_cycles: int
     timed_cycles: int
-    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.dataflow.clock, modeled)
+    estimated_mhz: float = 0.0  # the design's clock estimate (inrarch.analysis.clock, modeled)
     achievable_ms: float = 0.0  # the modeled cycles at the lower of 300 MHz and the estimate
 
 
@@ -453,7 +453,7 @@ def fixed_section(orders=(1, 2, 3), uniform: str = "ap_fixed<32,10>", samples: i
 
     from inrarch.apps import models
     from inrarch.apps.reference import insp_derivatives
-    from inrarch.dataflow.precision import output_errors
+    from inrarch.analysis.precision import output_errors
     from inrarch.design import compile as compile_design
 
     model = models.benchmark_siren()
@@ -519,7 +519,7 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
                 f"{time.strftime('%Y-%m-%d')}.\n\n")  # fmt: skip
         f.write("FPGA figures are modeled (inrarch's cycle model over the kernels' hardware facts; 300 MHz, "
                 "xcu50-fsvh2104-2-e, 3,200 DSP; fp32 multiply-add 5 DSP; fixed-point multiplies as DSP48E2 27 x 18 "
-                "tiles, adds in LUTs; the last column: the design's clock estimate of inrarch.dataflow.clock, a "
+                "tiles, adds in LUTs; the last column: the design's clock estimate of inrarch.analysis.clock, a "
                 "structural model, and the modeled cycles at the lower of 300 MHz and it). `auto`: formats chosen by dataflow-fixed-point from a 4,096-point grid of "
                 "[-1, 1]^2 for an error budget of 1e-3 of each output's largest magnitude. The uniform "
                 "ap_fixed<32,10> is INR-Arch's format (truncation, wrap-around) for every stream, value and weight "

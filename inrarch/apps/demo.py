@@ -120,9 +120,9 @@ def run(
 ) -> dict:
     import torch
 
-    from inrarch.dataflow.picture import draw
+    from inrarch.analysis.picture import draw
     from inrarch.files import OutputFolder
-    from inrarch.dataflow.report import format_report
+    from inrarch.analysis.report import format_report
     from inrarch.design import compile as compile_design
     from inrarch.dialects.inr import derivative_outputs
     from inrarch.apps.reference import insp_derivatives

@@ -242,8 +242,8 @@ def check_model(spec: Spec) -> Outcome:
                 raise Mismatch(f"{mode} C-simulation, output {k}: max error {np.abs(a - b).max():.3e} > {tol:.3e}")
     if timed.cycles != design.report["modeled_cycles"]:
         raise Mismatch(f"timed C-simulation {timed.cycles} cycles, cycle model {design.report['modeled_cycles']}")
-    from inrarch.dataflow.simulate import model_run
-    from inrarch.hls.printer import HlsPrinter
+    from inrarch.analysis.simulate import model_run
+    from inrarch.targets.hls.printer import HlsPrinter
 
     model_result, values = model_run(design.graph)
     names = HlsPrinter(design.graph).fifo_names()
@@ -301,7 +301,7 @@ def check_fixed_range(spec: Spec) -> Outcome:
     import torch
 
     import inrarch
-    from inrarch.dataflow.precision import output_errors
+    from inrarch.analysis.precision import output_errors
     from inrarch.diagnostics import CompileError
 
     model = build_model(spec)
@@ -335,7 +335,7 @@ def check_fixed_budget(spec: Spec) -> Outcome:
     import torch
 
     import inrarch
-    from inrarch.dataflow.precision import output_errors
+    from inrarch.analysis.precision import output_errors
     from inrarch.diagnostics import CompileError
 
     model = build_model(spec)
@@ -374,7 +374,7 @@ def check_folder(spec: Spec) -> Outcome:
 
     import inrarch
     from inrarch.diagnostics import CompileError
-    from inrarch.hls.project import MARKER
+    from inrarch.targets.hls.project import MARKER
 
     rng = np.random.default_rng(spec.seed)
     model = build_model(spec)
@@ -549,8 +549,8 @@ def _child(spec_text: str, queue) -> None:
 
 
 _PRELOAD = ["torch", "inrarch.apps.fuzz", "inrarch.design", "inrarch.importer", "inrarch.evaluator", "inrarch.apps.reference",
-            "inrarch.passes.dataflow_lower", "inrarch.passes.inr_autodiff", "inrarch.hls.printer", "inrarch.hls.project",
-            "inrarch.dataflow.simulate", "inrarch.dataflow.report"]  # fmt: skip
+            "inrarch.passes.dataflow_lower", "inrarch.passes.inr_autodiff", "inrarch.targets.hls.printer", "inrarch.targets.hls.project",
+            "inrarch.analysis.simulate", "inrarch.analysis.report"]  # fmt: skip
 
 
 def _context():

@@ -6,7 +6,7 @@ Sections:
            its 65 INSP features and the 65 -> 256 x 4 -> 3 editor in one design): modeled latency (and its DSP
            bound), on-chip memory (weights, FIFOs, kernel buffers, in MB at 4 bytes a word), PyTorch's CPU memory
            measured here as INR-Arch measured it (growth of VmHWM over a run after a warm-up, in a fresh process),
-           modeled power, energy and EDP (`inrarch.dataflow.power`), beside INR-Arch's published FPGA / CPU / GPU
+           modeled power, energy and EDP (`inrarch.analysis.power`), beside INR-Arch's published FPGA / CPU / GPU
            figures.
   scaling  64, 4,096 and 65,536 samples per call (65,536 = a 256 x 256 image): modeled FPGA latency and throughput
            of the design compiled for that many samples per call, beside PyTorch on this CPU (nested autograd, as
@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 
 from inrarch.apps.edit import example_inputs
-from inrarch.dataflow.power import edp_ms_j, energy_mj
+from inrarch.analysis.power import edp_ms_j, energy_mj
 
 # INR-Arch's published figures (arXiv 2308.05930, its repository's results table; ../benchmark), 64 points,
 # order 1 / order 2: latency ms, memory MB, power W, energy mJ, EDP ms*J.
@@ -146,7 +146,7 @@ def compile_design(kind: str, order: int, samples: int, dsp: int = 3200, network
 
 def figures_section(orders=(1, 2, 3, 4), with_edit: bool = True, dsp: int = 3200, log=print) -> list[FigureRow]:
     from inrarch.apps import edit
-    from inrarch.dataflow.power import NOMINAL, design_power
+    from inrarch.analysis.power import NOMINAL, design_power
 
     designs = [("derivatives", o, 64) for o in orders]
     designs += [("edit", edit.ORDER, 64), ("edit", edit.ORDER, edit.SAMPLES)] if with_edit else []
@@ -338,7 +338,7 @@ def write_results(out_dir: str, figures: list[FigureRow], scaling: list[ScalingR
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from inrarch.dataflow.power import describe_model
+    from inrarch.analysis.power import describe_model
 
     from inrarch.files import OutputFolder
 

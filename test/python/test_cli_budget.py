@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from inrarch.cli import DEMO_DSP, budget_line
-from inrarch.hardware import TARGETS
+from inrarch.targets.hardware import TARGETS
 
 MODEL = """from inrarch.apps.models import siren
 

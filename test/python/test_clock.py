@@ -1,7 +1,7 @@
 """Operator latencies as functions of the clock, the clock estimate, and the report's columns, capacity and
 bottleneck lines (issue 24; issue 27's capacity and bottleneck lines).
 
-The latency rule (inrarch.hardware.latency_at): a pipeline of c cycles that closes at f0 MHz keeps c cycles up to
+The latency rule (inrarch.targets.hardware.latency_at): a pipeline of c cycles that closes at f0 MHz keeps c cycles up to
 f0 and needs ceil(c * f / f0) beyond; fp32 cores close at their 300 MHz figure, a DSP48E2 multiply keeps 3 stages to
 500 MHz and takes a fourth beyond, LUT stages close at 450 MHz. The expected numbers below are that rule worked by
 hand for the published 300 MHz figures (fadd 4, fmul 3)."""
@@ -15,13 +15,13 @@ import torch
 import inrarch
 from inrarch import ops
 from inrarch.apps import models
-from inrarch.dataflow.facts import kernel_facts
-from inrarch.dataflow.report import format_report
-from inrarch.dataflow.simulate import kernel_name
+from inrarch.targets.hls.facts import kernel_facts
+from inrarch.analysis.report import format_report
+from inrarch.analysis.simulate import kernel_name
 from inrarch.dialects.dataflow import MapOp, MatVecOp
-from inrarch.hardware import OPERATORS, latency_at, operator
-from inrarch.hls.printer import HlsPrinter
-from inrarch.hls.project import hls_config, run_hls_tcl
+from inrarch.targets.hardware import OPERATORS, latency_at, operator
+from inrarch.targets.hls.printer import HlsPrinter
+from inrarch.targets.hls.project import hls_config, run_hls_tcl
 
 
 @pytest.mark.parametrize("name,cycles", [("arith.addf", {250: 4, 300: 4, 301: 5, 450: 6, 600: 8}),

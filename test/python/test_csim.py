@@ -11,15 +11,15 @@ import pytest
 
 import inrarch
 from inrarch.apps import models
-from inrarch.dataflow.simulate import model_run, stream_name
+from inrarch.analysis.simulate import model_run, stream_name
 from inrarch.design import Design
 from inrarch.dialects.dataflow import GraphOp
 from inrarch.context import make_context, parse_module
 from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, fifo_groups
 from xdsl.dialects.builtin import IntegerAttr, i64
 from inrarch.diagnostics import CompileError
-from inrarch.hls.printer import HlsPrinter
-from inrarch.hls_lib import HLS_LIB_DIR
+from inrarch.targets.hls.printer import HlsPrinter
+from inrarch.targets.hls.lib import HLS_LIB_DIR
 from inrarch.apps.reference import insp_derivatives
 from model_kinds import MODEL_KINDS, sample_input
 

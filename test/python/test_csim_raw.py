@@ -1,6 +1,6 @@
-"""The raw-integer C-simulation (hls_lib/csim/ap_fixed_raw.h: int64_t / __int128 in place of Xilinx's ap_fixed)
+"""The raw-integer C-simulation (inrarch/targets/hls/lib/csim/ap_fixed_raw.h: int64_t / __int128 in place of Xilinx's ap_fixed)
 gives the bits of Xilinx's ap_fixed.h, which synthesis computes with: every output word of a fixed-point design,
-C-simulated both ways, is identical, and so is the fixed-point emulation (inrarch.dataflow.precision.run_fixed),
+C-simulated both ways, is identical, and so is the fixed-point emulation (inrarch.analysis.precision.run_fixed),
 a third witness written independently in numpy; the overflow counts per site agree too.
 
 The default suite runs the elementwise zoo (matvecs; sin, exp, log, sqrt and pow tables; division by a tensor; a
@@ -21,7 +21,7 @@ from model_kinds import sample_input
 
 
 def _same_bits(design, xs: np.ndarray, expect_overflows: bool) -> None:
-    from inrarch.dataflow.precision import run_fixed
+    from inrarch.analysis.precision import run_fixed
 
     emulated, expected = run_fixed(design.graph, xs.astype(np.float64))
     raw = np.stack(design.csim(xs, overflow="ignore", jobs=2), axis=1)
@@ -118,7 +118,7 @@ def test_every_operation_has_the_bits_of_ap_fixed(tmp_path):
     raw-integer build against Xilinx's, line by line."""
     import subprocess
 
-    from inrarch.hls_lib import HLS_LIB_DIR, ap_types_dir
+    from inrarch.targets.hls.lib import HLS_LIB_DIR, ap_types_dir
 
     source = tmp_path / "ops.cpp"
     source.write_text(_operations_program(seed=23, combos=12, values=64))

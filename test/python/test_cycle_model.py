@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from inrarch.context import make_context, parse_module
-from inrarch.dataflow.cycle_model import SimKernel, SimStream, Simulator, simulate
-from inrarch.dataflow.simulate import sim_model
+from inrarch.analysis.cycle_model import SimKernel, SimStream, Simulator, simulate
+from inrarch.analysis.simulate import sim_model
 from inrarch.dialects.dataflow import GraphOp
 from inrarch.passes.dataflow_fifo_depth import DataflowFifoDepthPass, late_kernels, fifo_groups
 from simpy_engine import simpy_run

@@ -11,7 +11,7 @@ import torch
 from inrarch.apps import models
 from inrarch.api import differentiate
 from inrarch.context import make_context
-from inrarch.dataflow.report import design_report
+from inrarch.analysis.report import design_report
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import GraphOp
 from inrarch.api import evaluate
@@ -89,7 +89,7 @@ def test_matvec_input_lanes_divide_the_rows_and_tokens_hold_them():
     1-column matvec takes all 12 products of a sample in one iteration (one adder tree of 12), where powers of two
     stopped at 4 (3 reduction steps). A stream read by it then carries tokens of a multiple of its lanes: a 48-element
     stream feeding 12 lanes gets 12-element tokens, not the 16 that divide 48 and exceed 12."""
-    from inrarch.dataflow.facts import par_in_choices
+    from inrarch.targets.hls.facts import par_in_choices
     from inrarch.passes.dataflow_parallelize import _token_width, cheapest_lanes
 
     assert par_in_choices(12) == [1, 2, 3, 4, 6, 12]

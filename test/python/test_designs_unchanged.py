@@ -2,7 +2,7 @@
 gave, and dataflow-fuse as rewrites of the dataflow ops gives the designs its earlier version on a copy of the
 graph gave: the same FIFO depths (in any FIFO order), modeled cycles, FIFO words, DSP and BRAM, for the benchmark
 SIREN at orders 1-4 and every model kind at orders 1-2. test/Inputs/designs.json holds that model's figures: written with the pure-Python
-Simulator of commit a540dd2 (inrarch/dataflow/cycle_model.py there) in place of the native one, every other part of
+Simulator of commit a540dd2 (inrarch/analysis/cycle_model.py there) in place of the native one, every other part of
 the compiler as here. Entries a later change altered on purpose (its commit says why) are written by
 tools/designs_reference.py, which checks each design's cycles against the independent SimPy engine of
 simpy_engine.py first: the 3-input kinds, whose matvecs took input lanes of any divisor of their rows (not only
@@ -16,8 +16,8 @@ import pytest
 
 import inrarch
 from inrarch.apps import models
-from inrarch.dataflow.cycle_model import Simulator
-from inrarch.dataflow.simulate import sim_model
+from inrarch.analysis.cycle_model import Simulator
+from inrarch.analysis.simulate import sim_model
 from model_kinds import MODEL_KINDS, sample_input
 
 with open(os.path.join(os.path.dirname(__file__), "..", "Inputs", "designs.json")) as f:

@@ -196,7 +196,7 @@ def test_energy_and_edp_reproduce_the_seeds_published_table():
     latency and power columns to its printed precision (e.g. FPGA order 1: 30 W x 1.8284 ms = 54.85 mJ,
     x 1.8284 ms = 0.100 ms*J)."""
     from inrarch.apps.seed_bench import INR_ARCH
-    from inrarch.dataflow.power import edp_ms_j, energy_mj
+    from inrarch.analysis.power import edp_ms_j, energy_mj
 
     for figures in INR_ARCH.values():
         for i in range(2):
@@ -210,7 +210,7 @@ def test_power_model_arithmetic():
     x 5.5 mW + 10,000 LUT x 15 uW + 10,000 FF x 5 uW = 2.5 + 0.55 + 0.15 + 0.05 = 3.25 W dynamic at 300 MHz, on
     2.6 W static and 3.45 W shell; half the dynamic part at 150 MHz and in the low model; the high model takes the
     xbtest ceilings (6.6 mW per DSP, 29 mW per BRAM36) and twice the logic: 6.6 + 2.9 + 0.3 + 0.1 = 9.9 W."""
-    from inrarch.dataflow.power import NOMINAL, design_power
+    from inrarch.analysis.power import NOMINAL, design_power
 
     report = {"dsp": 1000, "bram36": 100, "lut": 10_000, "ff": 10_000, "assumptions": {"clock_mhz": 300.0}}
     fixed = 2.6 + 3.45

@@ -23,7 +23,7 @@ from xdsl.irdl import ParsePropInAttrDict, irdl_op_definition, operand_def
 
 import inrarch.opt
 from inrarch.context import make_context, parse_module
-from inrarch.dataflow.facts import (
+from inrarch.targets.hls.facts import (
     KERNEL_FACTS,
     KernelFacts,
     kernel_facts,
@@ -31,11 +31,11 @@ from inrarch.dataflow.facts import (
     loop_ii,
     serial_accumulation,
 )
-from inrarch.dataflow.simulate import model_run
+from inrarch.analysis.simulate import model_run
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import DATAFLOW, GraphOp, KernelOp, StreamType
-from inrarch.hardware import operator
-from inrarch.hls.printer import HlsPrinter
+from inrarch.targets.hardware import operator
+from inrarch.targets.hls.printer import HlsPrinter
 from inrarch.targets.rtl.kernels import GENERATORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_a_new_kernel_op_is_named_until_it_has_facts(monkeypatch):
     with pytest.raises(CompileError, match=r"^ext\.reduce has no hardware facts"):
         model_run(graph)
 
-    monkeypatch.setitem(KERNEL_FACTS, ReduceOp, reduce_facts)  # the @facts_rule(ReduceOp) of inrarch/dataflow/facts.py
+    monkeypatch.setitem(KERNEL_FACTS, ReduceOp, reduce_facts)  # the @facts_rule(ReduceOp) of inrarch/targets/hls/facts.py
     assert kernels_without_facts(EXT) == []
     facts = kernel_facts(reduce)
     add = operator("arith.addf").latency

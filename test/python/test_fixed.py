@@ -11,10 +11,10 @@ from model_kinds import MODEL_KINDS, sample_input
 import inrarch
 from inrarch.apps import models
 from inrarch.apps.reference import insp_derivatives
-from inrarch.dataflow.fixed import Fixed, fifo_format, make_table, mul_dsp, parse_precision
-from inrarch.dataflow.precision import calibration_grid, output_errors, run_fixed
+from inrarch.analysis.fixed import Fixed, fifo_format, make_table, mul_dsp, parse_precision
+from inrarch.analysis.precision import calibration_grid, output_errors, run_fixed
 from inrarch.diagnostics import CompileError
-from inrarch.hardware import operator
+from inrarch.targets.hardware import operator
 
 
 def _reference(model, x, order):
@@ -234,7 +234,7 @@ def test_refusal_names_the_limiting_table(monkeypatch):
     # Tables held to 4 segments per quarter period cannot follow sin to 1e-3 through three sine layers at omega 30,
     # whatever the width: the refusal names the site that limits it, a sin table, where the model wrote it, and
     # its error alone (the rest of the design in float64), most of the design's error.
-    from inrarch.dataflow import fixed, fixed_body
+    from inrarch.analysis import fixed, fixed_body
 
     monkeypatch.setattr(fixed, "TABLE_MAX_LOG2", 2)
     monkeypatch.setattr(fixed_body, "_TABLES", {})
@@ -253,7 +253,7 @@ def test_refusal_names_the_limiting_table(monkeypatch):
 def test_accepted_design_lists_its_error_sites(small_design):
     # The report of an accepted auto design names its largest error sites, each measured alone: every one within
     # the worst error's order of magnitude or below, and the sites partition the design's roundings.
-    from inrarch.dataflow.precision import attribute_error, error_sites
+    from inrarch.analysis.precision import attribute_error, error_sites
 
     model, x, design = small_design
     text = design.report["precision"]
@@ -278,7 +278,7 @@ def test_widths_per_stream_group(small_design):
     multiplies, go to 18 bits (an 18 x 22 multiply is one DSP, a 22 x 22 one two) while streams of other ranges
     and sensitivities keep 22: less DSP work than the uniform width's, the budget still met (C-simulation = the
     emulation, bit for bit: test_auto_matches_pytorch_and_its_emulation runs this design)."""
-    from inrarch.dataflow.precision import apply_formats, dsp_work, record_ranges
+    from inrarch.analysis.precision import apply_formats, dsp_work, record_ranges
     from inrarch.dialects.dataflow import MatVecOp
 
     _, _, design = small_design
@@ -299,8 +299,8 @@ def test_widths_per_stream_group(small_design):
 
 def test_report_says_dsp_per_multiply(small_design):
     # The report says, per matvec, its input and weight widths and the DSP48E2s one multiply takes, and why.
-    from inrarch.dataflow.fixed import mul_dsp_why
-    from inrarch.dataflow.report import format_report
+    from inrarch.analysis.fixed import mul_dsp_why
+    from inrarch.analysis.report import format_report
     from inrarch.dialects.dataflow import MatVecOp
 
     _, _, design = small_design

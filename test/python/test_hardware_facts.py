@@ -1,4 +1,4 @@
-"""The hardware facts of the kernels inrarch prints (inrarch.dataflow.facts): for each finding of the HLS review
+"""The hardware facts of the kernels inrarch prints (inrarch.targets.hls.facts): for each finding of the HLS review
 of the earlier kernels, the analysis applied to that pattern (which it must reject) and to the printed one; and
 the printed code of the benchmark design checked against its facts."""
 
@@ -9,7 +9,7 @@ import pytest
 
 import inrarch
 from inrarch.apps import models
-from inrarch.dataflow.facts import (
+from inrarch.targets.hls.facts import (
     BodyShape,
     Memory,
     kernel_facts,
@@ -19,11 +19,11 @@ from inrarch.dataflow.facts import (
     serial_accumulation,
     tree_accumulation,
 )
-from inrarch.dataflow.resources import graph_resources
+from inrarch.analysis.resources import graph_resources
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import MapOp, MatVecOp
-from inrarch.hls.printer import HlsPrinter
-from inrarch.hls_lib import HLS_LIB_DIR
+from inrarch.targets.hls.printer import HlsPrinter
+from inrarch.targets.hls.lib import HLS_LIB_DIR
 from model_kinds import sample_input
 
 

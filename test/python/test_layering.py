@@ -2,9 +2,8 @@
 dialect, and the module import graph has no cycle, counting the imports inside functions too (a function-level
 import that closes a cycle is a cycle that only moved to run time).
 
-Modules are named as installed: `dialects/x.py` is `inrarch.dialects.x`, `passes/x.py` is `inrarch.passes.x`,
-`hls_lib/` is `inrarch.hls_lib` (pyproject.toml's package-dir). Importing a module runs its packages' `__init__`
-first, so every module also depends on its parent package.
+Modules are named by their paths (`inrarch/passes/x.py` is `inrarch.passes.x`), as installed. Importing a module
+runs its packages' `__init__` first, so every module also depends on its parent package.
 """
 
 from __future__ import annotations
@@ -16,21 +15,17 @@ import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = {"inrarch": ROOT / "inrarch", "inrarch.dialects": ROOT / "dialects", "inrarch.passes": ROOT / "passes",
-           "inrarch.hls_lib": ROOT / "hls_lib"}  # fmt: skip
+PACKAGE = ROOT / "inrarch"
 DIALECT_ALLOWED = {"inrarch.dialects.inr", "inrarch.dialects", "inrarch"}
 
 
 def modules() -> dict[str, Path]:
     """Every module of the installed package, by its dotted name."""
     found: dict[str, Path] = {}
-    for prefix, root in SOURCES.items():
-        for path in sorted(root.rglob("*.py")):
-            rel = path.relative_to(root).with_suffix("").parts
-            if prefix == "inrarch" and rel and rel[0] in ("dialects", "passes", "hls_lib"):
-                continue  # not in the tree: mapped from the top level
-            parts = rel[:-1] if rel[-1] == "__init__" else rel
-            found[".".join((prefix, *parts)) if parts else prefix] = path
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).with_suffix("").parts
+        parts = rel[:-1] if rel[-1] == "__init__" else rel
+        found[".".join(("inrarch", *parts))] = path
     return found
 
 

@@ -11,21 +11,21 @@ import torch
 from torch import nn
 
 import inrarch
-import inrarch.dataflow.fixed_body
-import inrarch.hls.printer
+import inrarch.analysis.fixed_body
+import inrarch.targets.hls.printer
 from inrarch import ops
 from inrarch.autodiff.lower import EW_OPS
 from inrarch.autodiff.rules import ELEMENTWISE
 from inrarch.evaluator import supports
-from inrarch.hardware import OPERATORS
-from inrarch.hls_lib import HLS_LIB_DIR
+from inrarch.targets.hardware import OPERATORS
+from inrarch.targets.hls.lib import HLS_LIB_DIR
 from inrarch.importer import SUPPORTED_ATEN_OPS
 from inrarch.apps.reference import insp_derivatives
 
 ENTRIES = list(ops.ELEMENTWISE.values())
 KERNELS_H = (HLS_LIB_DIR / "inrarch" / "kernels.h").read_text()
 HLS_MATH_H = (HLS_LIB_DIR / "csim" / "hls_math.h").read_text()
-FIXED_CPP_SOURCE = inspect.getsource(inrarch.dataflow.fixed_body.cpp)
+FIXED_CPP_SOURCE = inspect.getsource(inrarch.analysis.fixed_body.cpp)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
@@ -46,7 +46,7 @@ def test_every_entry_is_complete_everywhere(entry):
     assert entry.fixed in ("add", "sub", "mul", "div", "logic", "table")
     assert (entry.fixed == "table") == (entry.function is not None)
     if entry.fixed != "table" and entry.name != "arith.cmpf":
-        assert entry.name in FIXED_CPP_SOURCE  # spelled by inrarch.dataflow.fixed_body.cpp
+        assert entry.name in FIXED_CPP_SOURCE  # spelled by inrarch.analysis.fixed_body.cpp
     args = [np.linspace(0.1, 0.9, 5)] * entry.arity
     assert np.shape(entry.numpy(*args)) == (5,)
 
@@ -75,7 +75,7 @@ def test_atan_end_to_end_from_one_registry_entry():
             assert np.abs(out - ref).max() <= 1e-8 * max(1.0, np.abs(ref).max())
     model32, x32 = AtanNet(), x.float()
     design = inrarch.compile(model32, x32, order=2)
-    assert "inrarch_atan_f32(" in inrarch.hls.printer.HlsPrinter(design.graph).print().source
+    assert "inrarch_atan_f32(" in inrarch.targets.hls.printer.HlsPrinter(design.graph).print().source
     reference = [r.numpy() for r in insp_derivatives(AtanNet().double(), x, 2)]
     run = design.timed_csim(x32)
     assert run.cycles == design.report["modeled_cycles"]

@@ -3,9 +3,9 @@ of its FIFO labels; the dot text carries the same legend."""
 
 import struct
 
-import inrarch.dataflow.picture as picture
+import inrarch.analysis.picture as picture
 from inrarch.context import parse_module
-from inrarch.hls.printer import find_graph
+from inrarch.targets.hls.printer import find_graph
 
 
 def chain(maps: int) -> str:

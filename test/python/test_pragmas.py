@@ -1,5 +1,5 @@
 """Every HLS pragma inrarch prints, or includes from its kernel library, is one of the forms UG1399 documents, with
-literal arguments (inrarch.hls.pragmas: the grammar, each form with its UG1399 section and the handler of Vitis's
+literal arguments (inrarch.targets.hls.pragmas: the grammar, each form with its UG1399 section and the handler of Vitis's
 front end, hls-llvm-project clang/lib/Parse/ParseXlxPragma.cpp, that reads it). A pragma in another form is one
 Vitis may warn about and drop: ALLOCATION with `type = function` (the front end wants `function` / `operation`
 right after ALLOCATION) was one; a PIPELINE II or DEPENDENCE distance that names a template's constant was another
@@ -16,9 +16,9 @@ import pytest
 
 import inrarch
 from inrarch.apps import models
-from inrarch.hls import pragmas
-from inrarch.hls.printer import HlsPrinter
-from inrarch.hls_lib import HLS_LIB_DIR
+from inrarch.targets.hls import pragmas
+from inrarch.targets.hls.printer import HlsPrinter
+from inrarch.targets.hls.lib import HLS_LIB_DIR
 from model_kinds import MODEL_KINDS, sample_input
 
 DESIGNS = {

@@ -12,7 +12,7 @@ import pytest
 import inrarch
 from inrarch.apps import models
 from inrarch.diagnostics import CompileError
-from inrarch.hls.project import MARKER
+from inrarch.targets.hls.project import MARKER
 from model_kinds import sample_input
 
 
@@ -140,7 +140,7 @@ def _tree(root):
 
 
 def _write(out_dir, force=True):
-    from inrarch.hls.project import write_folder
+    from inrarch.targets.hls.project import write_folder
 
     return write_folder(str(out_dir), {"a.txt": "new a\n", "data/b.bin": b"new b"}, None, force)
 

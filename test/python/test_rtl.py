@@ -13,7 +13,7 @@ from model_kinds import MODEL_KINDS, sample_input
 
 import inrarch
 from inrarch.apps import models
-from inrarch.dataflow.precision import run_fixed
+from inrarch.analysis.precision import run_fixed
 from inrarch.diagnostics import CompileError
 from inrarch.targets.rtl.project import load, measure, report_lines, write_rtl
 
@@ -68,7 +68,7 @@ def test_rtl_bit_exact_and_cycles(tmp_path, name, order, dsp):
     assert sim["cycles"][0] == sim["cycles"][1]  # a reset design repeats its call exactly
     # The edges' conversions have the depths the facts state: the read's (less the modeled memory latency, which
     # the RTL's input stream does not have) and the write's; every kernel keeps its modeled II or better.
-    from inrarch.hardware import MEMORY_READ_LATENCY
+    from inrarch.targets.hardware import MEMORY_READ_LATENCY
 
     for k in d["kernels"]:
         if k["op"] == "dataflow.read":
@@ -116,7 +116,7 @@ def test_broken_recurrence_runs_slower_in_rtl(tmp_path, monkeypatch):
     """Facts that claim an accumulator needs no cycles between visits (a broken kernel: a recurrence longer than its
     distance) make the model promise II 1; the RTL, built from its real accumulator RAM, runs at II 3 and shows it,
     instead of printing the model's figure."""
-    from inrarch.dataflow import facts
+    from inrarch.targets.hls import facts
     from inrarch.targets.rtl.compare import model_span
 
     honest = model_span(_accumulator_design()).cycles
@@ -210,7 +210,7 @@ def test_second_order_quarter_wave_tables_bit_exact(tmp_path):
     """A budget of 2e-6 needs 27-bit formats, where sin and cos take second-order quarter-wave tables (c0 + floor(c1 +
     c2 t') t, the phase mirrored and negated by quadrant; the default designs' formats take first-order ones): the
     RTL equals the fixed-point semantics and the C-simulation bit for bit."""
-    from inrarch.dataflow.fixed_body import BodyFormats, table
+    from inrarch.analysis.fixed_body import BodyFormats, table
     from inrarch.dialects.dataflow import MapOp
 
     model = models.siren(2, 8, 2, 1, omega=10.0)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inrarch.dataflow.cycle_model import Simulator
-from inrarch.dataflow.facts import fifo_bram18, fifo_lut, kernel_facts
-from inrarch.dataflow.simulate import sim_model
+from inrarch.analysis.cycle_model import Simulator
+from inrarch.targets.hls.facts import fifo_bram18, fifo_lut, kernel_facts
+from inrarch.analysis.simulate import sim_model
 from inrarch.dialects.dataflow import GraphOp, ReadOp, WriteOp
-from inrarch.hardware import MEMORY_READ_LATENCY
+from inrarch.targets.hardware import MEMORY_READ_LATENCY
 
 
 @dataclass
@@ -49,7 +49,7 @@ def model_span(graph: GraphOp) -> ModelSpan:
 
 @dataclass
 class KernelModel:
-    """A kernel's modeled facts (inrarch.dataflow.facts), in the report's terms."""
+    """A kernel's modeled facts (inrarch.targets.hls.facts), in the report's terms."""
 
     ii: int
     depth: int

@@ -1,5 +1,5 @@
 """Building blocks of inrarch's RTL (Amaranth): stall-all pipelines, FIFOs, memories, and fixed-point arithmetic
-that computes exactly what the printed ap_fixed C++ computes (and `inrarch.dataflow.precision.run_fixed` emulates).
+that computes exactly what the printed ap_fixed C++ computes (and `inrarch.analysis.precision.run_fixed` emulates).
 
 Every kernel is one stall-all pipeline: all its registers and memory ports advance together on the kernel's
 clock enable `ce`, which is low in a cycle where the iteration issuing in that cycle cannot read a token it needs
@@ -9,7 +9,7 @@ that holds, at stage `stage`, the value of the iteration at that stage; `Pipe.at
 chain of registers (shared by every later use). Operators are registered: a pipeline's depth is the number of
 registers its values pass through, not a number read from the hardware model.
 
-Fixed-point values are raw two's-complement integers whose format (`inrarch.dataflow.fixed.Fixed`) is known when
+Fixed-point values are raw two's-complement integers whose format (`inrarch.analysis.fixed.Fixed`) is known when
 the hardware is generated: `round_to` assigns an exact value (an integer with `frac` fractional bits) to a format
 as ap_fixed does (AP_RND: floor(x + 1/2 lsb), AP_TRN: floor; AP_WRAP: the low W bits, AP_SAT: clamped).
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Shape, Signal, Value, signed, unsigned
 from amaranth.lib.memory import Memory
 
-from inrarch.dataflow.fixed import Fixed, mul_dsp
+from inrarch.analysis.fixed import Fixed, mul_dsp
 
 LUT_MEMORY_WORDS = 64  # a memory bank of up to 64 words is built from LUTs: a registered read (1 cycle)
 BRAM_READ_STAGES = 2  # a larger bank is a block RAM read with its output register (2 cycles)

@@ -2,7 +2,7 @@
 
 Every generator reads what it builds from the op: stream types and formats, a matvec's weights, lanes
 (`par_in` x `par_out`) and members, a map's body, `lanes` and `ii` (the cycles over which it shares its
-multipliers: a design choice of the op). Nothing is read from the hardware model (`inrarch.dataflow.facts`):
+multipliers: a design choice of the op). Nothing is read from the hardware model (`inrarch.targets.hls.facts`):
 
 * the II of a loop follows from what the generator builds: 1, or the cycles a matvec's accumulator needs between
   two visits of one address (its RAM's read stages + the add + the write) over the iterations between them;
@@ -25,10 +25,10 @@ from amaranth.hdl import Array, Cat, Const, Elaboratable, EnableInserter, Module
 from xdsl.dialects import arith
 
 from inrarch import ops
-from inrarch.dataflow.fixed import Fixed, col_formats
-from inrarch.dataflow.fixed_body import BodyFormats, divide_numerator, fixed_kind
-from inrarch.dataflow.fixed_body import table as body_table
-from inrarch.dataflow.fixed_body import table_multiplies
+from inrarch.analysis.fixed import Fixed, col_formats
+from inrarch.analysis.fixed_body import BodyFormats, divide_numerator, fixed_kind
+from inrarch.analysis.fixed_body import table as body_table
+from inrarch.analysis.fixed_body import table_multiplies
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import ForkOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp, YieldOp
 from inrarch.evaluator import constant_value
@@ -761,7 +761,7 @@ class MapRtl(Kernel):
 
     def _table(self, m, pipe: Pipe, op, x: Timed, formats: BodyFormats, muls: Multipliers, r: Fixed, name: str,
                st: Structure, lane: int) -> Timed:  # fmt: skip
-        """The printed tables (`inrarch::table_periodic` / `table_fn`, `inrarch.dataflow.fixed.Table`): index and
+        """The printed tables (`inrarch::table_periodic` / `table_fn`, `inrarch.analysis.fixed.Table`): index and
         fraction from the input's bits (periodic: from the phase x / 2 pi, mirrored and negated by quadrant), the
         segment's polynomial, rounded to r."""
         t = body_table(op, formats)

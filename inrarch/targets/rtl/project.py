@@ -21,7 +21,7 @@ import numpy as np
 
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import GraphOp
-from inrarch.hls.project import MARKER, manifest, write_folder
+from inrarch.targets.hls.project import MARKER, manifest, write_folder
 from inrarch.targets.rtl.compare import fifo_model, kernel_models, model_span
 from inrarch.targets.rtl.top import DesignRtl
 
@@ -30,7 +30,7 @@ DESCRIPTION = "rtl.json"
 
 def rtl_files(graph: GraphOp, inputs: np.ndarray | None = None) -> tuple[dict[str, str | bytes], dict]:
     """The project's files and its description."""
-    from inrarch.dataflow.precision import run_fixed
+    from inrarch.analysis.precision import run_fixed
     from inrarch.targets.rtl.verilator import harness
 
     rtl = DesignRtl(graph)
@@ -79,7 +79,7 @@ def rtl_files(graph: GraphOp, inputs: np.ndarray | None = None) -> tuple[dict[st
 def write_rtl(graph: GraphOp, out_dir: str, force: bool = False, inputs: np.ndarray | None = None) -> str:
     """Writes the RTL project of a fixed-point graph to `out_dir` (new or empty, or an inrarch project with
     `force`); returns its absolute path."""
-    from inrarch.hls.project import check_project_dir
+    from inrarch.targets.hls.project import check_project_dir
 
     check_project_dir(out_dir, force)
     files, _ = rtl_files(graph, inputs)

@@ -12,7 +12,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 
-from inrarch.hls.printer import find_graph
+from inrarch.targets.hls.printer import find_graph
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class RtlTarget(Target):
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         from inrarch.targets.rtl.top import DesignRtl, check_fixed
 
-        from inrarch.dataflow.derived import check_printable
+        from inrarch.analysis.derived import check_printable
 
         graph = find_graph(module)
         check_fixed(graph)

@@ -15,10 +15,10 @@ from amaranth.back import rtlil, verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 from xdsl.dialects.builtin import Float64Type, MemRefType
 
-from inrarch.dataflow.fixed import fifo_format
+from inrarch.analysis.fixed import fifo_format
 from inrarch.diagnostics import CompileError
 from inrarch.dialects.dataflow import FifoOp, GraphOp, KernelOp
-from inrarch.hls.printer import c_identifier
+from inrarch.targets.hls.printer import c_identifier
 from inrarch.targets.rtl.hw import Fifo
 from inrarch.targets.rtl.kernels import GENERATORS, Io, Kernel
 
