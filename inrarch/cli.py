@@ -401,10 +401,18 @@ def cmd_bench_fixed(args: argparse.Namespace) -> None:
     print(f"[bench-fixed] benchmark SIREN, orders {args.orders[0]}..{args.orders[-1]}: fp32, auto fixed point and "
           f"{args.uniform} (modeled FPGA; C-simulation here)", flush=True)  # fmt: skip
     rows = bench.fixed_section(args.orders, args.uniform)
+    edit_rows = None
+    if not args.no_edit:
+        print("[bench-fixed] the INSP edit design (denoise of 'chelsea'): fp32 and auto fixed point, every pixel "
+              "C-simulated", flush=True)  # fmt: skip
+        edit_rows = bench.edit_section()
     command = "inrarch bench-fixed " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "inrarch bench-fixed"
-    paths = bench.write_fixed(args.out, rows, command)
+    paths = bench.write_fixed(args.out, rows, command, edit_rows)
     print()
     print(bench.fixed_table(rows))
+    if edit_rows:
+        print()
+        print(bench.edit_table(edit_rows))
     print(f"\nwrote {', '.join(paths)}")
 
 
@@ -688,7 +696,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench-fixed", help="the benchmark SIREN in fp32, auto fixed point and a uniform ap_fixed")
     p.add_argument("--orders", type=_orders, default=[1, 2, 3], help="orders of the designs")
     p.add_argument("--uniform", default="ap_fixed<32,10>", help="the uniform format to report (INR-Arch's)")
-    p.add_argument("--out", default="out/bench", help="directory for fixed.md and fixed.csv")
+    p.add_argument("--out", default="out/bench", help="directory for fixed.md, fixed.csv and edit.csv")
+    p.add_argument("--no-edit", action="store_true", help="leave out the INSP edit design's rows")
     p.set_defaults(run=cmd_bench_fixed)
 
     p = sub.add_parser("bench-rtl", help="the benchmark SIREN's fixed-point designs in RTL: Verilator cycles and "

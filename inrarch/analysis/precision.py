@@ -354,8 +354,11 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
                   overflow: str = "wrap", uniform: Fixed | None = None,
                   widths: dict[SSAValue | MapOp, int] | None = None) -> None:  # fmt: skip
     """Gives every stream, map-body value, column constant, weight and accumulator of the graph its format
-    (TooNarrow when a width cannot hold some value's integer bits): `width` bits, or per width group the width
-    `widths` gives (keys: `width_keys`)."""
+    (TooNarrow when a map-body value's width cannot hold its integer bits, or an accumulator would need over 64
+    bits): `width` bits, or per width group the width `widths` gives (keys: `width_keys`). A stream's format keeps
+    its integer bits whatever its width: a stream narrower than them has a least significant bit above 1
+    (ap_fixed<W, I> with I > W), as the large Taylor coefficients of a matvec's members need: the members share
+    one width and each is scaled by its own integer bits, so each keeps W - 1 bits below its own magnitude."""
     mode = "sat" if overflow == "saturate" else "wrap"
     widths = widths or {}
 
@@ -369,8 +372,6 @@ def apply_formats(graph: GraphOp, ranges: Ranges, width: int, weight_bits: int, 
     stream_bits = _stream_int_bits(graph, ranges, margin, uniform)
     groups = _WidthGroups(graph)
     stream_width = {f.stream: widths.get(groups.find(f.stream), width) for f in graph.fifos()}
-    if uniform is None and any(stream_bits[v] > w for v, w in stream_width.items()):
-        raise TooNarrow
     for f in graph.fifos():
         f.format = FixedAttr.of(uniform or Fixed(stream_width[f.stream], stream_bits[f.stream], "rnd", mode))
     exact = 1.0 + 2.0**-20  # constants: integer bits that hold the value itself

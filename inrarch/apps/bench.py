@@ -503,7 +503,64 @@ def fixed_table(rows: list[FixedRow]) -> str:
     return "\n".join(lines)
 
 
-def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
+@dataclass
+class EditRow:
+    """One precision of the INSP edit design (INR, its 65 features and the editor as one design; `inrarch edit`)."""
+
+    precision: str
+    formats: str
+    modeled_ms: float  # per call of `samples` pixels
+    dsp_bound_ms: float
+    dsp: int
+    bram36: float
+    lut: int
+    psnr_chip: float  # the C-simulated edit of every pixel vs the task's target
+    psnr_pytorch: float  # the same networks in PyTorch float64
+    max_abs_diff: float  # max |chip - PyTorch float64| over the image's pixels and channels
+    modeled_cycles: int
+    timed_cycles: int
+    estimated_mhz: float
+    achievable_ms: float
+    samples: int
+
+
+def edit_section(precisions=("float", "auto"), task: str = "denoise", image: str = "chelsea", dsp: int = 3200,
+                 log=print) -> list[EditRow]:  # fmt: skip
+    """The INSP edit design (`inrarch edit --task denoise --image chelsea`) per precision: modeled latency per call,
+    resources, the C-simulated edit of the whole image against its target and against PyTorch float64, timed
+    C-simulation of one call against the cycle model."""
+    from inrarch.apps.edit import run_edit
+
+    rows = []
+    for precision in precisions:
+        res = run_edit(task, image, dsp=dsp, progress=False, log=lambda _: None, precision=precision)
+        r, fig = res.report, res.figures()
+        formats = r["precision"].split(";")[0] if precision != "float" else "fp32"
+        rows.append(EditRow(precision, formats, r["modeled_latency_ms"], r["dsp_bound_ms"], r["dsp"], r["bram36"],
+                            r["lut"], fig["psnr_chip"], fig["psnr_pytorch"], fig["max_abs_diff"], r["modeled_cycles"],
+                            res.timed_cycles, r["clock"]["estimated_mhz"], r["clock"]["modeled_latency_ms_at_achievable"],
+                            r["samples"]))  # fmt: skip
+        log(f"  edit {precision}: modeled {r['modeled_latency_ms']:.4f} ms per {r['samples']} pixels, PSNR "
+            f"{fig['psnr_chip']:.2f} dB (PyTorch float64 {fig['psnr_pytorch']:.2f})")  # fmt: skip
+    return rows
+
+
+def edit_table(rows: list[EditRow]) -> str:
+    lines = ["| numbers | formats | FPGA ms per call (modeled) | DSP bound ms | latency / bound | DSP | LUT | BRAM36 | "
+             "PSNR, C-sim | PSNR, PyTorch float64 | max abs chip - PyTorch | timed C-sim cycles = model | "
+             "clock estimate (modeled): MHz, ms at min(300, it) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r.precision} | {r.formats} | {r.modeled_ms:.4f} | {r.dsp_bound_ms:.4f} | "
+                     f"{r.modeled_ms / r.dsp_bound_ms:.2f} | {r.dsp:,} | {r.lut:,} | {r.bram36:g} | "
+                     f"{r.psnr_chip:.2f} dB | {r.psnr_pytorch:.2f} dB | {r.max_abs_diff:.1e} | {r.timed_cycles:,} "
+                     f"{'=' if r.timed_cycles == r.modeled_cycles else '!='} {r.modeled_cycles:,} | "
+                     f"{r.estimated_mhz:.0f} MHz, {r.achievable_ms:.4f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_fixed(out_dir: str, rows: list[FixedRow], command: str,
+                edit_rows: list[EditRow] | None = None) -> list[str]:
     import csv
     import os
     import platform
@@ -528,13 +585,29 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str) -> list[str]:
                 "max|err| / max|ref|, on the bench's 64 inputs and on 1,024 random inputs of [-1, 1]^2. "
                 "INR-Arch's FPGA figures are those it published (arXiv 2308.05930).\n\n")  # fmt: skip
         f.write(fixed_table(rows) + "\n")
+        if edit_rows:
+            n = edit_rows[0].samples
+            f.write(f"\n## The INSP edit design\n\n`inrarch edit --task denoise --image chelsea` (64 x 64 image): the "
+                    f"fitted INR, its 65 INSP features (derivatives to order 4) and the shipped denoise editor as one "
+                    f"design, {n} pixels a call, the same DSP budget and model as above. PSNR: every pixel of the "
+                    "image through the bit-accurate C-simulation, and the same networks in PyTorch float64, each "
+                    "against the clean image; the timed C-simulation runs one call.\n\n")  # fmt: skip
+            f.write(edit_table(edit_rows) + "\n")
     path = os.path.join(folder.path, "fixed.csv")
     with folder.open_text("fixed.csv") as f:
         w = csv.writer(f)
         w.writerow(list(asdict(rows[0]).keys()))
         for r in rows:
             w.writerow(list(asdict(r).values()))
-    return [md, path]
+    paths = [md, path]
+    if edit_rows:
+        paths.append(os.path.join(folder.path, "edit.csv"))
+        with folder.open_text("edit.csv") as f:
+            w = csv.writer(f)
+            w.writerow(list(asdict(edit_rows[0]).keys()))
+            for r in edit_rows:
+                w.writerow(list(asdict(r).values()))
+    return paths
 
 
 # ---------------------------------------------------------------------------------------------------------------------

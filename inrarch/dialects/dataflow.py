@@ -214,8 +214,9 @@ class FixedAttr(ParametrizedAttribute):
         printer.print_string(f"<{self.width.data}, {self.int_bits.data}{modes}>")
 
     def verify(self) -> None:
-        if not 2 <= self.width.data <= 64 or self.int_bits.data > self.width.data:
-            raise VerifyException(f"#dataflow.fixed needs 2 <= W <= 64 and I <= W, got <{self.width.data}, "
+        # I > W is an ap_fixed whose least significant bit is 2^(I - W) (a large value in few bits).
+        if not 2 <= self.width.data <= 64 or self.int_bits.data > self.width.data + 64:
+            raise VerifyException(f"#dataflow.fixed needs 2 <= W <= 64 and I <= W + 64, got <{self.width.data}, "
                                   f"{self.int_bits.data}>")  # fmt: skip
         if self.rounding.data not in ("rnd", "trn") or self.overflow.data not in ("wrap", "sat"):
             raise VerifyException("#dataflow.fixed modes are rnd or trn, then wrap or sat")

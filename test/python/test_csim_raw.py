@@ -72,7 +72,7 @@ def test_more_designs_have_the_bits_of_ap_fixed(name, factory, n, order, precisi
     _same_bits(design, xs, expect_overflows=overflow == "saturate")
 
 
-def _operations_program(seed: int, combos: int, values: int) -> str:
+def _operations_program(seed: int, combos: int, values: int, coarse: bool = False) -> str:
     """A C++ program that applies every operation the printed designs use to `values` random raw values of
     `combos` random formats (signed and unsigned, 2-64 bits, integer bits from -2 to W + 2, both rounding and both
     overflow modes) and prints each result's bits: assignment from one format to another, a * b, a + b, a - b, -a,
@@ -83,7 +83,13 @@ def _operations_program(seed: int, combos: int, values: int) -> str:
 
     def fmt(target: bool = False) -> str:
         # (A target keeps 4 fractional bits or more: Xilinx's C-simulation aborts on a rounding assignment that
-        # drops more bits than its source has, which no design makes.)
+        # drops more bits than its source has, which no design makes. `coarse`: targets whose least significant
+        # bit is above 1 (I > W, as a stream of large Taylor coefficients has) from sources of 7 integer bits or
+        # more, which keep the rounding within their bits.)
+        if coarse:
+            w = rng.randint(8 if target else 20, 40 if target else 64)
+            i = rng.randint(w + 1, w + 6) if target else rng.randint(7, w + 2)
+            return f"ap_fixed<{w}, {i}, {rng.choice(['AP_RND', 'AP_TRN'])}, {rng.choice(['AP_WRAP', 'AP_SAT'])}>"
         w = rng.randint(6 if target else 2, 64)
         i = rng.randint(-2, w - 4) if target else rng.randint(-2, w + 2)
         kind = "ap_fixed" if rng.random() < 0.8 else "ap_ufixed"
@@ -114,20 +120,23 @@ def _operations_program(seed: int, combos: int, values: int) -> str:
 
 def test_every_operation_has_the_bits_of_ap_fixed(tmp_path):
     """The arithmetic itself, beyond the formats today's designs happen to use: 12 random format triples (products
-    of up to 128 bits, shifts past 64 bits, saturation and wrap-around at every width, ties of both signs), the
-    raw-integer build against Xilinx's, line by line."""
+    of up to 128 bits, shifts past 64 bits, saturation and wrap-around at every width, ties of both signs), and 6
+    whose results have a least significant bit above 1 (I > W), the raw-integer build against Xilinx's, line by
+    line."""
     import subprocess
 
     from inrarch.targets.hls.lib import HLS_LIB_DIR, ap_types_dir
 
-    source = tmp_path / "ops.cpp"
-    source.write_text(_operations_program(seed=23, combos=12, values=64))
-    base = ["g++", "-O0", "-std=c++17", "-w", f"-I{HLS_LIB_DIR / 'csim'}", f"-I{HLS_LIB_DIR}", str(source)]
-    outputs = []
-    for name, extra in (("raw", ["-DINRARCH_CSIM_RAW_FIXED"]), ("ap", ["-isystem", str(ap_types_dir())])):
-        subprocess.run([*base, *extra, "-o", str(tmp_path / name)], check=True)
-        outputs.append(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True).stdout)
-    raw, ap = (o.splitlines() for o in outputs)
-    assert len(raw) == len(ap) == 12 * 64
-    for line_raw, line_ap in zip(raw, ap, strict=True):
-        assert line_raw == line_ap
+    for coarse, combos in ((False, 12), (True, 6)):
+        source = tmp_path / f"ops{int(coarse)}.cpp"
+        source.write_text(_operations_program(seed=23, combos=combos, values=64, coarse=coarse))
+        base = ["g++", "-O0", "-std=c++17", "-w", f"-I{HLS_LIB_DIR / 'csim'}", f"-I{HLS_LIB_DIR}", str(source)]
+        outputs = []
+        for name, extra in (("raw", ["-DINRARCH_CSIM_RAW_FIXED"]), ("ap", ["-isystem", str(ap_types_dir())])):
+            binary = str(tmp_path / f"{name}{int(coarse)}")
+            subprocess.run([*base, *extra, "-o", binary], check=True)
+            outputs.append(subprocess.run([binary], capture_output=True, text=True, check=True).stdout)
+        raw, ap = (o.splitlines() for o in outputs)
+        assert len(raw) == len(ap) == combos * 64
+        for line_raw, line_ap in zip(raw, ap, strict=True):
+            assert line_raw == line_ap

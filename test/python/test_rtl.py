@@ -78,6 +78,29 @@ def test_rtl_bit_exact_and_cycles(tmp_path, name, order, dsp):
         assert k["rtl"]["ii"] <= k["model"]["ii"]
 
 
+def test_streams_coarser_than_one_bit_exact(tmp_path):
+    """A stream may hold values beyond its width's integer range with a least significant bit above 1
+    (ap_fixed<W, I> with I > W): a SIREN whose first layer's omega is 30,000 has order-1 coefficients near 2^19,
+    and auto gives the matvec's input group 18 bits (1 DSP per multiply-add). The RTL, the raw-integer C-simulation
+    and Xilinx's ap_fixed C-simulation all equal the fixed-point semantics bit for bit."""
+    from inrarch.analysis.fixed import Fixed
+
+    model = models.siren(2, 8, 2, 1, omega=30.0, first_omega=3e4)
+    x = sample_input(8, 2)
+    design = inrarch.compile(model, x, order=1, dsp=20, precision="auto")
+    coarse = [Fixed.of(f.format) for f in design.graph.fifos() if Fixed.of(f.format).int_bits > Fixed.of(f.format).width]
+    assert coarse and all(f.width == 18 for f in coarse), coarse
+    inputs = np.concatenate([x.numpy(), sample_input(8, 2, seed=1).numpy()])
+    expected, _ = run_fixed(design.graph, inputs.astype(np.float32).astype(np.float64))
+    raw = np.stack(design.csim(inputs), axis=1)
+    ap = np.stack(design.csim(inputs, arithmetic="ap_fixed"), axis=1)
+    np.testing.assert_array_equal(raw, expected)
+    np.testing.assert_array_equal(raw.view(np.uint32), ap.view(np.uint32))
+    project = design.write_rtl(str(tmp_path / "rtl"), inputs=inputs)
+    sim = measure(project, sim=True, synth=False, progress=lambda _: None)["sim"]
+    assert sim["mismatches"] == 0 and sim["values"] == expected.size
+
+
 def test_rtl_refuses_float_designs(tmp_path):
     model = models.siren(2, 8, 2, 1, omega=10.0)
     x = sample_input(4, 2)

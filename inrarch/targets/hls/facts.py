@@ -302,8 +302,9 @@ def matvec_facts(members: int, rows: int, cols: int, vin: int, vout: int, par_in
     ot = cols // vout
     nw = g * ot
     lanes = par_in * par_out
-    banks = lanes
-    w = memory("W", "rom", banks, rb * cb, w_bits)
+    # The weights: one bank per output lane, its word the par_in weights an iteration reads side by side
+    # (ARRAY_RESHAPE), so that a block RAM's 36-bit shapes hold two 18-bit weights a word.
+    w = memory("W", "rom", par_out, rb * cb, par_in * w_bits)
     bias = memory("bias", "rom", par_out, cb, acc_bits)
     mems = [w, bias]
     recurrences = []

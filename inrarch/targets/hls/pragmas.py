@@ -101,6 +101,13 @@ FORMS: dict[str, list[Form]] = {
                              options={"variable": NAME, "type": enum("complete", "cyclic", "block"), "factor": INT,
                                       "dim": INT},
                              required=enum("variable", "type"))],
+    # "#pragma HLS array_reshape variable=<name> type=<complete | cyclic | block> factor=<int> dim=<int> object off"
+    # (HandleArrayReshapePragma).
+    "array_reshape": [Form("array_reshape",
+                           f"{UG}, pragma HLS array_reshape; {PARSER}, HandleArrayReshapePragma",
+                           options={"variable": NAME, "type": enum("complete", "cyclic", "block"), "factor": INT,
+                                    "dim": INT},
+                           flags=enum("object", "off"), required=enum("variable", "type"))],
     # "#pragma HLS stream variable=<variable> type=<fifo | pipo | shared | unsync> depth=<int>"
     # (HandleStreamPragma).
     "stream": [Form("stream", f"{UG}, pragma HLS stream; {PARSER}, HandleStreamPragma",
@@ -327,10 +334,11 @@ def _parse_form(form: Form, tokens: list[str]) -> Parsed:
 def _check_combination(p: Parsed) -> None:
     """Rules between options that UG1399 states and the front end enforces."""
     o = p.options
-    if p.name == "array_partition":
-        # A factor with type=complete is ignored with a warning; cyclic and block need one (HandleArrayPartitionPragma).
+    if p.name in ("array_partition", "array_reshape"):
+        # A factor with type=complete is ignored with a warning; cyclic and block need one (HandleArrayPartitionPragma,
+        # HandleArrayReshapePragma).
         if (o["type"].lower() == "complete") == ("factor" in o):
-            raise PragmaError("ARRAY_PARTITION: a factor with type = cyclic / block, none with complete")
+            raise PragmaError(f"{p.name.upper()}: a factor with type = cyclic / block, none with complete")
     elif p.name == "bind_storage":
         if "impl" in o and o["impl"].lower() not in STORAGE_IMPLS[o["type"].lower()]:
             raise PragmaError(f"BIND_STORAGE: type = {o['type']} has no impl = {o['impl']} (UG1399, pragma HLS "

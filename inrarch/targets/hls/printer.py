@@ -289,9 +289,12 @@ class HlsPrinter:
                 f"  // Pipeline depth {facts.depth} cycles; {facts.steps} iterations per sample; "
                 f"{facts.dsp} DSP, {facts.bram18} BRAM18 (modeled){'; operators: ' + ops if ops else ''}."]  # fmt: skip
 
-    def _storage(self, var: str, mem: Memory, partition_dims: list[int]) -> list[str]:
-        """Partitions `var` into its banks (the dimensions that index banks, completely) and binds its storage."""
-        lines = [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
+    def _storage(self, var: str, mem: Memory, partition_dims: list[int], reshape_dims: tuple[int, ...] = ()) -> list[str]:
+        """Partitions `var` into its banks (the dimensions that index banks, completely), reshapes the dimensions
+        read together into a bank's word (`reshape_dims`: those elements side by side in one wider word), and binds
+        its storage."""
+        lines = [f"#pragma HLS ARRAY_RESHAPE variable = {var} type = complete dim = {d}" for d in reshape_dims]
+        lines += [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
         if mem.kind != "registers":
             kind = "rom_1p" if mem.kind == "rom" else "ram_s2p"
             lines.append(f"#pragma HLS BIND_STORAGE variable = {var} type = {kind} impl = {mem.impl} "
@@ -605,7 +608,7 @@ class HlsPrinter:
             f"  // {g} member(s) x {rows}x{cols} weights, {pi} x {po} multiply-add lanes.",
             *self._facts_comment(facts),
             f"  static const {tw} W[{rb * cb}][{pi}][{po}] = {w_init};",
-            *self._storage("W", mems["W"], [2, 3]),
+            *self._storage("W", mems["W"], [3], reshape_dims=(2,)),
             f"  static const {tb} bias[{cb}][{po}] = {b_init};",
             *self._storage("bias", mems["bias"], [2]),
             f"  static const bool bias_on[{g}] = {{{on}}};",

@@ -432,13 +432,16 @@ class MatvecRtl(Kernel):
                 m.d.sync += [held[mi * slices + k][p].eq(slices_now[k][p]) for k in range(slices) for p in range(pi_n)]
         x_now = [Mux(reading, slices_now[0][p], choose([h[p] for h in held], xsel)) for p in range(pi_n)]
 
-        # Weights: bank (p, q) holds W[r * PI + p][jb * PO + q] at r * CB + jb.
+        # Weights: one ROM per output lane q, whose word at r * CB + jb holds W[r * PI + p][jb * PO + q] for every
+        # input lane p side by side (the HLS kernel's ARRAY_RESHAPE of the same array).
         weights = np.zeros((rows, cb * po_n))
         weights[:, :cols] = dense_to_numpy(op.weights)
         w_raw = np.ldexp(wf.quantize(weights)[0], wf.frac).astype(np.int64)
-        banks = [[int(w_raw[rr * pi_n + p, j * po_n + q]) for rr in range(rb) for j in range(cb)]
-                 for q in range(po_n) for p in range(pi_n)]  # fmt: skip
-        w_lanes, _ = wide_rom(m, pipe, "W", banks, wf.width, wbase + jb)
+        w_lanes = []
+        for q in range(po_n):
+            lanes_q = [[int(w_raw[rr * pi_n + p, j * po_n + q]) for rr in range(rb) for j in range(cb)]
+                       for p in range(pi_n)]  # fmt: skip
+            w_lanes += wide_rom(m, pipe, f"W{q}", lanes_q, wf.width, wbase + jb)[0]
         x_w = [pipe.delay(x, lat_w) for x in x_now]
         sums = []
         for q in range(po_n):

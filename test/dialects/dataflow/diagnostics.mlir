@@ -460,7 +460,7 @@ dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {
   dataflow.read %in -> %a : memref<4x2xf32> -> !dataflow.stream<f32, 2>
   dataflow.write %a -> %out : !dataflow.stream<f32, 2> -> memref<4x2xf32>
 }
-// CHECK: {{^}}#dataflow.fixed needs 2 <= W <= 64 and I <= W, got <80, 3>
+// CHECK: {{^}}#dataflow.fixed needs 2 <= W <= 64 and I <= W + 64, got <80, 3>
 
 // -----
 dataflow.graph @g(%in: memref<4x2xf32>, %out: memref<4x2xf32>) {

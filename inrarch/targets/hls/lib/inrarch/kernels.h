@@ -211,7 +211,8 @@ void fork(long tokens, S& in, Outs&... outs) {
 // while the next sample is computed.
 //
 // The arrays are defined by the printed process (partitioned and bound there):
-//   W[RB * CB][PI][PO], bias[CB][PO] (ROMs, banks PI x PO and PO), acc[G * CB][PO] (RAM, PO banks, distance
+//   W[RB * CB][PI][PO] (ROM, PO banks, the PI weights an iteration reads reshaped into one word),
+//   bias[CB][PO] (ROM, PO banks), acc[G * CB][PO] (RAM, PO banks, distance
 //   G * CB), rows[NB * G * LB][L] (RAM, L banks), x[G * VIN / PI][PI] (registers: the members' current input
 //   tokens, PI-feature slices).
 // C also gives the numbers (FloatMac, or fixed.h's FixedMac): stream elements SX / SY, inputs TX (C::x converts
