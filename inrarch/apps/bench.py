@@ -593,20 +593,15 @@ def write_fixed(out_dir: str, rows: list[FixedRow], command: str,
                     "image through the bit-accurate C-simulation, and the same networks in PyTorch float64, each "
                     "against the clean image; the timed C-simulation runs one call.\n\n")  # fmt: skip
             f.write(edit_table(edit_rows) + "\n")
-    path = os.path.join(folder.path, "fixed.csv")
-    with folder.open_text("fixed.csv") as f:
-        w = csv.writer(f)
-        w.writerow(list(asdict(rows[0]).keys()))
-        for r in rows:
-            w.writerow(list(asdict(r).values()))
-    paths = [md, path]
-    if edit_rows:
-        paths.append(os.path.join(folder.path, "edit.csv"))
-        with folder.open_text("edit.csv") as f:
-            w = csv.writer(f)
-            w.writerow(list(asdict(edit_rows[0]).keys()))
-            for r in edit_rows:
-                w.writerow(list(asdict(r).values()))
+    paths = [md]
+    for name, table in (("fixed.csv", rows), ("edit.csv", edit_rows)):
+        if table:
+            paths.append(os.path.join(folder.path, name))
+            with folder.open_text(name) as f:
+                w = csv.writer(f)
+                w.writerow(list(asdict(table[0]).keys()))
+                for r in table:
+                    w.writerow(list(asdict(r).values()))
     return paths
 
 
