@@ -4,6 +4,8 @@ for every number type: floating point here, bit-exact fixed point in inrarch.ana
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from xdsl.ir import SSAValue
 
@@ -64,11 +66,37 @@ class Semantics:
                 case ShuffleOp():
                     outs = shuffle_values(kernel, ins, self.dtype)
                 case _:
-                    raise CompileError(f"no semantics for {kernel.name}", kernel)
+                    rule = SEMANTICS_RULES.get(type(kernel))
+                    if rule is None:
+                        raise CompileError(f"no semantics for {kernel.name}: register its arithmetic with "
+                                           f"@semantics_rule({type(kernel).__name__}) (inrarch.analysis.functional)",
+                                           kernel)  # fmt: skip
+                    outs = rule(self, kernel, ins, site)
             for j, (v, val) in enumerate(zip(kernel.stream_outputs, outs, strict=True)):
                 values[v] = self.stream(v, np.asarray(val, dtype=self.dtype), f"{site}:out{j}")
         assert result is not None
         return result
+
+
+# The arithmetic of kernel ops outside the dataflow dialect, looked up by op type: `Semantics.evaluate` calls the rule
+# registered for the op's type (`@semantics_rule(OpType)`) with the semantics (its `dtype`), the op, its input
+# arrays ([N, elements] each, already in their streams' formats in fixed point) and its site; the rule returns its
+# output arrays, exact or in `dtype`. Each output is then what its stream carries (`Semantics.stream`: rounded to
+# the stream's format in fixed point, its range recorded in float64), so a rule whose hardware computes exactly
+# and rounds once, at its output stream, is one rule for floating and fixed point.
+
+SemanticsRule = Callable[[Semantics, KernelOp, list[np.ndarray], str], list[np.ndarray]]
+SEMANTICS_RULES: dict[type[KernelOp], SemanticsRule] = {}
+
+
+def semantics_rule(op_type: type[KernelOp]) -> Callable[[SemanticsRule], SemanticsRule]:
+    """Registers the decorated function as the arithmetic of `op_type`'s kernels."""
+
+    def register(rule: SemanticsRule) -> SemanticsRule:
+        SEMANTICS_RULES[op_type] = rule
+        return rule
+
+    return register
 
 
 class FloatSemantics(Semantics):

@@ -17,6 +17,7 @@ library template, whose pragmas could only name its template constants.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,6 +133,31 @@ def output_comments(outputs: list[DerivativeOutput | str], layout: str | None, s
         lines += [f"// Layout {layout}: {len(derivatives)} columns hold {len(first)} distinct partial derivatives, each "
                   "once per", "// differentiation path; layout unique keeps one column per partial."]  # fmt: skip
     return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The C++ of kernel ops outside the dataflow dialect, looked up by op type
+# ---------------------------------------------------------------------------------------------------------------------
+# `HlsPrinter.process` prints the dataflow dialect's kernels itself; for any other kernel op it calls the rule
+# registered for the op's type (`@print_rule(OpType)`). A rule is written like the printer's own `_fork` or `_map`:
+# it is given the printer (its helpers: `stream_params`, `facts_comment`, `pipelined_loop`, `tok`, `ref`, `scalar`,
+# `from_stream` / `to_stream` in fixed point), the process name, the op and its hardware facts (`kernel_facts`), and
+# returns (the process's C++ definition, its call arguments, the process name). The loop it prints runs as its facts
+# say (II, iterations per sample, write lag), between INRARCH_PIPELINE(II, LAG) / INRARCH_ITERATION() /
+# INRARCH_PIPELINE_END(), so that the timed C-simulation checks the code against the cycle model.
+
+PrintRule = Callable[["HlsPrinter", str, KernelOp, KernelFacts], tuple[str, str, str]]
+PRINT_RULES: dict[type[KernelOp], PrintRule] = {}
+
+
+def print_rule(op_type: type[KernelOp]) -> Callable[[PrintRule], PrintRule]:
+    """Registers the decorated function as the C++ printer of `op_type`'s kernels."""
+
+    def register(rule: PrintRule) -> PrintRule:
+        PRINT_RULES[op_type] = rule
+        return rule
+
+    return register
 
 
 class HlsPrinter:
@@ -277,13 +303,20 @@ class HlsPrinter:
                 return self._matvec(name, k, kernel, facts)
             case ShuffleOp():
                 return self._shuffle(name, kernel, facts)
-        raise CompileError(f"the HLS printer cannot print {kernel.name}", kernel)
+        rule = PRINT_RULES.get(type(kernel))
+        if rule is not None:
+            return rule(self, name, kernel, facts)
+        op_type = type(kernel).__name__
+        raise CompileError(f"the HLS printer cannot print {kernel.name}: register its C++ with @print_rule({op_type}) "
+                           "(inrarch.targets.hls.printer)", kernel)  # fmt: skip
 
-    def _params(self, values, direction: str) -> list[str]:
+    def stream_params(self, values, direction: str) -> list[str]:
+        """The parameters of a process for streams `values`: `hls::stream<Tok<T, W>>& in0`, ..."""
         return [f"hls::stream<{self.tok(v)}>& {direction}{i}" for i, v in enumerate(values)]
 
     @staticmethod
-    def _facts_comment(facts: KernelFacts) -> list[str]:
+    def facts_comment(facts: KernelFacts) -> list[str]:
+        """The comment lines that open a process: its II and what bounds it, depth, iterations and resources."""
         ops = ", ".join(f"{n} {name.split('.')[1]}" for name, n in facts.operators.items() if n)
         return [f"  // II {facts.ii}: {facts.ii_bound}.",
                 f"  // Pipeline depth {facts.depth} cycles; {facts.steps} iterations per sample; "
@@ -313,7 +346,8 @@ class HlsPrinter:
                 limits[target] = limits.get(target, 0) + count
         return [f"#pragma HLS ALLOCATION {target} limit = {count}" for target, count in limits.items()]
 
-    def _loop(self, ii: int, lag: int, trip: str, indent: str = "  ", pragmas: tuple[str, ...] = ()) -> list[str]:
+    def pipelined_loop(self, ii: int, lag: int, trip: str, indent: str = "  ",
+                       pragmas: tuple[str, ...] = ()) -> list[str]:  # fmt: skip
         """The head of a pipelined loop: its pragmas (PIPELINE, then `pragmas`) with literal arguments."""
         return [f"{indent}INRARCH_PIPELINE({ii}, {lag});",
                 f"{indent}for (long g = 0; g < {trip}; ++g) {{",
@@ -326,7 +360,7 @@ class HlsPrinter:
         conv = f"inrarch::FromReal<{self.fmt(op.output)}>" if self.fixed else f"inrarch::Same<{self.scalar}>"
         body = "\n".join([
             f"static void {name}(const {self.scalar}* in, hls::stream<{self.tok(op.output)}>& out0) {{",
-            *self._facts_comment(facts),
+            *self.facts_comment(facts),
             f"  inrarch::read_rows<{self.scalar}, {conv}, {self.in_cols}, {t.width}, {facts.write_lag}>(in, out0, SAMPLES);",
             "}"])  # fmt: skip
         return body, f"in, {self.ref(op.output)}", name
@@ -334,8 +368,8 @@ class HlsPrinter:
     def _write(self, name: str, op: WriteOp, facts: KernelFacts):
         types = op.input_types()
         total = sum(t.elements for t in types)
-        lines = [f"static void {name}({', '.join(self._params(op.inputs, 'in'))}, {self.scalar}* out) {{",
-                 *self._facts_comment(facts),
+        lines = [f"static void {name}({', '.join(self.stream_params(op.inputs, 'in'))}, {self.scalar}* out) {{",
+                 *self.facts_comment(facts),
                  f"  constexpr int E = {total};  // elements per sample, one per iteration"]  # fmt: skip
         for i, t in enumerate(types):
             if t.width > 1:
@@ -343,7 +377,7 @@ class HlsPrinter:
                           f"#pragma HLS ARRAY_PARTITION variable = h{i} type = complete",
                           f"  int e{i} = 0;"]  # fmt: skip
         lines.append("  int o = 0;  // element of the sample")
-        lines += self._loop(1, facts.write_lag, "static_cast<long>(SAMPLES) * E")
+        lines += self.pipelined_loop(1, facts.write_lag, "static_cast<long>(SAMPLES) * E")
         lines.append(f"    {self.scalar} v;")
         end = 0
         for i, t in enumerate(types):
@@ -368,10 +402,10 @@ class HlsPrinter:
 
     def _fork(self, name: str, op: ForkOp, facts: KernelFacts):
         t = op.input_types()[0]
-        params = [f"hls::stream<{self.tok(op.input)}>& in0"] + self._params(op.outputs, "out")
+        params = [f"hls::stream<{self.tok(op.input)}>& in0"] + self.stream_params(op.outputs, "out")
         outs = ", ".join(f"out{i}" for i in range(len(op.outputs)))
         body = "\n".join([f"static void {name}({', '.join(params)}) {{",
-                          *self._facts_comment(facts),
+                          *self.facts_comment(facts),
                           f"  inrarch::fork<{facts.write_lag}>(static_cast<long>(SAMPLES) * {t.count}, in0, {outs});",
                           "}"])  # fmt: skip
         args = ", ".join(self.ref(v) for v in [op.input, *op.outputs])
@@ -486,9 +520,9 @@ class HlsPrinter:
         prm = facts.params
         w, lanes, groups, steps = t.width, prm["P"], prm["Q"], prm["STEPS"]
         n_in, n_out = len(op.inputs), len(op.outputs)
-        params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
+        params = self.stream_params(op.inputs, "in") + self.stream_params(op.outputs, "out")
         lines = [f"static void {name}({', '.join(params)}) {{",
-                 *self._facts_comment(facts),
+                 *self.facts_comment(facts),
                  f"  constexpr int W = {w};  // features per token",
                  f"  constexpr int P = {lanes};  // lanes: elements per iteration",
                  f"  constexpr int STEPS = {steps};  // iterations per sample"]  # fmt: skip
@@ -510,7 +544,7 @@ class HlsPrinter:
             lines.append("  int q = 0;  // element group of the token")
         if op.const_rows:
             lines.append("  int c = 0;  // element group of the sample")
-        lines += self._loop(facts.ii, facts.write_lag, "static_cast<long>(SAMPLES) * STEPS")
+        lines += self.pipelined_loop(facts.ii, facts.write_lag, "static_cast<long>(SAMPLES) * STEPS")
         read_cond = "q == 0" if groups > 1 else "true"
         if n_in:
             lines.append(f"    if ({read_cond}) {{" if groups > 1 else "    {")
@@ -606,7 +640,7 @@ class HlsPrinter:
             "};",
             f"static void {name}({params}) {{",
             f"  // {g} member(s) x {rows}x{cols} weights, {pi} x {po} multiply-add lanes.",
-            *self._facts_comment(facts),
+            *self.facts_comment(facts),
             f"  static const {tw} W[{rb * cb}][{pi}][{po}] = {w_init};",
             *self._storage("W", mems["W"], [3], reshape_dims=(2,)),
             f"  static const {tb} bias[{cb}][{po}] = {b_init};",
@@ -621,7 +655,8 @@ class HlsPrinter:
             "#pragma HLS ARRAY_PARTITION variable = x type = complete dim = 0",
             f"  inrarch::MatvecState<{cfg}> st;",
             # The loop is printed here, not in the library template, so that its pragmas carry literals.
-            *self._loop(prm["II"], prm["LAG"], f"static_cast<long>(SAMPLES) * {prm['STEPS']} + {prm['TAIL']}", pragmas=(
+            *self.pipelined_loop(prm["II"], prm["LAG"], f"static_cast<long>(SAMPLES) * {prm['STEPS']} + {prm['TAIL']}",
+                                 pragmas=(
                 f"#pragma HLS DEPENDENCE variable = acc type = inter dependent = true distance = {acc_dist}",
                 f"#pragma HLS DEPENDENCE variable = rows type = inter dependent = true distance = {row_dist}",
                 "#pragma HLS DEPENDENCE variable = rows type = intra dependent = false")),
@@ -638,7 +673,7 @@ class HlsPrinter:
         n_in = sum(t.elements for t in ins)
         select = op.selection()
         fill = op.fill_values() or [0.0] * len(select)
-        params = self._params(op.inputs, "in") + self._params(op.outputs, "out")
+        params = self.stream_params(op.inputs, "in") + self.stream_params(op.outputs, "out")
         buffer = self.scalar
         if self.fixed:  # a format that holds every input's values exactly
             int_bits = max(fifo_format(v.owner).int_bits for v in op.inputs)
@@ -646,7 +681,7 @@ class HlsPrinter:
             buffer = f"ap_fixed<{int_bits + frac}, {int_bits}>"
         out_values = [v for v, t in zip(op.outputs, outs, strict=True) for _ in range(t.elements)]
         lines = [f"static void {name}({', '.join(params)}) {{",
-                 *self._facts_comment(facts),
+                 *self.facts_comment(facts),
                  f"  constexpr int STEPS = {prm['STEPS']};  // iterations per sample",
                  f"  constexpr int NB = {prm['NB']};  // sample buffers",
                  f"  {buffer} buf[NB][{n_in}];",
@@ -654,7 +689,7 @@ class HlsPrinter:
                  "  int s = 0, o = 0, nb = 0, pos = 0;  // input side: sample, iteration, buffer, element",
                  f"  int wait = {prm['OUT_START']};  // iterations before the first output token",
                  "  int ws = 0, wo = 0, wnb = 0;  // output side: sample, iteration (= output token), buffer"]  # fmt: skip
-        lines += self._loop(1, facts.write_lag, f"static_cast<long>(SAMPLES) * STEPS + {prm['TAIL']}")
+        lines += self.pipelined_loop(1, facts.write_lag, f"static_cast<long>(SAMPLES) * STEPS + {prm['TAIL']}")
         end = 0
         lines.append("    if (s < SAMPLES) {")
         for i, t in enumerate(ins):

@@ -73,8 +73,13 @@ class DesignRtl(Elaboratable):
             self.infos.append(FifoInfo(name, f.depth_value, t.count, t.width * bits))
         self.levels = [Signal(range(info.depth + 1), name=f"level_{info.name}") for info in self.infos]
         self.kernels: list[Kernel] = []
-        for k, op in enumerate(graph.kernels()):
-            self.kernels.append(self._kernel(k, op))
+        try:
+            for k, op in enumerate(graph.kernels()):
+                self.kernels.append(self._kernel(k, op))
+        except BaseException:
+            for part in (self, *self.kernels, *self.fifos.values()):  # a design refused part-way is not a forgotten one
+                part._MustUse__silence = True
+            raise
 
     def _io(self, value, reading: bool) -> Io:
         f = value.owner
@@ -87,7 +92,8 @@ class DesignRtl(Elaboratable):
     def _kernel(self, k: int, op: KernelOp) -> Kernel:
         generator = GENERATORS.get(type(op))
         if generator is None:
-            raise CompileError(f"the RTL generator has no kernel for {op.name}", op)
+            raise CompileError(f"the RTL generator has no kernel for {op.name}: register a Kernel subclass for "
+                               f"{type(op).__name__} in GENERATORS (inrarch.targets.rtl.kernels)", op)  # fmt: skip
         name = f"k{k}_{op.name.split('.')[1]}"
         ins = [self._io(v, True) for v in op.stream_inputs]
         outs = [self._io(v, False) for v in op.stream_outputs]
