@@ -326,8 +326,10 @@ class HlsPrinter:
         """Partitions `var` into its banks (the dimensions that index banks, completely), reshapes the dimensions
         read together into a bank's word (`reshape_dims`: those elements side by side in one wider word), and binds
         its storage."""
-        lines = [f"#pragma HLS ARRAY_RESHAPE variable = {var} type = complete dim = {d}" for d in reshape_dims]
-        lines += [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
+        # Partitions first: a complete partition of the last dimensions leaves the earlier ones numbered as declared
+        # whichever way Vitis numbers the dimensions of an array already transformed.
+        lines = [f"#pragma HLS ARRAY_PARTITION variable = {var} type = complete dim = {d}" for d in partition_dims]
+        lines += [f"#pragma HLS ARRAY_RESHAPE variable = {var} type = complete dim = {d}" for d in reshape_dims]
         if mem.kind != "registers":
             kind = "rom_1p" if mem.kind == "rom" else "ram_s2p"
             lines.append(f"#pragma HLS BIND_STORAGE variable = {var} type = {kind} impl = {mem.impl} "

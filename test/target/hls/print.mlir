@@ -55,8 +55,8 @@ dataflow.graph @tiny(%in: memref<8x4xf32>, %out: memref<8x4xf32>) {
 // CHECK:         // II 4: accumulator recurrence of 6 cycles (+1 of slack) over a distance of 2 iterations.
 // CHECK-NEXT:    // Pipeline depth 2 cycles; 8 iterations per sample; 5 DSP, 0 BRAM18 (modeled); operators: 1 mulf, 1 addf.
 // CHECK-NEXT:    static const float W[8][1][2] = K2_MATVEC_W_INIT;
-// CHECK-NEXT:  #pragma HLS ARRAY_RESHAPE variable = W type = complete dim = 2
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = W type = complete dim = 3
+// CHECK-NEXT:  #pragma HLS ARRAY_RESHAPE variable = W type = complete dim = 2
 // CHECK-NEXT:  #pragma HLS BIND_STORAGE variable = W type = rom_1p impl = lutram latency = 1
 // CHECK:         float acc[2][2];
 // CHECK-NEXT:  #pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 2
