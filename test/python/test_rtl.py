@@ -101,6 +101,59 @@ def test_streams_coarser_than_one_bit_exact(tmp_path):
     assert sim["mismatches"] == 0 and sim["values"] == expected.size
 
 
+def test_wide_multiplies_are_the_dsp_tiles_the_facts_count(tmp_path):
+    """A multiply beyond the DSP48E2's 27 x 18 ports is built as the tiles `mul_dsp` counts: a 20 x 28 multiply (a
+    sin table's phase in the benchmark's first map) is 2 DSP48E2 (the 20-bit operand on the 27-bit port, the 28-bit
+    one in two pieces on the 18-bit port), where Yosys's own tiling of `a * b` puts the wider operand on the 27-bit
+    port and splits both (4, measured: 21 DSP for that map's 15 modeled). Exact products on random and extreme
+    operands in Amaranth's simulator; Yosys maps each module into exactly the modeled DSP48E2s."""
+    import random
+
+    from amaranth.back import rtlil
+    from amaranth.hdl import Elaboratable, Module, Signal, signed
+    from amaranth.sim import Simulator
+
+    from inrarch.analysis.fixed import mul_dsp
+    from inrarch.targets.rtl.hw import Pipe, multiply
+    from inrarch.targets.rtl.yosys import synthesize
+
+    class Mul(Elaboratable):
+        def __init__(self, wa: int, wb: int):
+            self.a, self.b, self.p = Signal(signed(wa)), Signal(signed(wb)), Signal(signed(wa + wb))
+            self.stages = 0
+
+        def elaborate(self, platform):
+            m = Module()
+            p, self.stages = multiply(Pipe(m), self.a, self.b)
+            m.d.comb += self.p.eq(p)
+            return m
+
+    for wa, wb in [(20, 28), (35, 20)]:
+        rng = random.Random(wa * wb)
+        cases = [(rng.randint(-(2 ** (wa - 1)), 2 ** (wa - 1) - 1), rng.randint(-(2 ** (wb - 1)), 2 ** (wb - 1) - 1))
+                 for _ in range(30)] + [(-(2 ** (wa - 1)), -(2 ** (wb - 1))), (2 ** (wa - 1) - 1, -(2 ** (wb - 1)))]  # fmt: skip
+        dut, got = Mul(wa, wb), []
+        sim = Simulator(dut)
+        sim.add_clock(1e-6)
+
+        async def bench(ctx, dut=dut, cases=cases, got=got):
+            for x, y in cases:
+                ctx.set(dut.a, x)
+                ctx.set(dut.b, y)
+                for _ in range(dut.stages):
+                    await ctx.tick()
+                got.append(ctx.get(dut.p))
+
+        sim.add_testbench(bench)
+        sim.run()
+        assert got == [x * y for x, y in cases]
+        top = Mul(wa, wb)
+        path = tmp_path / f"mul{wa}x{wb}.il"
+        path.write_text(rtlil.convert(top, name="top", ports=[top.a, top.b, top.p]))
+        assert mul_dsp(wa, wb) == 2
+        assert synthesize(str(path), "top", str(tmp_path / f"y{wa}x{wb}"), timeout=300).dsp == 2
+
+
 def test_rtl_refuses_float_designs(tmp_path):
     model = models.siren(2, 8, 2, 1, omega=10.0)
     x = sample_input(4, 2)

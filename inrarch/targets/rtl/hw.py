@@ -136,13 +136,40 @@ def mul_stages(a_bits: int, b_bits: int) -> int:
     return 3 + (1 if mul_dsp(a_bits, b_bits) > 1 else 0)
 
 
+def _port_pieces(v: Value, port: int) -> list[tuple[Value, int]]:
+    """A signed operand cut for a signed `port`-bit multiplier input: (piece, its shift), the lower pieces unsigned
+    (port - 1 bits), the top one signed (at most port bits), as `inrarch.analysis.fixed._pieces` counts them."""
+    if len(v) <= port:
+        return [(v, 0)]
+    pieces, lo = [], 0
+    while len(v) - lo > port:
+        pieces.append((v[lo : lo + port - 1], lo))
+        lo += port - 1
+    return [*pieces, (v[lo:].as_signed(), lo)]
+
+
 def multiply(pipe: Pipe, a: Value, b: Value, name: str = "mul") -> tuple[Value, int]:
-    """a x b (exact), registered as a DSP48E2 multiplies: (product, stages)."""
+    """a x b (exact), registered as DSP48E2 multiplies: (product, stages). A multiply beyond the 27 x 18 ports is
+    built as the tiles `mul_dsp` counts (the orientation needing fewest, each piece product one DSP48E2, their
+    shifted sum in the extra stage `mul_stages` counts), so that synthesis maps exactly those DSPs whatever its own
+    tiling would be."""
+    from inrarch.analysis.fixed import DSP_A, DSP_B, _pieces
+
     a, b = Value.cast(a), Value.cast(b)
     stages = mul_stages(len(a), len(b))
     ar, br = pipe.reg(a, name + "_a"), pipe.reg(b, name + "_b")
-    p = pipe.reg(ar * br, name + "_m")
-    for _ in range(stages - 2):
+    if stages == 3 or not (a.shape().signed and b.shape().signed):
+        p, made = pipe.reg(ar * br, name + "_m"), 2
+    else:
+        if _pieces(len(a), DSP_A) * _pieces(len(b), DSP_B) > _pieces(len(b), DSP_A) * _pieces(len(a), DSP_B):
+            ar, br = br, ar  # the operand on the 27-bit port first
+        parts = [(pipe.reg(x * y, name + "_m"), sx + sy) for x, sx in _port_pieces(ar, DSP_A)
+                 for y, sy in _port_pieces(br, DSP_B)]  # fmt: skip
+        total = parts[0][0] << parts[0][1]
+        for part, shift in parts[1:]:
+            total = total + (part << shift)
+        p, made = pipe.reg(total, name + "_s", signed(len(a) + len(b))), 3
+    for _ in range(stages - made):
         p = pipe.reg(p, name + "_p")
     return p, stages
 
