@@ -25,10 +25,14 @@
 // The map computes one element every ii = 2 cycles, so its multiplies share multipliers: per element it makes
 // two 21 x 21 multiplies (30 z and sin(u) x1), the sin table's phase multiply (21 x 32: 1 / 2 pi to the bits
 // the input's range and the output's lsb need) and its interpolation (a 13-bit slope, no wider than the slopes
-// need, x a 14-bit fraction): ceil(2 / 2) + 1 + 1 = three multipliers, not four.
+// need, x a 14-bit fraction): ceil(2 / 2) + 1 + 1 = three multipliers, not four. A multiply beyond the DSP48E2's
+// 27 x 18 ports is written as the tiles the facts count: the 21 x 21 and the 21 x 32 each as one operand on the
+// 27-bit port times the other's low 17 bits (unsigned) and times its signed top bits, two DSP48E2 each.
 // CHECK:       module \tiny.k4_map
-// CHECK-DAG:   $signed(mx21x21_0_a_{{[0-9]+}}) * $signed(mx21x21_0_b_{{[0-9]+}});
-// CHECK-DAG:   $signed(mx21x32_0_a_{{[0-9]+}}) * $signed(mx21x32_0_b_{{[0-9]+}});
+// CHECK-DAG:   $signed(mx21x21_0_a_{{[0-9]+}}) * $signed({ 1'h0, mx21x21_0_b_{{[0-9]+}}[16:0] });
+// CHECK-DAG:   $signed(mx21x21_0_a_{{[0-9]+}}) * $signed(mx21x21_0_b_{{[0-9]+}}[20:17]);
+// CHECK-DAG:   $signed(mx21x32_0_a_{{[0-9]+}}) * $signed({ 1'h0, mx21x32_0_b_{{[0-9]+}}[16:0] });
+// CHECK-DAG:   $signed(mx21x32_0_a_{{[0-9]+}}) * $signed(mx21x32_0_b_{{[0-9]+}}[31:17]);
 // CHECK-DAG:   $signed(mx13x14_0_a_{{[0-9]+}}) * $signed(mx13x14_0_b_{{[0-9]+}});
 // CHECK-NOT:   mx21x21_1_a
 // CHECK:       module \tiny.k5_matvec
