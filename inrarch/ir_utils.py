@@ -73,3 +73,18 @@ def check_defined_before_use(op) -> None:
 
     for region in op.regions:
         walk(region, set())
+
+
+def op_type_registrar(table: dict):
+    """A decorator factory that records the decorated function in `table` under an op type:
+    `rule = op_type_registrar(TABLE)`, then `@rule(MyOp)` (the kernel ops' facts, print and semantics rules)."""
+
+    def rule(op_type):
+        def register(fn):
+            table[op_type] = fn
+            return fn
+
+        return register
+
+    return rule
+

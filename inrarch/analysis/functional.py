@@ -23,7 +23,7 @@ from inrarch.dialects.dataflow import (
     predecessors,
 )
 from inrarch.evaluator import interpreter
-from inrarch.ir_utils import dense_to_numpy
+from inrarch.ir_utils import dense_to_numpy, op_type_registrar
 
 
 class Semantics:
@@ -89,14 +89,8 @@ SemanticsRule = Callable[[Semantics, KernelOp, list[np.ndarray], str], list[np.n
 SEMANTICS_RULES: dict[type[KernelOp], SemanticsRule] = {}
 
 
-def semantics_rule(op_type: type[KernelOp]) -> Callable[[SemanticsRule], SemanticsRule]:
-    """Registers the decorated function as the arithmetic of `op_type`'s kernels."""
-
-    def register(rule: SemanticsRule) -> SemanticsRule:
-        SEMANTICS_RULES[op_type] = rule
-        return rule
-
-    return register
+# `@semantics_rule(OpType)`: registers the decorated function as the arithmetic of that op type's kernels.
+semantics_rule = op_type_registrar(SEMANTICS_RULES)
 
 
 class FloatSemantics(Semantics):

@@ -34,6 +34,7 @@ from xdsl.ir import Dialect, SSAValue
 
 from inrarch.analysis.fixed_body import BodyFormats, is_fixed_body, units
 from inrarch.diagnostics import CompileError
+from inrarch.ir_utils import op_type_registrar
 from inrarch.dialects.dataflow import ForkOp, GraphOp, KernelOp, MapOp, MatVecOp, ReadOp, ShuffleOp, WriteOp
 from inrarch.targets.hardware import (
     bram18_for,
@@ -496,14 +497,8 @@ KernelRule = Callable[[KernelOp, float], KernelFacts]
 KERNEL_FACTS: dict[type[KernelOp], KernelRule] = {}
 
 
-def facts_rule(op_type: type[KernelOp]) -> Callable[[KernelRule], KernelRule]:
-    """Registers the decorated function as the facts of `op_type`'s kernels."""
-
-    def register(rule: KernelRule) -> KernelRule:
-        KERNEL_FACTS[op_type] = rule
-        return rule
-
-    return register
+# `@facts_rule(OpType)`: registers the decorated function as the facts of `op_type`'s kernels.
+facts_rule = op_type_registrar(KERNEL_FACTS)
 
 
 def kernel_mhz(kernel: KernelOp) -> float:

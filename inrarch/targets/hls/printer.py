@@ -48,7 +48,7 @@ from inrarch.dialects.dataflow import (
 )
 from inrarch.dialects.inr import DerivativeOutput, derivative_output_count, derivative_outputs
 from inrarch.evaluator import constant_value
-from inrarch.ir_utils import dense_to_numpy
+from inrarch.ir_utils import dense_to_numpy, op_type_registrar
 
 
 
@@ -150,14 +150,8 @@ PrintRule = Callable[["HlsPrinter", str, KernelOp, KernelFacts], tuple[str, str,
 PRINT_RULES: dict[type[KernelOp], PrintRule] = {}
 
 
-def print_rule(op_type: type[KernelOp]) -> Callable[[PrintRule], PrintRule]:
-    """Registers the decorated function as the C++ printer of `op_type`'s kernels."""
-
-    def register(rule: PrintRule) -> PrintRule:
-        PRINT_RULES[op_type] = rule
-        return rule
-
-    return register
+# `@print_rule(OpType)`: registers the decorated function as the C++ printer of `op_type`'s kernels.
+print_rule = op_type_registrar(PRINT_RULES)
 
 
 class HlsPrinter:
